@@ -1,0 +1,52 @@
+"""Sphinx configuration. The sources are in docs/: sphinx-build -c . docs docs/_build/html"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+project = "train-convert-predict"
+author = "the train-convert-predict authors"
+copyright = "2026, " + author
+release = version = "0.1.0"
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx_gallery.gen_gallery",
+]
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb", "auto_examples/**/*.ipynb"]
+autodoc_default_options = {"members": True, "member-order": "bysource"}
+autodoc_typehints = "description"
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+nitpicky = False
+
+html_theme = "pydata_sphinx_theme"
+html_title = "train-convert-predict"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+}
+html_static_path: list[str] = []
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "FileNameSortKey",
+    "download_all_examples": True,
+    "first_notebook_cell": "%matplotlib inline",
+    "remove_config_comments": True,
+    "reference_url": {"helpers": None},
+    "doc_module": ("helpers",),
+    "backreferences_dir": "generated/backreferences",
+    "show_memory": False,
+    "min_reported_time": 0,
+    "matplotlib_animations": False,
+}

@@ -1,0 +1,34 @@
+"""Reusable code for the train-convert-predict lessons.
+
+Each function was first written out in a lesson with the raw skl2onnx and
+onnxruntime calls, then moved here:
+
+* :func:`convert`: scikit-learn model to ONNX (``skl2onnx.to_onnx``);
+* :class:`OnnxPredictor`: ``predict`` / ``predict_proba`` over one
+  ``onnxruntime.InferenceSession``, with input checks;
+* :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
+* :func:`benchmark`: fair, interleaved timings and their plots.
+"""
+
+from helpers.convert import convert, initial_types
+from helpers.errors import InputError, ModelFileError, UnsupportedModelError
+from helpers.predictor import PRESETS, OnnxPredictor, session_options
+from helpers.timing import BenchmarkResult, benchmark, take_rows
+from helpers.validate import ComparisonReport, assert_agrees, compare
+
+__all__ = [
+    "PRESETS",
+    "BenchmarkResult",
+    "ComparisonReport",
+    "InputError",
+    "ModelFileError",
+    "OnnxPredictor",
+    "UnsupportedModelError",
+    "assert_agrees",
+    "benchmark",
+    "compare",
+    "convert",
+    "initial_types",
+    "session_options",
+    "take_rows",
+]

@@ -1,0 +1,32 @@
+"""Exceptions raised by :mod:`helpers`.
+
+Each one subclasses the built-in exception a caller would already catch
+(``ValueError`` or ``TypeError``), so ``except ValueError`` keeps working, and
+each message says what was expected and what came instead.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "ModelFileError", "UnsupportedModelError"]
+
+
+class InputError(ValueError):
+    """The data given to a predictor does not match what the ONNX model expects.
+
+    Raised for a wrong number of features, a 1-D array, missing or unexpected
+    DataFrame columns, values that cannot be cast to the model's input type, or
+    NaN where the original scikit-learn model rejects NaN.
+    """
+
+
+class ModelFileError(ValueError):
+    """A file or byte string is not a loadable ONNX model (corrupt, truncated or
+    of another format). The message names the file."""
+
+
+class UnsupportedModelError(TypeError):
+    """skl2onnx has no converter for an estimator in the model.
+
+    The message names the estimator class and the two ways out: replace the
+    step with a convertible one, or register a custom converter.
+    """

@@ -1,0 +1,438 @@
+"""A scikit-learn-like predictor over one ``onnxruntime.InferenceSession``.
+
+Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`;
+the raw calls it hides (``InferenceSession``, ``get_inputs``, ``run``) are
+spelled out in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pandas as pd
+
+from helpers.convert import METADATA_PREFIX
+from helpers.errors import InputError, ModelFileError
+
+__all__ = ["PRESETS", "OnnxPredictor", "session_options"]
+
+#: Session settings per preset. Measured on a 2-core machine (onnxruntime 1.32,
+#: 20 features, medians of 7 repeats; the walkthrough and the session-options
+#: lesson measure them again on yours):
+#:
+#: * ``"latency"``, one request at a time: one intra-op thread. At one row a
+#:   logistic regression took 5.1 µs and a 100-tree forest 7.9 µs with one
+#:   thread, the same as with two (5.1 µs, 7.4 µs): a single row has too little
+#:   work to share, so the second core stays free for other requests.
+#: * ``"throughput"``, large batches: onnxruntime's default thread pool (one
+#:   thread per physical core). At 10,000 rows the forest took 24.6 ms with two
+#:   threads against 43.7 ms with one (1.8x faster); the logistic regression,
+#:   whose work is one small matrix product, was faster with one thread
+#:   (125 µs against 155 µs), so for linear models the latency preset is also
+#:   the better batch preset.
+#:
+#: Both turn spinning off (``session.intra_op.allow_spinning = 0``): idle pool
+#: threads then sleep instead of busy-waiting. At 10,000 rows this cost
+#: nothing (24.6 ms either way), while spinning threads left behind by one
+#: session slowed whatever ran next on the same cores, another session or
+#: scikit-learn, by up to 3x at one row.
+PRESETS: dict[str, dict[str, Any]] = {
+    "latency": {
+        "intra_op_num_threads": 1,
+        "inter_op_num_threads": 1,
+        "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL,
+        "allow_spinning": False,
+    },
+    "throughput": {
+        "intra_op_num_threads": 0,
+        "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL,
+        "allow_spinning": False,
+    },
+}
+
+_ONNX_TO_NUMPY = {
+    "tensor(float)": np.dtype(np.float32),
+    "tensor(double)": np.dtype(np.float64),
+    "tensor(int64)": np.dtype(np.int64),
+    "tensor(int32)": np.dtype(np.int32),
+    "tensor(string)": np.dtype(object),
+    "tensor(bool)": np.dtype(bool),
+}
+
+
+def session_options(preset: str | None = "latency", **overrides: Any) -> ort.SessionOptions:
+    """Build ``onnxruntime.SessionOptions`` from a preset plus overrides.
+
+    Parameters
+    ----------
+    preset : {"latency", "throughput"} or None
+        Starting point (see :data:`PRESETS`); None starts from onnxruntime's defaults.
+    **overrides
+        Any ``SessionOptions`` attribute (``intra_op_num_threads``,
+        ``graph_optimization_level``, ``optimized_model_filepath``,
+        ``enable_profiling``, ...), plus ``allow_spinning`` (bool), which sets
+        the ``session.intra_op.allow_spinning`` config entry.
+
+    Examples
+    --------
+    >>> options = session_options("latency", intra_op_num_threads=2)
+    >>> options.intra_op_num_threads
+    2
+    """
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(f"preset must be one of {sorted(PRESETS)} or None, got {preset!r}")
+    settings = {**(PRESETS[preset] if preset else {}), **overrides}
+    options = ort.SessionOptions()
+    spinning = settings.pop("allow_spinning", None)
+    if spinning is not None:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    for name, value in settings.items():
+        if name.startswith("_") or not hasattr(options, name):
+            known = sorted(
+                n for n in dir(options) if not n.startswith("_") and not callable(getattr(options, n))
+            )
+            raise TypeError(f"unknown session option {name!r}; expected one of {known} or allow_spinning")
+        setattr(options, name, value)
+    return options
+
+
+@dataclass(frozen=True)
+class _Input:
+    name: str
+    dtype: np.dtype
+    width: int | None  # number of columns, None when the model leaves it free
+
+
+def _load_bytes(model: onnx.ModelProto | bytes | str | os.PathLike) -> tuple[bytes, str]:
+    """The serialized model and a description of where it came from, for errors."""
+    if isinstance(model, onnx.ModelProto):
+        return model.SerializeToString(), "the given ModelProto"
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        return bytes(model), "the given bytes"
+    if isinstance(model, (str, os.PathLike)):
+        path = Path(model)
+        if not path.is_file():
+            raise FileNotFoundError(f"no ONNX model at {str(path)!r}: the file does not exist")
+        return path.read_bytes(), repr(str(path))
+    raise TypeError(
+        f"expected an onnx.ModelProto, bytes or a path to a .onnx file, got {type(model).__name__}"
+    )
+
+
+def _session(
+    content: bytes, source: str, options: ort.SessionOptions, providers: list[str]
+) -> ort.InferenceSession:
+    if content[:1] == b"\x80":
+        raise ModelFileError(
+            f"{source} looks like a pickle (joblib/pickle file), not an ONNX model. "
+            "OnnxPredictor never unpickles: load a trusted pickle yourself, then call helpers.convert."
+        )
+    try:
+        return ort.InferenceSession(content, options, providers=providers)
+    except Exception as error:  # onnxruntime's errors derive from Exception only
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelFileError(f"{source} is not a loadable ONNX model: {reason}") from None
+
+
+class OnnxPredictor:
+    """Predict with an ONNX model the way the scikit-learn model did.
+
+    One ``onnxruntime.InferenceSession`` behind ``predict`` and
+    ``predict_proba``. Inputs are checked and prepared before they reach
+    onnxruntime, so bad data gives an :class:`~helpers.InputError` that says
+    what was expected, not an error from deep inside the runtime:
+
+    * arrays: 2-D with the model's number of columns; float64 data given to a
+      float32 model is cast to float32 (the precision the model computes in);
+      strings where numbers are expected are rejected;
+    * DataFrames: columns are matched by name (their order does not matter);
+      missing or unexpected columns are reported by name;
+    * NaN: rejected in the columns where the original scikit-learn model
+      rejects it (recorded by :func:`helpers.convert`), passed on elsewhere;
+    * an empty batch returns an empty result of the right shape.
+
+    A float32 C-contiguous array of the right width takes a fast path that adds
+    about a microsecond to ``session.run``. ``InferenceSession.run`` is
+    thread-safe, and so is the predictor: it keeps no state between calls.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto, bytes, str or path
+        The model, its serialized bytes, or the path of a ``.onnx`` file.
+        Pickles are refused, never loaded.
+    preset : {"latency", "throughput"} or None, default "latency"
+        Session settings, see :data:`PRESETS`.
+    providers : list of str, optional
+        Execution providers, default ``["CPUExecutionProvider"]``.
+    **options
+        ``SessionOptions`` overrides, see :func:`session_options`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from helpers import convert
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X, y)
+    >>> predictor = OnnxPredictor(convert(model, X[:1]))
+    >>> predictor.predict(X[:3]).tolist()
+    [0, 0, 0]
+    >>> predictor.predict_proba(X[:1]).shape
+    (1, 3)
+    """
+
+    def __init__(
+        self,
+        model: onnx.ModelProto | bytes | str | os.PathLike,
+        *,
+        preset: str | None = "latency",
+        providers: list[str] | None = None,
+        **options: Any,
+    ) -> None:
+        content, self._source = _load_bytes(model)
+        self.preset = preset
+        self.session = _session(
+            content, self._source, session_options(preset, **options), providers or ["CPUExecutionProvider"]
+        )
+        self._inputs = [
+            _Input(
+                item.name,
+                _ONNX_TO_NUMPY.get(item.type, np.dtype(np.float32)),
+                item.shape[1] if len(item.shape) == 2 and isinstance(item.shape[1], int) else None,
+            )
+            for item in self.session.get_inputs()
+        ]
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        self.feature_names: list[str] | None = (
+            json.loads(metadata[METADATA_PREFIX + "feature_names"])
+            if METADATA_PREFIX + "feature_names" in metadata
+            else None
+        )
+        self._nan_rejected: list[Any] = json.loads(metadata.get(METADATA_PREFIX + "nan_rejected", "[]"))
+        self._find_outputs()
+        first = self._inputs[0]
+        self._fast_dtype = first.dtype if len(self._inputs) == 1 else None
+        self._fast_width = first.width
+        self._fast_name = first.name
+        self._check_nan_fast = bool(self._nan_rejected) and first.dtype.kind == "f"
+
+    # -- outputs ---------------------------------------------------------
+    def _find_outputs(self) -> None:
+        outputs = self.session.get_outputs()
+        names = [output.name for output in outputs]
+        self._label_name = next((n for n in ("label", "output_label") if n in names), None)
+        self._proba_name = next((n for n in ("probabilities", "output_probability") if n in names), None)
+        if self._label_name is None and self._proba_name is None:
+            self._value_name = names[0]  # a regressor or transformer: its first output
+            self._zipmap = False
+        else:
+            self._value_name = self._label_name or names[0]
+            proba = next((o for o in outputs if o.name == self._proba_name), None)
+            self._zipmap = proba is not None and proba.type.startswith("seq(")
+        self._outputs = {output.name: output for output in outputs}
+        self._label_names = [self._value_name]
+        self._proba_names = [self._proba_name] if self._proba_name else []
+
+    @property
+    def input_names(self) -> list[str]:
+        """Names of the model's inputs, in the model's order."""
+        return [item.name for item in self._inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        """Names of the model's outputs."""
+        return list(self._outputs)
+
+    @property
+    def is_classifier(self) -> bool:
+        """True when the model has a probability output."""
+        return self._proba_name is not None
+
+    def __repr__(self) -> str:
+        inputs = ", ".join(f"{i.name}: {i.dtype.name}[{i.width or '?'}]" for i in self._inputs)
+        return f"OnnxPredictor(inputs=[{inputs}], outputs={self.output_names}, preset={self.preset!r})"
+
+    # -- inputs ----------------------------------------------------------
+    def _feed(self, X: Any) -> dict[str, np.ndarray]:
+        """Check ``X`` and turn it into onnxruntime's input dict."""
+        if len(self._inputs) > 1:
+            return self._feed_columns(X)
+        item = self._inputs[0]
+        if isinstance(X, pd.DataFrame):
+            X = self._frame_to_array(X)
+        array = np.asarray(X) if not isinstance(X, np.ndarray) else X
+        if array.ndim != 2:
+            hint = "; for one row use X.reshape(1, -1)" if array.ndim == 1 else ""
+            raise InputError(
+                f"expected a 2-D array of shape (n_rows, {item.width or 'n_features'}), "
+                f"got a {array.ndim}-D array of shape {array.shape}{hint}"
+            )
+        if item.width is not None and array.shape[1] != item.width:
+            raise InputError(f"expected {item.width} features (columns), got {array.shape[1]}")
+        array = self._cast(array, item.dtype, "X")
+        if self._nan_rejected and array.dtype.kind == "f":
+            self._check_nan(array, self._nan_rejected)
+        return {item.name: array}
+
+    def _frame_to_array(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.feature_names is None:
+            return frame
+        self._check_columns(frame.columns, self.feature_names)
+        return frame[self.feature_names]
+
+    @staticmethod
+    def _check_columns(given: Any, expected: list[str]) -> None:
+        given = [str(c) for c in given]
+        missing = [c for c in expected if c not in given]
+        extra = [c for c in given if c not in expected]
+        if missing or extra:
+            parts = [
+                f"missing columns {missing}" if missing else "",
+                f"unexpected columns {extra}" if extra else "",
+            ]
+            raise InputError(
+                f"expected the columns {expected} (any order), got {given}: "
+                + ", ".join(p for p in parts if p)
+            )
+
+    def _feed_columns(self, X: Any) -> dict[str, np.ndarray]:
+        if not isinstance(X, (pd.DataFrame, Mapping)):
+            raise InputError(
+                f"this model has one input per column ({self.input_names}): "
+                f"pass a pandas DataFrame (or a dict of columns), got {type(X).__name__}"
+            )
+        self._check_columns(list(X.keys()), self.input_names)
+        feed = {}
+        for item in self._inputs:
+            column = np.asarray(X[item.name]).reshape(-1, 1)
+            if item.dtype.kind == "O":
+                feed[item.name] = self._strings(column, item.name)
+            else:
+                feed[item.name] = self._cast(column, item.dtype, f"column {item.name!r}")
+        lengths = {len(v) for v in feed.values()}
+        if len(lengths) > 1:
+            raise InputError(f"all columns must have the same length, got lengths {sorted(lengths)}")
+        nan_columns = [c for c in self._nan_rejected if c in feed and feed[c].dtype.kind == "f"]
+        for name in nan_columns:
+            self._check_nan(feed[name], [0], label=f"column {name!r}")
+        return feed
+
+    @staticmethod
+    def _strings(column: np.ndarray, name: str) -> np.ndarray:
+        missing = pd.isna(column.ravel())
+        if missing.any():
+            raise InputError(
+                f"column {name!r} has {int(missing.sum())} missing value(s) (None/NaN); "
+                "an ONNX string input cannot hold them: fill them first (e.g. with 'missing')"
+            )
+        return column.astype(str).astype(object)
+
+    @staticmethod
+    def _cast(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
+        if array.dtype == dtype:
+            return np.ascontiguousarray(array)
+        if array.dtype.kind in "OUS":
+            try:
+                return np.ascontiguousarray(array.astype(dtype))
+            except (TypeError, ValueError):
+                bad = next(v for v in array.ravel() if not _is_number(v))
+                raise InputError(
+                    f"{what}: expected numbers ({dtype.name}), got a string such as {bad!r}"
+                ) from None
+        if array.dtype.kind not in "fiub":
+            raise InputError(f"{what}: expected numbers ({dtype.name}), got dtype {array.dtype}")
+        if dtype.kind in "iu" and array.dtype.kind == "f":
+            if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
+                raise InputError(f"{what}: expected integers ({dtype.name}), got non-integral floats")
+        return np.ascontiguousarray(array, dtype=dtype)
+
+    @staticmethod
+    def _check_nan(array: np.ndarray, columns: list[Any], label: str | None = None) -> None:
+        if not np.isnan(array.sum()):
+            return
+        rows, cols = np.nonzero(np.isnan(array))
+        bad = sorted({int(c) for c in cols} & {int(c) for c in columns if isinstance(c, (int, np.integer))})
+        if not bad:
+            return
+        where = label or f"column(s) {bad}"
+        raise InputError(
+            f"{where} contain NaN in {len(set(rows.tolist()))} row(s) (first: row {int(rows[0])}), "
+            "but the original scikit-learn model rejects NaN there (Input X contains NaN); "
+            "impute the missing values or add an imputer to the pipeline"
+        )
+
+    # -- predictions -----------------------------------------------------
+    def _run(self, names: list[str], X: Any) -> np.ndarray:
+        if (
+            self._fast_dtype is not None
+            and type(X) is np.ndarray
+            and X.dtype == self._fast_dtype
+            and X.ndim == 2
+            and X.shape[0]
+            and (self._fast_width is None or X.shape[1] == self._fast_width)
+            and X.flags.c_contiguous
+            and not (self._check_nan_fast and np.isnan(X.sum()))
+        ):
+            feed = {self._fast_name: X}
+        else:
+            feed = self._feed(X)
+            rows = len(next(iter(feed.values())))
+            if rows == 0:
+                return self._empty(names[0])
+        try:
+            return self.session.run(names, feed)[0]
+        except Exception as error:  # onnxruntime's errors derive from Exception only
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise RuntimeError(f"onnxruntime failed to run the model from {self._source}: {reason}") from None
+
+    def _empty(self, name: str) -> np.ndarray:
+        output = self._outputs[name]
+        dtype = _ONNX_TO_NUMPY.get(output.type, np.dtype(np.float32))
+        tail = [d if isinstance(d, int) else 0 for d in output.shape[1:]]
+        return np.empty([0, *tail], dtype=dtype)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Labels for a classifier, values for a regressor; shape ``(n_rows,)``.
+
+        A regressor's ``(n_rows, 1)`` output is flattened, as scikit-learn does.
+        """
+        values = self._run(self._label_names, X)
+        if values.ndim == 2 and values.shape[1] == 1:
+            return values.ravel()
+        return values
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape ``(n_rows, n_classes)``, columns in ``classes`` order.
+
+        A model converted with ZipMap (a list of dicts) is turned back into an
+        array, at a cost: convert with ``zipmap=False`` (the default of
+        :func:`helpers.convert`) to avoid it.
+        """
+        if self._proba_name is None:
+            raise AttributeError(
+                f"this model has no probability output (outputs: {self.output_names}); "
+                "predict_proba needs a classifier"
+            )
+        proba = self._run(self._proba_names, X)
+        if self._zipmap:
+            if len(proba) == 0:
+                return np.empty((0, 0), dtype=np.float32)
+            keys = list(proba[0])
+            return np.array([[row[k] for k in keys] for row in proba], dtype=np.float32)
+        return proba
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True

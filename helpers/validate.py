@@ -1,0 +1,199 @@
+"""Check that an ONNX model predicts what the scikit-learn model predicts.
+
+Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`;
+the walkthrough before it does the same check by hand with
+``np.testing.assert_allclose``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "ComparisonReport", "assert_agrees", "compare"]
+
+#: Default tolerances. ONNX models converted with float32 inputs compute in
+#: float32, which keeps about 7 significant digits; summing a few hundred
+#: trees or a softmax loses a little more. Differences of 1e-7 to 1e-6 are
+#: rounding; anything above ``atol + rtol * |expected|`` is worth explaining.
+DEFAULT_RTOL = 1e-4
+DEFAULT_ATOL = 1e-5
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    """How far ONNX predictions are from scikit-learn's, on the same rows.
+
+    Attributes
+    ----------
+    n_rows : int
+    label_mismatches : numpy.ndarray
+        Indices of the rows whose label differs (classifiers; empty otherwise).
+    values : str
+        What was compared numerically: ``"probabilities"`` or ``"predictions"``.
+    max_abs_diff : float
+        Largest ``|onnx - sklearn|`` over all values.
+    max_rel_diff : float
+        Largest ``|onnx - sklearn| / max(|onnx|, |sklearn|)`` over values larger
+        than ``atol`` (so that it is defined at zero and tiny probabilities
+        do not dominate).
+    worst_rows : numpy.ndarray
+        Indices of the rows outside the tolerance.
+    rtol, atol : float
+        The tolerance: a value agrees when ``|onnx - sklearn| <= atol + rtol * |sklearn|``.
+    """
+
+    n_rows: int
+    values: str
+    max_abs_diff: float
+    max_rel_diff: float
+    rtol: float
+    atol: float
+    label_mismatches: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    worst_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    has_labels: bool = False
+
+    @property
+    def label_agreement(self) -> float:
+        """Fraction of rows with the same label (1.0 for a regressor)."""
+        return 1.0 - len(self.label_mismatches) / self.n_rows if self.n_rows else 1.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every label agrees and every value is within tolerance."""
+        return len(self.label_mismatches) == 0 and len(self.worst_rows) == 0
+
+    def _lines(self) -> list[tuple[str, str]]:
+        lines = []
+        if self.has_labels:
+            same = self.n_rows - len(self.label_mismatches)
+            lines.append(("labels", f"{same} / {self.n_rows} agree ({self.label_agreement:.2%})"))
+            if len(self.label_mismatches):
+                lines.append(("rows with another label", _head(self.label_mismatches)))
+        lines += [
+            (f"max |difference| of {self.values}", f"{self.max_abs_diff:.3g}"),
+            (f"max relative difference of {self.values}", f"{self.max_rel_diff:.3g}"),
+            ("tolerance", f"atol={self.atol:g}, rtol={self.rtol:g}"),
+            ("rows outside tolerance", _head(self.worst_rows) if len(self.worst_rows) else "none"),
+            ("verdict", "ok" if self.ok else "MISMATCH"),
+        ]
+        return lines
+
+    def __repr__(self) -> str:
+        width = max(len(name) for name, _ in self._lines())
+        body = "\n".join(f"  {name:<{width}}  {value}" for name, value in self._lines())
+        return f"ComparisonReport ({self.n_rows} rows)\n{body}"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th>{escape(n)}</th><td>{escape(v)}</td></tr>" for n, v in self._lines())
+        return f"<table><caption>ONNX vs scikit-learn, {self.n_rows} rows</caption>{rows}</table>"
+
+
+def _head(indices: np.ndarray, n: int = 10) -> str:
+    shown = ", ".join(str(int(i)) for i in indices[:n])
+    return f"{shown}, ... ({len(indices)} in all)" if len(indices) > n else shown
+
+
+def compare(
+    sklearn_model: Any,
+    onnx_predictor: Any,
+    X: Any,
+    *,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+) -> ComparisonReport:
+    """Compare an ONNX predictor with the scikit-learn model on the rows ``X``.
+
+    For a classifier, labels (``predict``) and probabilities
+    (``predict_proba``) are compared; for a regressor, the predictions.
+
+    Parameters
+    ----------
+    sklearn_model : fitted scikit-learn estimator
+    onnx_predictor : helpers.OnnxPredictor or any object with the same methods
+    X : array or DataFrame
+        Rows to predict, as the scikit-learn model takes them.
+    rtol, atol : float
+        Tolerance, see :data:`DEFAULT_RTOL`.
+
+    Returns
+    -------
+    ComparisonReport
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from helpers import OnnxPredictor, convert
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X, y)
+    >>> compare(model, OnnxPredictor(convert(model, X[:1])), X).ok
+    True
+    """
+    expected_values = None
+    has_labels = hasattr(sklearn_model, "predict_proba") and getattr(onnx_predictor, "is_classifier", True)
+    mismatches = np.empty(0, dtype=int)
+    if has_labels:
+        expected_labels = np.asarray(sklearn_model.predict(X))
+        onnx_labels = np.asarray(onnx_predictor.predict(X))
+        if expected_labels.dtype.kind in "OUS":
+            onnx_labels = onnx_labels.astype(str)
+            expected_labels = expected_labels.astype(str)
+        mismatches = np.flatnonzero(expected_labels != onnx_labels)
+        expected_values = np.asarray(sklearn_model.predict_proba(X), dtype=np.float64)
+        onnx_values = np.asarray(onnx_predictor.predict_proba(X), dtype=np.float64)
+        values = "probabilities"
+    else:
+        expected_values = np.asarray(sklearn_model.predict(X), dtype=np.float64)
+        onnx_values = np.asarray(onnx_predictor.predict(X), dtype=np.float64)
+        values = "predictions"
+    onnx_values = onnx_values.reshape(expected_values.shape)
+    diff = np.abs(onnx_values - expected_values)
+    scale = np.maximum(np.abs(onnx_values), np.abs(expected_values))
+    large = scale > atol
+    rel = np.divide(diff, scale, out=np.zeros_like(diff), where=large)
+    outside = diff > atol + rtol * np.abs(expected_values)
+    if outside.ndim > 1:
+        outside = outside.any(axis=tuple(range(1, outside.ndim)))
+    return ComparisonReport(
+        n_rows=len(expected_values),
+        values=values,
+        max_abs_diff=float(diff.max()) if diff.size else 0.0,
+        max_rel_diff=float(rel.max()) if rel.size else 0.0,
+        rtol=rtol,
+        atol=atol,
+        label_mismatches=mismatches,
+        worst_rows=np.flatnonzero(outside),
+        has_labels=bool(has_labels),
+    )
+
+
+def assert_agrees(
+    sklearn_model: Any,
+    onnx_predictor: Any,
+    X: Any,
+    *,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+) -> ComparisonReport:
+    """Like :func:`compare`, but raise ``AssertionError`` with the report on a mismatch.
+
+    Returns the report when everything agrees, so a notebook can show it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from helpers import OnnxPredictor, convert
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = Ridge().fit(X, y)
+    >>> assert_agrees(model, OnnxPredictor(convert(model, X[:1])), X).ok
+    True
+    """
+    report = compare(sklearn_model, onnx_predictor, X, rtol=rtol, atol=atol)
+    if not report.ok:
+        raise AssertionError(f"the ONNX model does not agree with scikit-learn:\n{report!r}")
+    return report

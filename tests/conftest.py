@@ -1,0 +1,78 @@
+"""Small fitted models shared by the tests (bundled or synthetic data only)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import helpers
+
+
+@pytest.fixture(scope="session")
+def iris():
+    return load_iris(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def logistic(iris):
+    X, y = iris
+    model = LogisticRegression(max_iter=1000).fit(X, y)
+    return model, helpers.OnnxPredictor(helpers.convert(model, X[:1]))
+
+
+@pytest.fixture(scope="session")
+def forest(iris):
+    X, y = iris
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    return model, helpers.OnnxPredictor(helpers.convert(model, X[:1]))
+
+
+@pytest.fixture(scope="session")
+def boosting(iris):
+    X, y = iris
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    return model, helpers.OnnxPredictor(helpers.convert(model, X[:1]))
+
+
+@pytest.fixture(scope="session")
+def ridge():
+    X, y = load_diabetes(return_X_y=True)
+    model = Ridge().fit(X, y)
+    return model, helpers.OnnxPredictor(helpers.convert(model, X[:1])), X
+
+
+@pytest.fixture(scope="session")
+def mixed_frame():
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "visits": rng.integers(0, 10, n),
+            "city": rng.choice(["paris", "lyon", "nice"], n),
+        }
+    )
+    frame.loc[::17, "age"] = np.nan
+    target = ((frame["visits"] > 4) ^ (frame["city"] == "nice")).astype(int)
+    return frame, target
+
+
+@pytest.fixture(scope="session")
+def pipeline(mixed_frame):
+    frame, target = mixed_frame
+    columns = ColumnTransformer(
+        [
+            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), ["age", "visits"]),
+            ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+        ]
+    )
+    model = make_pipeline(columns, LogisticRegression()).fit(frame, target)
+    return model, helpers.OnnxPredictor(helpers.convert(model, frame[:1]))

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import helpers
+
+
+def _types(onnx_model):
+    return {i.name: i.type.tensor_type.elem_type for i in onnx_model.graph.input}
+
+
+def test_array_types_follow_the_sample(iris):
+    X, y = iris
+    model = LogisticRegression(max_iter=1000).fit(X, y)
+    assert _types(helpers.convert(model, X[:1])) == {"X": 1}  # float32 by default
+    assert _types(helpers.convert(model, X[:1], dtype=np.float64)) == {"X": 11}
+    assert _types(helpers.convert(model, X[:1].astype(np.int64))) == {"X": 7}
+
+
+def test_classifier_probabilities_are_a_plain_tensor_by_default(logistic, iris):
+    model, _ = logistic
+    X, _ = iris
+    outputs = {o.name: o.type for o in helpers.convert(model, X[:1]).graph.output}
+    assert outputs["probabilities"].HasField("tensor_type")
+    zipmap = {o.name: o.type for o in helpers.convert(model, X[:1], zipmap=True).graph.output}
+    assert zipmap["output_probability"].HasField("sequence_type")
+
+
+def test_dataframe_gives_one_input_per_column_typed_by_dtype(pipeline, mixed_frame):
+    frame, _ = mixed_frame
+    model, _ = pipeline
+    onnx_model = helpers.convert(model, frame[:1])
+    assert _types(onnx_model) == {"age": 1, "visits": 7, "city": 8}
+
+
+@pytest.mark.parametrize("dtype", ["object", "category", "string", "str"])
+def test_string_like_columns_become_string_inputs(dtype):
+    if dtype == "str" and not pd.__version__.startswith("3"):
+        pytest.skip("the 'str' dtype is pandas 3's default string dtype")
+    frame = pd.DataFrame({"city": pd.Series(["a", "b"], dtype=dtype)})
+    assert helpers.initial_types(frame)[0][1].__class__.__name__ == "StringTensorType"
+
+
+def test_unsupported_column_dtype_is_named():
+    frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-01", "2024-01-02"])})
+    with pytest.raises(helpers.InputError, match="column 'when' has dtype datetime64"):
+        helpers.initial_types(frame)
+
+
+def test_one_dimensional_sample_is_rejected(iris):
+    X, y = iris
+    model = LogisticRegression(max_iter=1000).fit(X, y)
+    with pytest.raises(helpers.InputError, match="reshape"):
+        helpers.convert(model, X[0])
+
+
+class _Unknown(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+    def predict_proba(self, X):
+        return np.ones((len(X), len(self.classes_))) / len(self.classes_)
+
+
+def test_estimator_without_converter_is_named(iris):
+    X, y = iris
+    model = make_pipeline(StandardScaler(), _Unknown()).fit(X, y)
+    with pytest.raises(helpers.UnsupportedModelError, match=r"_Unknown.*update_registered_converter"):
+        helpers.convert(model, X[:1])
+
+
+def test_not_fitted_and_not_an_estimator(iris):
+    X, _ = iris
+    with pytest.raises(NotFittedError, match="LogisticRegression is not fitted"):
+        helpers.convert(LogisticRegression(), X[:1])
+    with pytest.raises(helpers.UnsupportedModelError, match="got dict"):
+        helpers.convert({}, X[:1])
+
+
+def test_metadata_records_where_sklearn_rejects_nan(logistic, boosting, iris, pipeline, mixed_frame):
+    X, _ = iris
+    rejected = {p.key: p.value for p in helpers.convert(logistic[0], X[:1]).metadata_props}
+    assert json.loads(rejected["helpers.nan_rejected"]) == [0, 1, 2, 3]
+    accepted = {p.key: p.value for p in helpers.convert(boosting[0], X[:1]).metadata_props}
+    assert json.loads(accepted["helpers.nan_rejected"]) == []
+    frame, _ = mixed_frame
+    imputed = {p.key: p.value for p in helpers.convert(pipeline[0], frame[:1]).metadata_props}
+    assert json.loads(imputed["helpers.nan_rejected"]) == []
+    assert json.loads(imputed["helpers.feature_names"]) == ["age", "visits", "city"]

@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+import pickle
+import threading
+
+import numpy as np
+import onnxruntime as ort
+import pandas as pd
+import pytest
+
+import helpers
+
+
+# -- agreement on good input ---------------------------------------------------
+def test_predict_and_proba_match_sklearn(logistic, forest, boosting, iris):
+    X, _ = iris
+    for model, predictor in (logistic, forest, boosting):
+        np.testing.assert_array_equal(predictor.predict(X), model.predict(X))
+        np.testing.assert_allclose(predictor.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
+def test_regressor_predict_is_one_dimensional(ridge):
+    model, predictor, X = ridge
+    prediction = predictor.predict(X)
+    assert prediction.shape == (len(X),)
+    np.testing.assert_allclose(prediction, model.predict(X), rtol=1e-5)
+    with pytest.raises(AttributeError, match="no probability output"):
+        predictor.predict_proba(X)
+
+
+def test_accepts_path_bytes_and_proto(logistic, iris, tmp_path):
+    model, _ = logistic
+    X, _ = iris
+    onnx_model = helpers.convert(model, X[:1])
+    path = tmp_path / "model.onnx"
+    path.write_bytes(onnx_model.SerializeToString())
+    for source in (onnx_model, onnx_model.SerializeToString(), path, str(path)):
+        np.testing.assert_array_equal(helpers.OnnxPredictor(source).predict(X), model.predict(X))
+
+
+def test_zipmap_model_still_gives_an_array(logistic, iris):
+    model, _ = logistic
+    X, _ = iris
+    predictor = helpers.OnnxPredictor(helpers.convert(model, X[:1], zipmap=True))
+    np.testing.assert_allclose(predictor.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
+def test_presets_set_threads(logistic):
+    assert helpers.session_options("latency").intra_op_num_threads == 1
+    assert helpers.session_options("throughput").intra_op_num_threads == 0
+    options = helpers.session_options(
+        "latency", intra_op_num_threads=2, graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    )
+    assert options.intra_op_num_threads == 2
+    assert options.graph_optimization_level == ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    with pytest.raises(ValueError, match="preset must be one of"):
+        helpers.session_options("fastest")
+    with pytest.raises(TypeError, match="unknown session option 'threads'"):
+        helpers.session_options(threads=2)
+
+
+def test_concurrent_calls_are_correct(forest, iris):
+    model, predictor = forest
+    X, _ = iris
+    expected = model.predict(X)
+    failures = []
+
+    def work():
+        for _ in range(20):
+            if not np.array_equal(predictor.predict(X), expected):
+                failures.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+# -- bad input: arrays ---------------------------------------------------------
+def test_wrong_number_of_features(logistic, iris):
+    X, _ = iris
+    with pytest.raises(helpers.InputError, match="expected 4 features .*got 3"):
+        logistic[1].predict(X[:, :3])
+
+
+def test_one_dimensional_input(logistic, iris):
+    X, _ = iris
+    with pytest.raises(helpers.InputError, match=r"2-D array .* got a 1-D .*reshape\(1, -1\)"):
+        logistic[1].predict(X[0])
+
+
+def test_float64_is_cast_to_the_model_float32(logistic, iris):
+    _, predictor = logistic
+    X, _ = iris
+    assert predictor.session.get_inputs()[0].type == "tensor(float)"
+    np.testing.assert_allclose(
+        predictor.predict_proba(X.astype(np.float64)), predictor.predict_proba(X.astype(np.float32))
+    )
+
+
+def test_integer_and_list_input_are_accepted(logistic, iris):
+    model, predictor = logistic
+    X, _ = iris
+    np.testing.assert_array_equal(predictor.predict(X.round().astype(int)), model.predict(X.round()))
+    np.testing.assert_array_equal(predictor.predict(X[:2].tolist()), model.predict(X[:2]))
+
+
+def test_strings_where_numbers_are_expected(logistic, iris):
+    X, _ = iris
+    bad = X[:2].astype(object)
+    bad[1, 2] = "tall"
+    with pytest.raises(helpers.InputError, match="expected numbers .*'tall'"):
+        logistic[1].predict(bad)
+    numeric_strings = X[:2].astype(str)
+    np.testing.assert_array_equal(logistic[1].predict(numeric_strings), logistic[0].predict(X[:2]))
+
+
+def test_empty_batch_gives_empty_result_of_the_right_shape(logistic, ridge, iris):
+    X, _ = iris
+    assert logistic[1].predict(X[:0]).shape == (0,)
+    assert logistic[1].predict(X[:0]).dtype == np.int64
+    assert logistic[1].predict_proba(X[:0]).shape == (0, 3)
+    assert ridge[1].predict(ridge[2][:0]).shape == (0,)
+
+
+def test_nan_rejected_where_sklearn_rejects_it(logistic, iris):
+    model, predictor = logistic
+    X, _ = iris
+    X_nan = X[:5].copy()
+    X_nan[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(X_nan)
+    with pytest.raises(
+        helpers.InputError, match=r"column\(s\) \[1\] contain NaN in 1 row\(s\) \(first: row 3\)"
+    ):
+        predictor.predict(X_nan)
+    with pytest.raises(helpers.InputError, match="NaN"):
+        predictor.predict_proba(X_nan.astype(np.float32))
+
+
+def test_nan_follows_sklearn_where_sklearn_accepts_it(boosting, iris):
+    model, predictor = boosting
+    X, _ = iris
+    X_nan = X.copy()
+    X_nan[::4, 2] = np.nan
+    np.testing.assert_array_equal(predictor.predict(X_nan), model.predict(X_nan))
+    np.testing.assert_allclose(predictor.predict_proba(X_nan), model.predict_proba(X_nan), atol=1e-5)
+
+
+# -- bad input: DataFrames -----------------------------------------------------
+def test_dataframe_pipeline_matches_sklearn(pipeline, mixed_frame):
+    model, predictor = pipeline
+    frame, _ = mixed_frame
+    np.testing.assert_array_equal(predictor.predict(frame), model.predict(frame))
+    np.testing.assert_allclose(predictor.predict_proba(frame), model.predict_proba(frame), atol=1e-5)
+
+
+def test_reordered_columns_are_matched_by_name(pipeline, mixed_frame):
+    model, predictor = pipeline
+    frame, _ = mixed_frame
+    reordered = frame[["city", "visits", "age"]]
+    np.testing.assert_array_equal(predictor.predict(reordered), model.predict(frame))
+
+
+def test_missing_and_extra_columns_are_named(pipeline, mixed_frame):
+    _, predictor = pipeline
+    frame, _ = mixed_frame
+    with pytest.raises(helpers.InputError, match=r"missing columns \['visits'\]"):
+        predictor.predict(frame.drop(columns="visits"))
+    with pytest.raises(helpers.InputError, match=r"unexpected columns \['extra'\]"):
+        predictor.predict(frame.assign(extra=1.0))
+
+
+def test_array_given_to_a_per_column_model(pipeline, mixed_frame):
+    _, predictor = pipeline
+    frame, _ = mixed_frame
+    with pytest.raises(helpers.InputError, match="pass a pandas DataFrame"):
+        predictor.predict(frame.to_numpy())
+
+
+def test_strings_in_a_numeric_column(pipeline, mixed_frame):
+    _, predictor = pipeline
+    frame, _ = mixed_frame
+    bad = frame[:3].astype({"visits": object})
+    bad.loc[1, "visits"] = "many"
+    with pytest.raises(helpers.InputError, match="column 'visits': expected numbers .*'many'"):
+        predictor.predict(bad)
+
+
+def test_missing_string_value(pipeline, mixed_frame):
+    _, predictor = pipeline
+    frame, _ = mixed_frame
+    bad = frame[:3].astype({"city": object})
+    bad.loc[0, "city"] = None
+    with pytest.raises(helpers.InputError, match="column 'city' has 1 missing value"):
+        predictor.predict(bad)
+
+
+def test_unknown_category_and_imputed_nan_follow_sklearn(pipeline, mixed_frame):
+    model, predictor = pipeline
+    frame, _ = mixed_frame
+    new = frame[:4].copy()
+    new.loc[0, "city"] = "marseille"
+    new.loc[1, "age"] = np.nan
+    np.testing.assert_allclose(predictor.predict_proba(new), model.predict_proba(new), atol=1e-5)
+
+
+def test_empty_dataframe(pipeline, mixed_frame):
+    _, predictor = pipeline
+    frame, _ = mixed_frame
+    assert predictor.predict_proba(frame[:0]).shape == (0, 2)
+
+
+def test_dataframe_for_an_array_model_is_checked_by_name(iris):
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(max_iter=1000).fit(frame, y)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, X[:1]))
+    np.testing.assert_array_equal(predictor.predict(frame[["d", "c", "b", "a"]]), model.predict(frame))
+    with pytest.raises(helpers.InputError, match=r"missing columns \['d'\]"):
+        predictor.predict(frame[["a", "b", "c"]])
+
+
+# -- bad model files ------------------------------------------------------------
+def test_corrupt_file_is_named(tmp_path):
+    path = tmp_path / "broken.onnx"
+    path.write_bytes(b"this is not an onnx model \x00\x01\x02")
+    with pytest.raises(helpers.ModelFileError, match="broken.onnx.* is not a loadable ONNX model"):
+        helpers.OnnxPredictor(path)
+
+
+def test_truncated_file_is_named(logistic, iris, tmp_path):
+    X, _ = iris
+    content = helpers.convert(logistic[0], X[:1]).SerializeToString()
+    path = tmp_path / "truncated.onnx"
+    path.write_bytes(content[: len(content) // 2])
+    with pytest.raises(helpers.ModelFileError, match="truncated.onnx"):
+        helpers.OnnxPredictor(path)
+
+
+def test_pickle_is_refused_not_loaded(logistic, tmp_path):
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(logistic[0]))
+    with pytest.raises(helpers.ModelFileError, match="looks like a pickle .*never unpickles"):
+        helpers.OnnxPredictor(path)
+
+
+def test_missing_file_and_wrong_type(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothere.onnx"):
+        helpers.OnnxPredictor(tmp_path / "nothere.onnx")
+    with pytest.raises(TypeError, match="got int"):
+        helpers.OnnxPredictor(3)
