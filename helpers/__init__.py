@@ -7,7 +7,9 @@ onnxruntime calls, then moved here:
 * :class:`OnnxPredictor`: ``predict`` / ``predict_proba`` over one
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
-* :func:`benchmark`: fair, interleaved timings and their plots.
+* :func:`benchmark`: fair, interleaved timings and their plots;
+* :func:`version_table` and :func:`runtime_max_opset`: the opsets the
+  installed onnx, skl2onnx and onnxruntime support.
 """
 
 from helpers.convert import convert, initial_types
@@ -15,6 +17,7 @@ from helpers.errors import InputError, ModelFileError, UnsupportedModelError
 from helpers.predictor import PRESETS, OnnxPredictor, session_options
 from helpers.timing import BenchmarkResult, benchmark, take_rows
 from helpers.validate import ComparisonReport, assert_agrees, compare
+from helpers.versions import onnx_model_opsets, runtime_max_ir_version, runtime_max_opset, version_table
 
 __all__ = [
     "PRESETS",
@@ -29,6 +32,10 @@ __all__ = [
     "compare",
     "convert",
     "initial_types",
+    "onnx_model_opsets",
+    "runtime_max_ir_version",
+    "runtime_max_opset",
     "session_options",
     "take_rows",
+    "version_table",
 ]
