@@ -27,7 +27,6 @@ new for it. It continues :ref:`missing_converter` and runs in a few seconds.
 # * **onnxruntime** runs them. It has no function that returns the newest
 #   opset it runs, but it refuses a model that declares a newer one, so we
 #   ask it: build a one-node model stamped with an opset and try to load it.
-import numpy as np
 import onnx
 import onnxruntime
 import skl2onnx
@@ -151,7 +150,8 @@ import warnings
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    helpers.convert(models["scaler + logistic"], X_train[:1], target_opset=skl2onnx.__max_supported_opset__ + 1)
+    untested_opset = skl2onnx.__max_supported_opset__ + 1
+    helpers.convert(models["scaler + logistic"], X_train[:1], target_opset=untested_opset)
 [str(warning.message) for warning in caught if "target_opset" in str(warning.message)]
 
 # %%
@@ -191,9 +191,8 @@ print(f"{type(model_file_error).__name__}: ... {str(model_file_error).split('. '
 # the rows from the oldest opset above to the newest are what to compare
 # with the onnx version your runtime was built with (its release notes say
 # which).
-release_table = pd.DataFrame(
-    [row[:4] for row in onnx.helper.VERSION_TABLE], columns=["onnx release", "IR version", "ai.onnx", "ai.onnx.ml"]
-)
+release_columns = ["onnx release", "IR version", "ai.onnx", "ai.onnx.ml"]
+release_table = pd.DataFrame([row[:4] for row in onnx.helper.VERSION_TABLE], columns=release_columns)
 release_table[release_table["ai.onnx"] >= min(target_opsets)].drop_duplicates("ai.onnx")
 
 # %%
