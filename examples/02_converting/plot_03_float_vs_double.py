@@ -146,9 +146,10 @@ assert len(double_failures) == 2
 double_failures
 
 # %%
-# Linear models, scalers, imputers and the random forest above ran with
-# double inputs in this run; for any other model, convert with
-# ``dtype=np.float64`` and let :func:`helpers.compare` decide.
+# The scaler and the random forest above ran with double inputs in this
+# run, and so does a linear model (the next lesson converts one); for any
+# other model, convert with ``dtype=np.float64`` and let
+# :func:`helpers.compare` decide.
 #
 # Fix 2: double inputs and a cast before the tree
 # -----------------------------------------------

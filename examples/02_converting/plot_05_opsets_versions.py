@@ -9,7 +9,8 @@ runtime loads it only if it knows them. You will learn what the installed
 onnx, skl2onnx and onnxruntime each support, how to convert for an older
 runtime with ``target_opset`` (and check that every version still agrees
 with scikit-learn), and what an old runtime says when it meets a model too
-new for it. It continues :ref:`missing_converter` and runs in a few seconds.
+new for it. It continues :ref:`missing_converter` and runs in about
+5 seconds.
 """
 
 # %%
