@@ -17,7 +17,8 @@ and 10,000. It continues :ref:`pipelines_dataframes` and runs in about
 # A classifier with string labels
 # -------------------------------
 # Iris with its species names as labels, so we can see where the label
-# strings go. Its converter accepts these options:
+# strings go. Its converter accepts these options (skl2onnx keeps this list
+# in a private module, ``_registration``: use it to look, not to build on):
 import numpy as np
 from skl2onnx import get_model_alias
 from skl2onnx.common._registration import get_converter
