@@ -173,6 +173,7 @@ new_rows.loc[new_rows.index[2], ["income", "age"]] = np.nan
 new_rows.loc[new_rows.index[3], ["city", "income"]] = ["bordeaux", np.nan]
 reordered = new_rows[["city", "visits", "plan", "age", "income"]]
 report = helpers.assert_agrees(model, predictor, reordered)
+assert report.ok and report.n_rows == len(new_rows)
 pd.DataFrame(
     {
         "city": reordered["city"],
@@ -208,4 +209,3 @@ except helpers.InputError as error:
 #   Fill it (for example with ``"missing"``, in training too) before
 #   predicting; :class:`helpers.OnnxPredictor` raises an ``InputError`` that
 #   says so.
-assert report.ok and report.n_rows == len(new_rows)
