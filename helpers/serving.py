@@ -11,8 +11,8 @@ scikit-learn model.
 fastapi is in the ``lessons`` extra, not a core dependency, so
 ``import helpers`` does not import this module: ``import helpers.serving``.
 
-Endpoints
----------
+**Endpoints.**
+
 ``POST /predict``
     Body ``{"rows": [[x11, x12, ...], [x21, x22, ...]]}``: one list of numbers
     per row, in the order of the model's features. Answer
@@ -23,11 +23,9 @@ Endpoints
 ``GET /health``
     ``{"status": "ok", ...}`` once the session is created and warmed up.
 
-Run it from the command line
-----------------------------
-:func:`app_from_env` reads the model path from the environment, so that
-uvicorn can build one application, hence one session, in each worker
-process::
+**From the command line.** :func:`app_from_env` reads the model path from
+the environment, so that uvicorn can build one application, hence one
+session, in each worker process::
 
     ONNX_MODEL_PATH=/path/to/model.onnx \\
         uvicorn --factory helpers.serving:app_from_env --host 127.0.0.1 --port 8000 --workers 2
