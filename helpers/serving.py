@@ -58,7 +58,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
-from helpers.errors import InputError
 from helpers.predictor import OnnxPredictor
 
 __all__ = ["DEFAULT_MAX_BATCH", "PredictRequest", "PredictResponse", "app_from_env", "create_app"]
@@ -102,10 +101,6 @@ class PredictResponse(BaseModel):
     probabilities: list[list[float]] | None = Field(
         default=None, description="Class probabilities per row, columns in class order (classifiers)."
     )
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": message})
 
 
 def _where(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -224,7 +219,7 @@ def create_app(
         width = _check_servable(predictor)
         if width is None and sklearn_model is not None:
             width = getattr(sklearn_model, "n_features_in_", None)
-        if width is not None:
+        if width is not None:  # a model whose width is free, served without sklearn_model, is not warmed up
             warm_up = np.zeros((1, width), dtype=np.float32)
             predictor.predict(warm_up)
             if predictor.is_classifier:
@@ -307,7 +302,7 @@ def create_app(
             predictions = model.predict(X)
             probabilities = model.predict_proba(X) if predictor.is_classifier else None
             model_ms = (time.perf_counter() - start) * 1e3
-        except (InputError, ValueError) as error:
+        except ValueError as error:  # helpers.InputError (NaN where rejected) or scikit-learn's ValueError
             raise HTTPException(422, f"the model rejected the rows: {error}") from None
         content = {
             "backend": backend.value,
