@@ -111,6 +111,12 @@ def _where(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in parts) or "body"
 
 
+def _short(value: Any, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters with an ellipsis."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _validation_message(errors: list[dict[str, Any]]) -> str:
     """One readable line per pydantic error: where, what was wrong, what came."""
     if errors and errors[0].get("type") == "json_invalid":
@@ -118,7 +124,9 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
         return f"the body is not valid JSON ({reason}); send {_EXAMPLE}"
     lines = []
     for error in errors[:5]:
-        received = f", got {error['input']!r:.60}" if "input" in error and error["type"] != "missing" else ""
+        received = (
+            f", got {_short(error['input'])}" if "input" in error and error["type"] != "missing" else ""
+        )
         lines.append(f"{_where(error.get('loc', ()))}: {error.get('msg', 'invalid')}{received}")
         if error.get("type") == "model_attributes_type" and tuple(error.get("loc", ())) == ("body",):
             lines[-1] += f"; send {_EXAMPLE} with content-type: application/json"
