@@ -134,13 +134,15 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     return "invalid request: " + "; ".join(lines) + more
 
 
-def _model_bytes(onnx_model: onnx.ModelProto | bytes | str | os.PathLike) -> bytes | onnx.ModelProto:
-    """Fail early, in the caller's process, on a missing file or a wrong type."""
+def _model_source(onnx_model: onnx.ModelProto | bytes | str | os.PathLike) -> bytes | str | onnx.ModelProto:
+    """Fail early, when the application is created, on a missing file or a wrong type.
+
+    A path stays a path: the session reads it at start-up, and names it in its errors.
+    """
     if isinstance(onnx_model, (str, os.PathLike)):
         if not os.path.isfile(onnx_model):
             raise FileNotFoundError(f"no ONNX model at {os.fspath(onnx_model)!r}: the file does not exist")
-        with open(onnx_model, "rb") as file:
-            return file.read()
+        return os.fspath(onnx_model)
     if isinstance(onnx_model, (bytes, bytearray, memoryview)):
         return bytes(onnx_model)
     if isinstance(onnx_model, onnx.ModelProto):
@@ -185,7 +187,8 @@ def create_app(
     ----------
     onnx_model : onnx.ModelProto, bytes, str or path
         A model with one float input of shape ``[n_rows, n_features]``, as
-        :func:`helpers.convert` makes from an array. A path is read now.
+        :func:`helpers.convert` makes from an array. A path is checked now and
+        read at start-up, by each worker process.
     sklearn_model : fitted scikit-learn estimator, optional
         The model ``onnx_model`` was converted from. When given, the same
         endpoint answers with it for ``?backend=sklearn`` (to compare the
@@ -218,7 +221,7 @@ def create_app(
     """
     if not isinstance(max_batch, int) or max_batch < 1:
         raise ValueError(f"max_batch must be a positive integer, got {max_batch!r}")
-    source = _model_bytes(onnx_model)
+    source = _model_source(onnx_model)
     state: dict[str, Any] = {}
 
     @asynccontextmanager

@@ -206,7 +206,7 @@ def test_a_pickle_is_refused_at_start_up(forest, tmp_path):
     path = tmp_path / "model.onnx"
     path.write_bytes(pickle.dumps(model))
     app = create_app(path)
-    with pytest.raises(helpers.ModelFileError, match="looks like a pickle"), TestClient(app):
+    with pytest.raises(helpers.ModelFileError, match=r"model\.onnx.* looks like a pickle"), TestClient(app):
         pass
 
 
@@ -285,3 +285,21 @@ def test_uvicorn_command_line(forest, iris, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_uvicorn_exits_when_the_model_does_not_load(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(pickle.dumps({"not": "a model"}))
+    command = [sys.executable, "-m", "uvicorn", "--factory", "helpers.serving:app_from_env"]
+    command += ["--host", "127.0.0.1", "--port", "0"]
+    finished = subprocess.run(
+        command,
+        env={**os.environ, "ONNX_MODEL_PATH": str(path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode != 0
+    assert "looks like a pickle" in finished.stderr
+    assert "Application startup failed" in finished.stderr
