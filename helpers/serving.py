@@ -193,7 +193,8 @@ def create_app(
         The model ``onnx_model`` was converted from. When given, the same
         endpoint answers with it for ``?backend=sklearn`` (to compare the
         two); otherwise that backend answers 404. This function never loads
-        a model from a pickle.
+        a model from a pickle. Under overlapping requests, a scikit-learn
+        forest may print spurious joblib warnings (see :ref:`web_service`).
     max_batch : int, default 1000
         Most rows per request; a larger batch gets a 413 answer.
     preset : {"latency", "throughput"}, default "latency"
