@@ -161,6 +161,51 @@ def test_dataframe_model_with_csv_and_parquet(tmp_path, pipeline, mixed_frame, c
     assert "unexpected columns ['label']" in error
 
 
+def test_numeric_dataframe_models_convert_with_one_or_many_inputs(tmp_path, capsys):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.datasets import load_wine
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    wine = load_wine(as_frame=True)
+    frame = wine.data.rename(columns=lambda name: name.replace("/", "_"))
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(frame, wine.target)
+    by_name = make_pipeline(
+        ColumnTransformer([("scaled", StandardScaler(), ["alcohol", "ash"])]), LogisticRegression()
+    ).fit(frame, wine.target)
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    for name, model in [("forest", forest), ("by_name", by_name)]:
+        joblib.dump(model, tmp_path / f"{name}.joblib")
+        args = [
+            "--model",
+            str(tmp_path / f"{name}.joblib"),
+            "--trust-pickle",
+            "--data",
+            str(tmp_path / "rows.csv"),
+        ]
+        assert main([*args, "--out", str(tmp_path), *FAST]) == EXIT_OK, capsys.readouterr().err
+        capsys.readouterr()
+    # a lone forest takes one input; a pipeline that selects columns by name, one per column
+    assert [i.name for i in helpers.OnnxPredictor(tmp_path / "forest.onnx").session.get_inputs()] == ["X"]
+    assert len(helpers.OnnxPredictor(tmp_path / "by_name.onnx").session.get_inputs()) == frame.shape[1]
+
+
+def test_rows_are_converted_for_onnx_once_per_batch_not_per_call():
+    prepared, seen = [], []
+
+    def prepare(batch):
+        prepared.append(len(batch))
+        return np.asarray(batch, dtype=np.float32)
+
+    call = cli._with_prepared_input(lambda X: seen.append(X.dtype), prepare)
+    result = helpers.benchmark({"onnx": call}, np.ones((4, 2)), batch_sizes=(1, 3), repeat=3, min_time=0.0)
+    assert prepared == [1, 3]  # once per batch size, at the untimed warm-up
+    assert set(seen) == {np.dtype(np.float32)} and len(seen) > 2 * 3
+    assert result.batch_sizes == [1, 3]
+
+
 def test_mismatch_exits_1_and_is_reported(files, capsys, monkeypatch):
     real_compare = helpers.compare
 
