@@ -56,7 +56,7 @@ model_path = workdir / "wine_forest.joblib"
 joblib.dump(model, model_path)
 rows_path = workdir / "wine_rows.csv"
 X_test.assign(cultivar=y_test).to_csv(rows_path, index=False)
-print(f"saved {model_path.name} and {rows_path.name} ({len(X_test)} rows, {X_test.shape[1]} features + label)")
+print(f"saved {model_path.name}; {rows_path.name}: {len(X_test)} rows, {X_test.shape[1]} features + label")
 
 # %%
 # A pickle is refused unless you trust it
@@ -88,10 +88,8 @@ assert refused_code == 2 and "--trust-pickle" in stderr.getvalue()
 # leave, at least three repeats per batch size. ``--out`` names the
 # directory for the report and the converted model.
 report_dir = workdir / "report"
-code = main(
-    ["--model", str(model_path), "--trust-pickle", "--data", str(rows_path), "--target", "cultivar"]
-    + ["--out", str(report_dir), "--budget", "4", "--batch-sizes", "1,100,10000"]
-)
+arguments = ["--model", str(model_path), "--trust-pickle", "--data", str(rows_path), "--target", "cultivar"]
+code = main([*arguments, "--out", str(report_dir), "--budget", "4", "--batch-sizes", "1,100,10000"])
 assert code == 0
 
 # %%
@@ -109,9 +107,7 @@ assert code == 0
 # images), and the same facts for programs, as JSON.
 import pandas as pd
 
-pd.DataFrame(
-    [{"file": path.name, "bytes": path.stat().st_size} for path in sorted(report_dir.iterdir())]
-)
+pd.DataFrame([{"file": path.name, "bytes": path.stat().st_size} for path in sorted(report_dir.iterdir())])
 
 # %%
 # The JSON holds the settings, the machine and library versions, and for
