@@ -32,7 +32,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EXIT_ERROR", "EXIT_MISMATCH", "EXIT_OK", "CliError", "ModelRun", "build_parser", "main"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_MISMATCH",
+    "EXIT_OK",
+    "CliError",
+    "ModelRun",
+    "align_to_model",
+    "build_parser",
+    "demo_models",
+    "format_table",
+    "load_data",
+    "load_sklearn_model",
+    "main",
+    "report_dict",
+    "report_html",
+    "run_onnx_model",
+    "run_sklearn_model",
+    "summary_table",
+    "write_reports",
+]
 
 PROG = "train-convert-predict"
 EXIT_OK, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2
@@ -54,7 +73,7 @@ _EPILOG = f"""\
 examples:
   python -m helpers
       train three models on scikit-learn's breast cancer data, convert, check
-      and time them; print the table (about {DEFAULT_BUDGET:.0f} s of timing)
+      and time them; print the table (about {DEFAULT_BUDGET:.0f} s in all: see --budget)
   python -m helpers --out report/
       the same, and write report/report.html (figures embedded) and report/report.json
   python -m helpers --model model.onnx --data rows.npy
@@ -874,7 +893,8 @@ def main(argv: list[str] | None = None) -> int:
     import helpers
 
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
-    expected = (CliError, helpers.InputError, helpers.ModelFileError, helpers.UnsupportedModelError)
+    # ValueError: what scikit-learn raises on data it cannot take (e.g. NaN where it rejects it)
+    expected = (CliError, helpers.ModelFileError, helpers.UnsupportedModelError, ValueError)
     try:
         args = build_parser().parse_args(argv)
         return _run(args)

@@ -250,6 +250,29 @@ def test_unreadable_data(files, capsys, name, content, expected):
     assert expected in error
 
 
+def test_parquet_without_pyarrow_says_what_to_install(files, capsys, monkeypatch, iris):
+    import pandas as pd
+
+    def no_engine(*args, **kwargs):
+        raise ImportError("Unable to find a usable engine; tried using: 'pyarrow', 'fastparquet'.")
+
+    pd.DataFrame(iris[0][:5]).to_parquet(files / "rows.parquet")
+    monkeypatch.setattr(pd, "read_parquet", no_engine)
+    error = _one_line_error(
+        capsys, main(["--model", str(files / "logistic.onnx"), "--data", str(files / "rows.parquet")])
+    )
+    assert "reading Parquet needs pyarrow" in error and "pip install pyarrow" in error
+
+
+def test_nan_where_sklearn_rejects_it_is_one_line(files, capsys, iris):
+    rows = iris[0][:10].copy()
+    rows[2, 1] = np.nan
+    np.save(files / "nan.npy", rows)
+    for model in ("logistic.joblib", "logistic.onnx"):
+        args = ["--model", str(files / model), "--trust-pickle", "--data", str(files / "nan.npy")]
+        assert "NaN" in _one_line_error(capsys, main(args))
+
+
 def test_data_that_would_need_unpickling_is_refused(files, capsys):
     np.save(files / "objects.npy", np.array([[{"a": 1}, 2]], dtype=object), allow_pickle=True)
     error = _one_line_error(
