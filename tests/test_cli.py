@@ -4,6 +4,7 @@ one error, as a real subprocess. Small models and budgets keep it fast."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import pickle
 import subprocess
@@ -134,11 +135,31 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
 
 
 def test_onnx_model_is_run_and_timed_without_comparison(files, capsys):
-    code = main(["--model", str(files / "logistic.onnx"), "--data", str(files / "rows.npy"), *FAST])
+    out = files / "report"
+    args = ["--model", str(files / "logistic.onnx"), "--data", str(files / "rows.npy"), "--out", str(out)]
+    code = main([*args, *FAST])
     printed = capsys.readouterr().out
     assert code == EXIT_OK
     assert "runs (no sklearn model)" in printed and "onnxruntime (µs)" in printed
     assert "scikit-learn (µs)" not in printed
+    (run,) = json.loads((out / "report.json").read_text())["models"]
+    assert run["comparison"] is None and run["onnx_file"] is None
+    assert {t["candidate"] for t in run["timings"]} == {"onnxruntime"}
+    assert sorted(path.name for path in out.iterdir()) == ["report.html", "report.json"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(files, monkeypatch):
+    args = ["--model", str(files / "logistic.onnx"), "--data", str(files / "rows.npy"), *FAST]
+    for extra, shown in [([], True), (["--no-progress"], False)]:
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main([*args, *extra]) == EXIT_OK
+        assert ("logistic.onnx: check, time" in terminal.getvalue()) is shown
 
 
 def test_dataframe_model_with_csv_and_parquet(tmp_path, pipeline, mixed_frame, capsys):
