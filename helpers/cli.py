@@ -59,7 +59,7 @@ PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 DATA_SUFFIXES = (".csv", ".parquet", ".pq", ".npy")
 #: Seconds for the whole run (loading, training, converting, checking, timing)
 #: when ``--budget`` is not given; timing gets what the other steps leave.
-DEFAULT_BUDGET = 40.0
+DEFAULT_BUDGET = 30.0
 #: How the times were taken, printed above the table and in the HTML report.
 TIMING_NOTE = (
     "times: medians of interleaved repeats, in µs per call; speed-up = scikit-learn time / onnxruntime time\n"
