@@ -129,3 +129,13 @@ def test_float64_pipeline_with_a_cast_before_xgboost(registered):
     onnx_model = helpers.convert(model, X[:1], dtype=np.float64)
     assert onnx_model.graph.input[0].type.tensor_type.elem_type == 11  # double
     helpers.assert_agrees(model, helpers.OnnxPredictor(onnx_model), X)
+
+
+def test_zipmap_option_reaches_the_booster_in_a_pipeline(registered, classification):
+    X, y = classification
+    # LightGBM: its thresholds lie between training values, so float32 scaling is harmless.
+    model = make_pipeline(StandardScaler(), _lgbm_classifier()).fit(X, y)
+    outputs = {o.name: o.type for o in helpers.convert(model, X[:1], zipmap=True).graph.output}
+    assert outputs["output_probability"].HasField("sequence_type")
+    predictor = helpers.OnnxPredictor(helpers.convert(model, X[:1], zipmap=True))
+    np.testing.assert_allclose(predictor.predict_proba(X[:5]), model.predict_proba(X[:5]), atol=1e-5)
