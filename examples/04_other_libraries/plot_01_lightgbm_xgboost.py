@@ -186,15 +186,17 @@ xgb_pipeline_report
 # %%
 # Why the XGBoost pipeline disagrees
 # ----------------------------------
-# The LightGBM pipeline agrees; the XGBoost one does not, on rows and by
-# amounts far beyond rounding. The two copies do not scale the same numbers:
-# scikit-learn scales in float64, then XGBoost rounds the result to float32;
-# the ONNX model receives float32 and scales in float32. The results can
-# differ in the last digit. That alone would rarely matter, but XGBoost puts
-# its split thresholds on values seen in training, and sends a row left when
-# its value is strictly below. A feature with few distinct values, like our
-# four whole-number ones, has most rows exactly on a threshold, and a last
-# digit rounded the other way sends them down the other branch. LightGBM
+# The LightGBM pipeline agrees (asserted above); the XGBoost one does not,
+# in labels and in probabilities, by amounts far beyond rounding. The two
+# copies do not compute the scaled values the same way: scikit-learn scales
+# in float64, then XGBoost rounds the result to float32; the ONNX model
+# receives float32 and scales in float32. The results can differ in the last
+# digit. That alone would rarely matter, but XGBoost's split thresholds are
+# values seen in training, and it sends a row left when its value is strictly
+# below the threshold. A feature with few distinct values, like our four
+# whole-number ones, has most rows exactly on a threshold, and a last digit
+# rounded the other way sends them down the other branch. (On the training
+# rows themselves every feature is affected, for the same reason.) LightGBM
 # puts its thresholds between the values it saw, which is why it agrees.
 #
 # The check below confirms the diagnosis. It computes each test row's scaled
