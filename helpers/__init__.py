@@ -8,10 +8,13 @@ onnxruntime calls, then moved here:
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
 * :func:`benchmark`: fair, interleaved timings and their plots;
+* :func:`register_boosting_converters`: LightGBM and XGBoost models for
+  skl2onnx (onnxmltools' converters);
 * :func:`version_table` and :func:`runtime_max_opset`: the opsets the
   installed onnx, skl2onnx and onnxruntime support.
 """
 
+from helpers.boosting import register_boosting_converters
 from helpers.convert import convert, initial_types
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
 from helpers.predictor import PRESETS, OnnxPredictor, session_options
@@ -33,6 +36,7 @@ __all__ = [
     "convert",
     "initial_types",
     "onnx_model_opsets",
+    "register_boosting_converters",
     "runtime_max_ir_version",
     "runtime_max_opset",
     "session_options",
