@@ -7,12 +7,16 @@ onnxruntime calls, then moved here:
 * :class:`OnnxPredictor`: ``predict`` / ``predict_proba`` over one
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
-* :func:`benchmark`: fair, interleaved timings and their plots.
+* :func:`benchmark`: fair, interleaved timings and their plots;
+* :func:`describe` and :func:`plot_graph`: what an ONNX model holds;
+* :func:`profile_frame` and :func:`op_type_summary`: onnxruntime profiles as tables.
 """
 
 from helpers.convert import convert, initial_types
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
+from helpers.inspection import ModelDescription, describe, plot_graph
 from helpers.predictor import PRESETS, OnnxPredictor, session_options
+from helpers.profiling import op_type_summary, profile_frame
 from helpers.timing import BenchmarkResult, benchmark, take_rows
 from helpers.validate import ComparisonReport, assert_agrees, compare
 
@@ -21,6 +25,7 @@ __all__ = [
     "BenchmarkResult",
     "ComparisonReport",
     "InputError",
+    "ModelDescription",
     "ModelFileError",
     "OnnxPredictor",
     "UnsupportedModelError",
@@ -28,7 +33,11 @@ __all__ = [
     "benchmark",
     "compare",
     "convert",
+    "describe",
     "initial_types",
+    "op_type_summary",
+    "plot_graph",
+    "profile_frame",
     "session_options",
     "take_rows",
 ]
