@@ -65,13 +65,12 @@ import helpers
 
 onnx_bytes = {}
 rows = []
-for (sweep, value), forest in forests.items():
+for key, forest in forests.items():
     onnx_model = helpers.convert(forest, X[:1])
-    onnx_bytes[sweep, value] = onnx_model.SerializeToString()
+    onnx_bytes[key] = onnx_model.SerializeToString()
     helpers.assert_agrees(forest, helpers.OnnxPredictor(onnx_model), X[:500])
     rows.append(
         {
-            "sweep": sweep,
             "trees": len(forest.estimators_),
             "max_depth": "none" if forest.max_depth is None else forest.max_depth,
             "depth reached": max(tree.tree_.max_depth for tree in forest.estimators_),
@@ -93,7 +92,7 @@ sizes["onnx_bytes"] = [len(onnx_bytes[key]) for key in forests]
 sizes["pickle_bytes"] = [len(pickle.dumps(forest)) for forest in forests.values()]
 sizes["onnx / pickle"] = sizes.onnx_bytes / sizes.pickle_bytes
 sizes["onnx bytes per node"] = sizes.onnx_bytes / sizes.nodes
-sizes[["nodes", "onnx_bytes", "pickle_bytes", "onnx / pickle", "onnx bytes per node"]]
+sizes[["nodes", "onnx_bytes", "pickle_bytes", "onnx / pickle", "onnx bytes per node"]].round(2)
 
 # %%
 import matplotlib.pyplot as plt
@@ -158,7 +157,7 @@ for key, forest in forests.items():
     sizes.loc[key, "unpickle_ms"] = load_result.median("pickle.loads", 1) * 1e3
     sizes.loc[key, "session_ms"] = load_result.median("InferenceSession", 1) * 1e3
 sizes["session / unpickle"] = sizes.session_ms / sizes.unpickle_ms
-sizes[["nodes", "unpickle_ms", "session_ms", "session / unpickle"]]
+sizes[["nodes", "unpickle_ms", "session_ms", "session / unpickle"]].round(2)
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
@@ -214,8 +213,9 @@ measured = subprocess.run(
     [sys.executable, "-c", MEASURE_MEMORY, *map(str, paths)], capture_output=True, text=True, check=True
 )
 sizes.loc[by_size, "session_memory_bytes"] = json.loads(measured.stdout)
+sizes["session_memory_bytes"] = sizes.session_memory_bytes.astype(int)
 sizes["memory / file size"] = sizes.session_memory_bytes / sizes.onnx_bytes
-sizes[["nodes", "onnx_bytes", "session_memory_bytes", "memory / file size"]]
+sizes[["nodes", "onnx_bytes", "session_memory_bytes", "memory / file size"]].round(2)
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
@@ -252,7 +252,7 @@ for key, forest in forests.items():
     sizes.loc[key, "sklearn_us"] = result.median("scikit-learn", 1) * 1e6
     sizes.loc[key, "onnxruntime_us"] = result.median("onnxruntime", 1) * 1e6
 sizes["speed-up"] = sizes.sklearn_us / sizes.onnxruntime_us
-sizes[["trees", "depth reached", "sklearn_us", "onnxruntime_us", "speed-up"]]
+sizes[["trees", "depth reached", "sklearn_us", "onnxruntime_us", "speed-up"]].round(1)
 
 # %%
 fig, (trees_ax, depth_ax) = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained", sharey=True)
@@ -283,7 +283,7 @@ assert (sizes["speed-up"] > 1).all(), "onnxruntime was slower than scikit-learn 
 trees_sweep = sizes.loc["trees"].sort_values("nodes")
 assert trees_sweep.onnx_bytes.is_monotonic_increasing
 assert trees_sweep.session_ms.iloc[-1] > trees_sweep.session_ms.iloc[0]
-sizes[["nodes", "onnx / pickle", "session / unpickle", "memory / file size", "speed-up"]]
+sizes[["nodes", "onnx / pickle", "session / unpickle", "memory / file size", "speed-up"]].round(2)
 
 # %%
 # What to take away
