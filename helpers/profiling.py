@@ -54,9 +54,10 @@ def profile_frame(path: str | os.PathLike) -> pd.DataFrame:
     ...     {"cat": "Node", "name": "Scaler_kernel_time", "ts": 12, "dur": 2,
     ...      "args": {"op_name": "Scaler", "provider": "CPUExecutionProvider"}},
     ... ]
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "profile.json"
-    >>> _ = path.write_text(json.dumps(events))
-    >>> frame = profile_frame(path)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "profile.json"
+    ...     _ = path.write_text(json.dumps(events))
+    ...     frame = profile_frame(path)
     >>> frame.run.tolist()  # the model_run event itself is outside any run
     [-1, 0]
     >>> frame.loc[1, ["node", "op_type", "provider"]].tolist()

@@ -196,7 +196,8 @@ for name in list(knob_predictors)[1:]:
 # a file; a later session can load that file with optimisations off and skip
 # the work. Save at the *extended* level at most: a model saved at *all* may
 # hold layouts for this CPU, and any level above *basic* may use operators
-# only onnxruntime (of the same version) knows.
+# that only onnxruntime knows (its ``com.microsoft`` domain), so load the
+# file with the onnxruntime version that wrote it.
 import tempfile
 from pathlib import Path
 

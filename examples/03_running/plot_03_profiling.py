@@ -103,9 +103,10 @@ first = kernel_events[0]
 {key: first[key] for key in ("cat", "name", "ts", "dur")} | {"op_name": first["args"]["op_name"]}
 
 # %%
-# Each operator call comes with ``_fence_before`` / ``_fence_after`` events of
-# almost no duration, which mark synchronisation points; the ``_kernel_time``
-# event is the operator's work. Add those up per operator type:
+# The ``_kernel_time`` event is the operator's work (some onnxruntime
+# versions also write ``_fence_before`` / ``_fence_after`` events around it,
+# synchronisation points of almost no duration). Add the kernel times up per
+# operator type:
 from collections import Counter
 
 time_by_op = Counter()
@@ -175,9 +176,11 @@ plt.show()
 # Time outside the operators
 # --------------------------
 # A ``model_run`` also includes work that no operator does: checking the
-# inputs, allocating outputs, copying results to Python. Comparing the sum
-# of kernel times in each run with the run's duration shows how much that is,
-# and why one row is dominated by fixed costs.
+# inputs, preparing the execution, allocating the outputs. (Turning the
+# outputs into NumPy arrays happens after it, in Python, and is not even in
+# the profile.) Comparing the sum of kernel times in each run with the run's
+# duration shows how much that is, and why one row is dominated by fixed
+# costs.
 
 
 def outside_share(frame):
