@@ -121,8 +121,10 @@ def op_type_summary(frame: pd.DataFrame, *, skip_runs: int = 1) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``op_type``: ``calls``, ``total_us``, ``mean_us`` (per call)
-        and ``share`` (of the total operator time, 0 to 1).
+        Indexed by ``op_type``: ``calls``, ``total_us``, ``median_us`` and
+        ``mean_us`` (per call; the median resists a call slowed down by
+        another process, the mean does not) and ``share`` (of the total
+        operator time, 0 to 1).
 
     Examples
     --------
@@ -142,7 +144,7 @@ def op_type_summary(frame: pd.DataFrame, *, skip_runs: int = 1) -> pd.DataFrame:
             f"no operator events after the first {skip_runs} run(s): run the session more times "
             "before end_profiling(), or pass a smaller skip_runs"
         )
-    summary = kernels.groupby("op_type").duration_us.agg(calls="count", total_us="sum")
+    summary = kernels.groupby("op_type").duration_us.agg(calls="count", total_us="sum", median_us="median")
     summary["mean_us"] = summary.total_us / summary.calls
     summary["share"] = summary.total_us / summary.total_us.sum()
     return summary.sort_values("total_us", ascending=False)

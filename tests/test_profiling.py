@@ -47,6 +47,8 @@ def test_runs_are_assigned_by_time(tmp_path):
     all_runs = helpers.op_type_summary(frame, skip_runs=0)
     assert all_runs.loc["Add", "total_us"] == 6
     assert all_runs.loc["Mul", "calls"] == 2  # fences are not operator time
+    assert all_runs.loc["Mul", "median_us"] == 4.5
+    assert all_runs.loc["Mul", "mean_us"] == 4.5
     assert all_runs.index.tolist() == ["Mul", "Add"]
     with pytest.raises(ValueError, match="no operator events after the first 2 run"):
         helpers.op_type_summary(frame, skip_runs=2)

@@ -147,28 +147,27 @@ one_row_summary = helpers.op_type_summary(one_row_profile)
 one_row_summary
 
 # %%
-# The time per operator type, for both cases, on a log scale since a batch
-# of several hundred rows costs far more than one row. The title gives the
-# share of the forest, read from the two profiles.
+# The time per call of each operator type, for both cases, on a log scale
+# since a batch of several hundred rows costs far more than one row. Medians
+# over the runs: on a busy machine one call can be interrupted by another
+# process, which moves a total or a mean but hardly a median. The title gives
+# the forest's share of the summed medians.
 import matplotlib.pyplot as plt
 import pandas as pd
 
-per_run = pd.DataFrame(
-    {
-        "1 row": one_row_summary.mean_us,
-        f"{len(X_test32)} rows": batch_summary.mean_us,
-    }
-).sort_values(f"{len(X_test32)} rows")
-forest_share_batch = batch_summary.share["TreeEnsembleClassifier"]
-forest_share_one = one_row_summary.share["TreeEnsembleClassifier"]
+batch_label = f"{len(X_test32)} rows"
+per_call = pd.DataFrame(
+    {"1 row": one_row_summary.median_us, batch_label: batch_summary.median_us}
+).sort_values(batch_label)
+forest_share = per_call.loc["TreeEnsembleClassifier"] / per_call.sum()
 
 fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
-per_run.plot.barh(ax=ax, logx=True)
-ax.set_xlabel("time per call (µs, mean over the profiled runs)")
+per_call.plot.barh(ax=ax, logx=True)
+ax.set_xlabel("time per call (µs, median over the profiled runs)")
 ax.set_ylabel("operator type")
 ax.set_title(
-    f"The forest takes {forest_share_batch:.0%} of operator time\n"
-    f"for {len(X_test32)} rows, {forest_share_one:.0%} for one row"
+    f"The forest takes {forest_share[batch_label]:.0%} of operator time\n"
+    f"for {batch_label}, {forest_share['1 row']:.0%} for one row"
 )
 plt.show()
 
@@ -197,7 +196,7 @@ outside = pd.Series(
     name="share of run time outside operators",
 )
 assert (outside >= 0).all() and (outside < 1).all()
-outside.map("{:.0%}".format)
+outside.map("{:.1%}".format)
 
 # %%
 # What to take from a profile
@@ -209,9 +208,10 @@ outside.map("{:.0%}".format)
 # * Profiling itself costs time on every run: keep it off in production, and
 #   call ``end_profiling()`` to stop it and get the file.
 #
-# For this pipeline, computed from the batch profile:
-top_op = batch_summary.index[0]
-print(f"{top_op} takes {batch_summary.share.iloc[0]:.0%} of operator time: start there.")
+# For this pipeline, computed from the batch profile (medians per call):
+batch_shares = per_call[batch_label] / per_call[batch_label].sum()
+top_op = batch_shares.idxmax()
+print(f"{top_op} takes {batch_shares.max():.0%} of operator time for {batch_label}: start there.")
 
 # %%
 # Next, :ref:`running_common_errors`. Clean up the profiles:
