@@ -8,10 +8,13 @@ onnxruntime calls, then moved here:
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
 * :func:`benchmark`: fair, interleaved timings and their plots;
+* :func:`register_boosting_converters`: LightGBM and XGBoost models for
+  skl2onnx (onnxmltools' converters);
 * :func:`describe` and :func:`plot_graph`: what an ONNX model holds;
 * :func:`profile_frame` and :func:`op_type_summary`: onnxruntime profiles as tables.
 """
 
+from helpers.boosting import register_boosting_converters
 from helpers.convert import convert, initial_types
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
 from helpers.inspection import ModelDescription, describe, plot_graph
@@ -38,6 +41,7 @@ __all__ = [
     "op_type_summary",
     "plot_graph",
     "profile_frame",
+    "register_boosting_converters",
     "session_options",
     "take_rows",
 ]
