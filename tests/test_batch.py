@@ -62,9 +62,12 @@ def test_threads_settings_are_separate_sessions(forest, iris):
     assert two.predictor().session.get_session_options().intra_op_num_threads == 2
 
 
-def test_sessions_load_once_under_concurrent_threads(logistic, iris):
-    X, _ = iris
-    model_bytes = batch.OnnxModelBytes(helpers.convert(logistic[0], X[:2]))  # a model no other test loads
+def test_sessions_load_once_under_concurrent_threads(iris):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = iris
+    unique_model = LogisticRegression(C=0.0123, max_iter=1000).fit(X, y)  # a model nothing else loads
+    model_bytes = batch.OnnxModelBytes(helpers.convert(unique_model, X[:1]))
     assert (model_bytes.digest, 1) not in batch.cached_sessions()
     copies = [pickle.loads(pickle.dumps(model_bytes)) for _ in range(16)]
     with ThreadPoolExecutor(max_workers=8) as pool:
