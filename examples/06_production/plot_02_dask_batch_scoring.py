@@ -96,17 +96,40 @@ table
 # %%
 # A session cannot travel
 # -----------------------
-# Dask sends functions and their arguments to the workers by pickling them
-# (with :mod:`pickle`, then ``cloudpickle`` for what pickle cannot do). An
-# ``InferenceSession`` wraps native memory and threads, and neither library
-# can serialize it: a ``map_partitions`` function that uses a session built
-# here fails before the first partition is scored. This is the error:
+# The first idea is to build a session here and use it in the function that
+# ``map_partitions`` runs on each partition. Dask refuses at once, before
+# anything runs: it names every task by hashing its function, and to hash a
+# function that uses a session it must serialize the session.
+import onnxruntime
+import pandas as pd
+from dask.tokenize import TokenizationError
+
+session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+proba_meta = pd.DataFrame({"proba_0": pd.Series(dtype=np.float32), "proba_1": pd.Series(dtype=np.float32)})
+
+
+def score_with_local_session(partition):
+    proba = session.run(["probabilities"], {"X": partition.to_numpy()})[0]
+    return pd.DataFrame(proba, columns=["proba_0", "proba_1"], index=partition.index)
+
+
+try:
+    table.map_partitions(score_with_local_session, meta=proba_meta)
+except TokenizationError as error:
+    dask_error = error
+else:
+    raise AssertionError("Dask accepted a function that uses an InferenceSession")
+print(f"{type(dask_error).__name__}: {dask_error}")
+
+# %%
+# The cause: Dask serializes functions and their arguments by pickling them
+# (with :mod:`pickle`, then ``cloudpickle`` for what pickle cannot do), to
+# hash them and to send them to the workers. An ``InferenceSession`` wraps
+# native memory and threads, and neither library can serialize it:
 import pickle
 
 import cloudpickle
-import onnxruntime
 
-session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
 pickling_errors = {}
 for serializer in (pickle, cloudpickle):
     try:
@@ -132,8 +155,6 @@ assert all(type(error) is TypeError for error in pickling_errors.values())
 # core, so one thread per session keeps workers x threads at the cores.
 # This version builds a session for every partition; the helper below
 # builds one per worker.
-import pandas as pd
-
 model_on_workers = client.scatter(onnx_bytes, broadcast=True)
 
 
@@ -145,7 +166,6 @@ def score_with_onnx(partition, model_bytes):
     return pd.DataFrame(proba, columns=["proba_0", "proba_1"], index=partition.index)
 
 
-proba_meta = pd.DataFrame({"proba_0": pd.Series(dtype=np.float32), "proba_1": pd.Series(dtype=np.float32)})
 by_hand = table.map_partitions(score_with_onnx, model_on_workers, meta=proba_meta)
 by_hand
 
