@@ -166,10 +166,22 @@ def test_worker_processes_load_the_model_once_each(table, forest, forest_bytes):
         many_partitions = ddf.repartition(npartitions=12)
         scored = batch.score(many_partitions, forest_bytes, ["a", "b", "c", "d"], client=client)
         result = scored.compute()
+        # without client=, the model travels as one task of the graph: same sessions, found in the cache
+        again = batch.score(many_partitions, forest_bytes.content, ["a", "b", "c", "d"]).compute()
         sessions = client.run(batch.cached_sessions)
         worker_names = set(client.run(lambda: __import__("os").getpid()).values())
     _check_against_memory(result, frame, *forest)
+    pd.testing.assert_frame_equal(again, result)
     assert len(sessions) == 2 and len(worker_names) == 2  # two separate processes
     # 12 partitions on 2 workers: each worker that scored loaded the model once, not once per partition.
     assert all(loaded in ([], [(forest_bytes.digest, 1)]) for loaded in sessions.values())
     assert any(sessions.values())
+
+
+def test_import_helpers_does_not_import_dask():
+    import subprocess
+    import sys
+
+    code = "import sys, helpers; print('dask' in sys.modules, 'distributed' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.split() == ["False", "False"]
