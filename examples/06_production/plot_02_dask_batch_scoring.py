@@ -10,8 +10,8 @@ with a distributed engine you run anyway: here Dask. You will learn why an
 the model's bytes once and load one session per worker, how to set threads so
 that Dask workers and ONNX Runtime do not fight over the cores, and how many
 rows per second scikit-learn and ONNX Runtime score in the same engine.
-It builds on :ref:`with_helpers` and on the one-request-at-a-time web service
-recipe of this part. The lesson runs in about 20 seconds.
+The previous lesson, :ref:`web_service`, served one request at a time; this
+one scores whole tables. The lesson runs in about 20 seconds.
 """
 
 # %%
