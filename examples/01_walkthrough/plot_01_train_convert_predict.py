@@ -13,7 +13,7 @@ so you can copy any cell into your own code.
 You will learn what the input types and the opset of a converted model are,
 why classifiers return a list of dicts by default (ZipMap) and how to get a
 plain array instead, and how to time predictions fairly.
-The lesson runs in about 20 seconds.
+The lesson runs in about 10 seconds.
 """
 
 # %%
