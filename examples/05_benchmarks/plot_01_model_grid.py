@@ -34,7 +34,7 @@ BATCH_SIZES = (1, 10, 100, 1_000, 10_000)
 # %%
 # Data
 # ----
-# Synthetic, seeded, small: 2,000 training rows and 20 features, as in a
+# Synthetic, seeded, small: 1,000 training rows and 20 features, as in a
 # typical tabular model. The regression target is scaled to unit variance so
 # that the same absolute tolerance means the same thing for every family. A
 # third dataset, a DataFrame with numeric and text columns, feeds the
@@ -45,12 +45,12 @@ import pandas as pd
 from sklearn.datasets import make_classification, make_regression
 from sklearn.model_selection import train_test_split
 
-X, y = make_classification(n_samples=3_000, n_features=20, n_informative=10, random_state=0)
-X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=2_000, random_state=0)
-X_reg, y_reg = make_regression(n_samples=3_000, n_features=20, n_informative=10, noise=10, random_state=0)
+X, y = make_classification(n_samples=2_000, n_features=20, n_informative=10, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=1_000, random_state=0)
+X_reg, y_reg = make_regression(n_samples=2_000, n_features=20, n_informative=10, noise=10, random_state=0)
 y_reg = y_reg / y_reg.std()
 X_reg_train, X_reg_test, y_reg_train, y_reg_test = train_test_split(
-    X_reg, y_reg, train_size=2_000, random_state=0
+    X_reg, y_reg, train_size=1_000, random_state=0
 )
 
 
@@ -374,7 +374,7 @@ one_row.sort_values().to_frame("speed-up at one row (helpers)").style.format("{:
 #   probabilities into a Python dict. At 10,000 rows that can cost more than
 #   the model itself, most visibly for a linear model.
 # * **The nearest-neighbours conversion.** By default skl2onnx computes the
-#   distances to the 2,000 training rows with a ``Scan`` loop, one test row at
+#   distances to the 1,000 training rows with a ``Scan`` loop, one test row at
 #   a time; ``helpers.convert`` asks for the ``CDist`` operator instead (next
 #   sections).
 # * **Threads.** The default session uses one thread per core, spinning while
