@@ -375,10 +375,10 @@ for runtime in runtimes:
 # At one row, scikit-learn's cost is mostly per call: input validation, and
 # for the ensembles a loop over trees in Python or a thread pool. ONNX Runtime
 # runs one compiled graph, so it wins by a wide margin for every family
-# converted with the right options. The largest ratios, for histogram
-# gradient boosting, are also the least stable: scikit-learn predicts it on
-# an OpenMP thread pool, whose time per call can jump when other programs use
-# the cores. The checks below use wide margins for the same reason.
+# converted with the right options. Histogram gradient boosting's ratios are
+# the least stable from run to run: scikit-learn predicts it on an OpenMP
+# thread pool, whose time per call can jump when other programs use the
+# cores. The checks below use wide margins for the same reason.
 one_row = speedups["ONNX Runtime, helpers"][1]
 assert one_row["random forest"] > 10, one_row["random forest"]
 assert (one_row > 1).all(), one_row[one_row <= 1]
