@@ -125,33 +125,70 @@ def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
     )
 
 
+def _float_columns(X: Any) -> list[Any]:
+    """The columns of ``X`` that can hold NaN: names for a DataFrame, indices for an array."""
+    if isinstance(X, pd.DataFrame):
+        return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype)]
+    X = np.asarray(X)
+    return list(range(X.shape[1])) if X.dtype.kind == "f" else []
+
+
+def _with_nan(X: Any, column: Any, n_rows: int) -> Any:
+    """The first ``n_rows`` rows of ``X`` with NaN in ``column``."""
+    if isinstance(X, pd.DataFrame):
+        rows = X.iloc[:n_rows].copy()
+        rows[column] = np.nan
+        return rows
+    rows = np.array(X[:n_rows], dtype=np.float64)
+    rows[:, column] = np.nan
+    return rows
+
+
 def _nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
-    """Columns where the scikit-learn model raises on NaN (tried one row at a time).
+    """Columns where the scikit-learn model raises on NaN (tried one column at a time).
 
     OnnxPredictor uses this to reject NaN exactly where scikit-learn does,
     instead of returning NaN predictions.
     """
-    frame = X.iloc[:1].copy() if isinstance(X, pd.DataFrame) else np.array(X[:1], dtype=np.float64)
-    if isinstance(frame, pd.DataFrame):
-        columns = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype)]
-    else:
-        columns = list(range(frame.shape[1])) if frame.dtype.kind == "f" else []
     rejected = []
-    for column in columns:
-        row = frame.copy()
-        if isinstance(row, pd.DataFrame):
-            row[column] = np.nan
-        else:
-            row[0, column] = np.nan
+    for column in _float_columns(X):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
-                model.predict(row)
+                model.predict(_with_nan(X, column, 1))
         except ValueError:
             rejected.append(int(column) if isinstance(column, (int, np.integer)) else column)
         except Exception:
             pass
     return rejected
+
+
+def _nan_mismatched(
+    model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, columns: list[Any]
+) -> list[Any]:
+    """The NaN-accepting ``columns`` when the ONNX model handles NaN differently from scikit-learn.
+
+    Tried in one batch: for each column, the first rows of the sample (up to
+    5) with NaN in that column. skl2onnx 1.20 does not convert the
+    missing-value support of random forests and decision trees (scikit-learn
+    1.3+): without this check their ONNX models would silently give other
+    answers for rows with NaN. The cause is the converter, not one column, so
+    one disagreement marks every column.
+    """
+    from helpers.predictor import OnnxPredictor
+    from helpers.validate import compare
+
+    if not columns:
+        return []
+    blocks = [_with_nan(X, column, 5) for column in columns]
+    rows = pd.concat(blocks, ignore_index=True) if isinstance(X, pd.DataFrame) else np.vstack(blocks)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
+            agrees = compare(model, OnnxPredictor(onnx_model), rows).ok
+    except Exception:
+        return []  # the check could not run; it proves nothing either way
+    return [] if agrees else [int(c) if isinstance(c, (int, np.integer)) else c for c in columns]
 
 
 def _newest_opsets() -> dict[str, int]:
@@ -310,13 +347,32 @@ def convert(
     except RuntimeError as error:
         if "Unable to find a shape calculator" in str(error) or "No proper shape calculator" in str(error):
             raise _unsupported(model, error) from None
+        if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
+            raise UnsupportedModelError(
+                f"skl2onnx cannot convert a step of {type(model).__name__}: {str(error).splitlines()[0]} "
+                "Replace that step with an estimator skl2onnx supports, or register a converter "
+                "for it (see the lesson 'Models without a converter')."
+            ) from None
         raise
 
-    metadata = {
-        "estimator": type(model).__name__,
-        "nan_rejected": json.dumps(_nan_rejected(model, X)),
-    }
+    rejected = _nan_rejected(model, X)
+    metadata = {"estimator": type(model).__name__, "nan_rejected": json.dumps(rejected)}
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = json.dumps([str(name) for name in model.feature_names_in_])
-    onnx.helper.set_model_props(onnx_model, {METADATA_PREFIX + key: value for key, value in metadata.items()})
+    if isinstance(X, pd.DataFrame):
+        # skl2onnx rewrites characters it does not allow in input names ("a/b" becomes "a_b"):
+        # keep the original column of each input, in input order.
+        metadata["columns"] = json.dumps([str(name) for name in X.columns])
+    _set_metadata(onnx_model, metadata)
+    accepted = [c for c in _float_columns(X) if c not in rejected]
+    metadata["nan_mismatched"] = json.dumps(_nan_mismatched(model, onnx_model, X, accepted))
+    _set_metadata(onnx_model, metadata)
     return onnx_model
+
+
+def _set_metadata(onnx_model: onnx.ModelProto, metadata: dict[str, str]) -> None:
+    """Write ``metadata`` under :data:`METADATA_PREFIX`, keeping the model's other properties."""
+    kept = {p.key: p.value for p in onnx_model.metadata_props if not p.key.startswith(METADATA_PREFIX)}
+    onnx.helper.set_model_props(
+        onnx_model, {**kept, **{METADATA_PREFIX + key: value for key, value in metadata.items()}}
+    )

@@ -101,3 +101,45 @@ def test_metadata_records_where_sklearn_rejects_nan(logistic, boosting, iris, pi
     imputed = {p.key: p.value for p in helpers.convert(pipeline[0], frame[:1]).metadata_props}
     assert json.loads(imputed["helpers.nan_rejected"]) == []
     assert json.loads(imputed["helpers.feature_names"]) == ["age", "visits", "city"]
+
+
+def test_metadata_marks_nan_the_onnx_model_gets_wrong(iris, boosting):
+    # skl2onnx 1.20 drops a random forest's missing-value support: NaN rows get other answers.
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = iris
+    forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
+    props = {p.key: p.value for p in helpers.convert(forest, X[:10]).metadata_props}
+    assert json.loads(props["helpers.nan_rejected"]) == []
+    assert json.loads(props["helpers.nan_mismatched"]) == [0, 1, 2, 3]
+    props = {p.key: p.value for p in helpers.convert(boosting[0], X[:10]).metadata_props}
+    assert json.loads(props["helpers.nan_mismatched"]) == []
+
+
+def test_function_transformer_is_named(iris):
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = iris
+    model = make_pipeline(FunctionTransformer(np.log1p), LogisticRegression(max_iter=1000)).fit(X, y)
+    with pytest.raises(helpers.UnsupportedModelError, match="FunctionTransformer is not supported"):
+        helpers.convert(model, X[:1])
+
+
+def test_original_column_names_are_kept(mixed_frame):
+    frame, target = mixed_frame
+    renamed = frame.rename(columns={"age": "age/years"})
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    columns = ColumnTransformer(
+        [
+            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), ["age/years", "visits"]),
+            ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+        ]
+    )
+    model = make_pipeline(columns, LogisticRegression()).fit(renamed, target)
+    onnx_model = helpers.convert(model, renamed[:1])
+    props = {p.key: p.value for p in onnx_model.metadata_props}
+    assert json.loads(props["helpers.columns"]) == ["age/years", "visits", "city"]
+    assert [i.name for i in onnx_model.graph.input] != ["age/years", "visits", "city"]  # skl2onnx renamed one
