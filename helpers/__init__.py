@@ -7,13 +7,15 @@ onnxruntime calls, then moved here:
 * :class:`OnnxPredictor`: ``predict`` / ``predict_proba`` over one
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
-* :func:`benchmark`: fair, interleaved timings and their plots.
+* :func:`benchmark`: fair, interleaved timings and their plots;
+* :func:`tune`: the fastest session settings for one model and batch size.
 """
 
 from helpers.convert import convert, initial_types
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
 from helpers.predictor import PRESETS, OnnxPredictor, session_options
 from helpers.timing import BenchmarkResult, benchmark, take_rows
+from helpers.tuning import Setting, TuningResult, tune
 from helpers.validate import ComparisonReport, assert_agrees, compare
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "InputError",
     "ModelFileError",
     "OnnxPredictor",
+    "Setting",
+    "TuningResult",
     "UnsupportedModelError",
     "assert_agrees",
     "benchmark",
@@ -31,4 +35,5 @@ __all__ = [
     "initial_types",
     "session_options",
     "take_rows",
+    "tune",
 ]
