@@ -8,6 +8,7 @@ instead. The settings it tries are the ``SessionOptions`` that
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ import onnxruntime as ort
 import pandas as pd
 
 from helpers.predictor import OnnxPredictor, _load_bytes
-from helpers.timing import benchmark, take_rows
+from helpers.timing import _time_calls, take_rows
 
 __all__ = ["Setting", "TuningResult", "tune"]
 
@@ -131,7 +132,7 @@ class TuningResult:
             f"best for {self.batch_size:,} row(s): {self.best.label}; "
             f"{self.speedup('latency'):.2f}x the latency preset, "
             f"{self.speedup('throughput'):.2f}x the throughput preset "
-            f"({len(self.measurements)} timings in {self.seconds:.1f} s)"
+            f"({len(self.measurements)} settings timed in {self.seconds:.1f} s)"
         )
 
     def __repr__(self) -> str:
@@ -173,11 +174,13 @@ def tune(
     ... up to the cores this process may use), then spinning (only when the
     best uses more than one thread: a single thread has no pool to spin), then
     sequential against parallel execution, then the graph optimisation level.
-    In each round the candidates are timed with :func:`helpers.benchmark`:
-    interleaved repeats, medians. A candidate replaces the best so far only
-    when its median is faster by more than ``margin``, so that noise does not
-    buy an extra thread or spinning. A final round times the winner against
-    both presets of :data:`helpers.predictor.PRESETS` in one run.
+    In each round the candidates are timed the way :func:`helpers.benchmark`
+    times: interleaved turns (in a new, seeded order each turn), medians of
+    repeats. A candidate replaces the best so far only when its median is
+    faster by more than ``margin``, so that noise does not buy an extra thread
+    or spinning. A final round times the winner against both presets of
+    :data:`helpers.predictor.PRESETS` in one run, and has the last word: a
+    preset faster than the winner by more than ``margin`` is chosen instead.
 
     Only ``session.run`` is timed: the batch is converted to the model's input
     type before timing.
@@ -188,8 +191,8 @@ def tune(
     X : array or DataFrame
         Rows like the ones to predict; repeated to fill ``batch_size``.
     batch_size : int, default 1
-        Rows per call to tune for: the best setting for one row is rarely the
-        best for ten thousand.
+        Rows per call to tune for: the best setting for one row is often not
+        the best for ten thousand.
     budget : float, default 3.0
         Seconds for the whole tuning, session creation included, shared by the
         rounds in proportion to their candidates; repeats go on until a round's
@@ -231,10 +234,11 @@ def tune(
     def run_for(setting: Setting) -> Any:
         if setting not in predictors:
             predictors[setting] = OnnxPredictor(content, preset=None, **setting.options())
+            predictors[setting].session.run(names, feed)  # warm-up: the first run allocates
         return predictors[setting].session.run
 
     best = Setting(threads=thread_counts[0])
-    first = predictors[best] = OnnxPredictor(content, preset=None, **best.options())
+    first = OnnxPredictor(content, preset=None, **best.options())
     feed = first._feed(take_rows(X, batch_size))  # the checked, converted batch: not timed
     names = [first.output_names[0]]
 
@@ -280,6 +284,15 @@ def tune(
     if "tuned" not in final_settings:
         same = next(label for label, setting in final_settings.items() if setting == best)
         final = pd.concat([final, final[final.setting == same].assign(setting="tuned")], ignore_index=True)
+    else:  # the final round has the last word: a preset faster by more than the margin wins
+        medians = dict(zip(final.setting, final.median_us, strict=True))
+        fastest = min(medians, key=medians.__getitem__)
+        if medians[fastest] < medians["tuned"] * (1 - margin):
+            best = final_settings[fastest]
+            final = pd.concat(
+                [final[final.setting != "tuned"], final[final.setting == fastest].assign(setting="tuned")],
+                ignore_index=True,
+            )
     return TuningResult(
         best=best,
         batch_size=int(batch_size),
@@ -289,7 +302,9 @@ def tune(
     )
 
 
+_MIN_REPEAT = 3
 _MAX_REPEAT = 50
+_MIN_TIME = 0.002  # seconds one timing lasts at least: calls are looped to fill it
 _TIMES = ["median_us", "min_us", "max_us", "repeats", "speedup"]
 _COLUMNS = [*_TIMES, "threads", "mode", "optimization", "spinning"]
 
@@ -302,17 +317,33 @@ def _time_settings(
     feed: dict[str, np.ndarray],
     seconds: float,
 ) -> pd.DataFrame:
-    """Time ``session.run(names, feed)`` for each setting with :func:`helpers.benchmark`."""
-    runs = {label: run_for(setting) for label, setting in zip(labels, settings, strict=True)}
-    result = benchmark(
-        # the candidates run on the prepared feed; benchmark's own one-row batch is ignored
-        {label: (lambda _, run=run: run(names, feed)) for label, run in runs.items()},
-        np.zeros((1, 1)),
-        batch_sizes=(1,),
-        repeat=_MAX_REPEAT,  # the budget, not this cap, ends the repeats
-        budget=max(seconds, 0.0),
-        min_time=0.002,
+    """Time ``session.run(names, feed)`` for each setting: interleaved turns, as :func:`helpers.benchmark`.
+
+    Unlike ``benchmark``, sessions are warmed up once, when created, and one
+    calibration serves the whole round: at 10,000 rows of a forest every call counts.
+    """
+    start = time.perf_counter()
+    runs = [run_for(setting) for setting in settings]
+    calls = [lambda _, run=run: run(names, feed) for run in runs]
+    number = max(1, math.ceil(_MIN_TIME / max(_time_calls(calls[0], None, 1), 1e-9)))
+    timings: list[list[float]] = [[] for _ in calls]
+    for turn in range(_MAX_REPEAT):
+        # a new, seeded order every turn: a burst of other work that recurs with the
+        # period of the turns would otherwise hit the same candidate every time
+        for index in np.random.default_rng(turn).permutation(len(calls)):
+            timings[index].append(_time_calls(calls[index], None, number))
+        if turn + 1 >= _MIN_REPEAT and time.perf_counter() - start > seconds:
+            break
+    times = [np.asarray(t) * 1e6 for t in timings]
+    medians = [float(np.median(t)) for t in times]
+    frame = pd.DataFrame(
+        {
+            "setting": labels,
+            "median_us": medians,
+            "min_us": [t.min() for t in times],
+            "max_us": [t.max() for t in times],
+            "repeats": [len(t) for t in times],
+            "speedup": [medians[0] / m for m in medians],
+        }
     )
-    frame = result.to_frame().rename(columns={"candidate": "setting"})
-    settings_frame = pd.DataFrame([vars(setting) for setting in settings])
-    return pd.concat([frame[["setting", *_TIMES]], settings_frame], axis=1)
+    return pd.concat([frame, pd.DataFrame([vars(setting) for setting in settings])], axis=1)

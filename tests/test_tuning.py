@@ -19,7 +19,7 @@ def logistic_onnx(logistic, iris):
 
 
 def _tried(result):
-    rows = result.measurements[SETTING_COLUMNS].itertuples(index=False)
+    rows = result.to_frame()[SETTING_COLUMNS].itertuples(index=False)
     return {helpers.Setting(*row) for row in rows}
 
 
@@ -68,9 +68,13 @@ def test_each_round_starts_from_the_best_so_far(logistic_onnx, iris):
         fastest = rows.loc[rows.median_us.idxmin()]
         if fastest.median_us < rows.median_us.iloc[0] * (1 - 0.05):  # the default margin
             best = helpers.Setting(*fastest[SETTING_COLUMNS])
-    assert best == result.best
     # the final round compares, in one run, the presets and what the rounds chose
-    assert helpers.Setting(*result.final[SETTING_COLUMNS].iloc[2]) == result.best
+    final = result.final.set_index("setting")
+    if best == result.best:
+        assert helpers.Setting(*final.loc["tuned", SETTING_COLUMNS]) == best
+    else:  # overruled: a preset was faster than the rounds' winner by more than the margin
+        assert result.best in PRESET_SETTINGS.values()
+        assert helpers.Setting(*final.loc["tuned", SETTING_COLUMNS]) == result.best
 
 
 def test_an_impossible_margin_keeps_the_starting_setting(logistic_onnx, iris):
@@ -88,7 +92,7 @@ def test_spinning_is_tried_only_with_a_thread_pool(logistic_onnx, iris):
     assert set(one.measurements.knob) == {"mode", "optimization"}  # one thread count: no threads round
     two = helpers.tune(logistic_onnx, X, budget=0.3, threads=[2])
     assert "spinning" in set(two.measurements.knob)
-    assert two.best.threads == 2
+    assert two.best.threads == 2 or two.best in PRESET_SETTINGS.values()  # a preset can win the final
 
 
 def test_budget_is_roughly_honoured(logistic_onnx, iris):
