@@ -46,6 +46,24 @@ __all__ = ["PRESETS", "OnnxPredictor", "session_options"]
 #: nothing (24.6 ms either way), while spinning threads left behind by one
 #: session slowed whatever ran next on the same cores, another session or
 #: scikit-learn, by up to 3x at one row.
+#:
+#: What :func:`helpers.tune` chose, measured again on the same 2-core machine
+#: while other benchmarks shared it (load average 7 to 13; logistic regression
+#: and 100-tree forest on 20 synthetic features; three runs, budget 4 s each):
+#:
+#: * at one row, the ``"latency"`` setting for both models in every run (no
+#:   other setting beat it by the 5% margin): it is the preset for requests
+#:   one at a time, and ``benchmarks/one_row.py`` measures ``OnnxPredictor``
+#:   with it faster than a bare ``session.run(None, feed)``;
+#: * at 10,000 rows, one thread again for the logistic regression (its graph is
+#:   a single ``LinearClassifier`` node, which no optimisation level changes),
+#:   so ``"latency"`` is also its batch preset. For the forest, one thread won
+#:   two runs out of three on the busy machine, while the figures above (a
+#:   quiet machine) give two threads 1.8x: ``"throughput"`` is best for large
+#:   batches of tree ensembles when the cores are free; when they are not,
+#:   :meth:`OnnxPredictor.tuned` measures which.
+#: * parallel execution lost in every tuning run we printed (these graphs are
+#:   chains of operators), so neither preset uses it.
 PRESETS: dict[str, dict[str, Any]] = {
     "latency": {
         "intra_op_num_threads": 1,
