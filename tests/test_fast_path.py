@@ -45,6 +45,20 @@ def test_fast_path_gives_exactly_what_session_run_gives(name, onnx_models, iris,
         np.testing.assert_array_equal(predictor.predict(rows.astype(np.float64)), label)
 
 
+def test_public_api_fallback_gives_the_same_results(logistic, iris):
+    """Without onnxruntime's compiled session (``session._sess``), the public calls are used."""
+    model, _ = logistic
+    X32 = iris[0].astype(np.float32)
+    for reuse_buffers in (False, True):
+        predictor = helpers.OnnxPredictor(helpers.convert(model, iris[0][:1]), reuse_buffers=reuse_buffers)
+        fast = predictor.predict_proba(X32[:5]).copy()
+        predictor._session_run = predictor.session.run  # what __init__ picks when _sess is missing
+        predictor._binding_run = predictor.session.run_with_iobinding
+        predictor._buffers = threading.local()
+        for _ in range(2):  # the first call binds, the second runs the binding
+            np.testing.assert_array_equal(predictor.predict_proba(X32[:5]), fast)
+
+
 def test_default_returns_a_new_array_every_call(logistic, iris):
     _, predictor = logistic
     row = iris[0][:1].astype(np.float32)

@@ -11,7 +11,7 @@ execution, graph optimisation level) for a linear model and a random forest,
 at one row and at 10,000 rows. It ends with the cost of the call itself:
 bare ``session.run`` against :class:`helpers.OnnxPredictor` and its opt-in
 fast path. It builds on :ref:`with_helpers` and the other lessons of
-:ref:`benchmarks`, and runs in about 15 seconds.
+:ref:`benchmarks`, and runs in about 10 seconds.
 """
 
 # %%
