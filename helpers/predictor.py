@@ -182,7 +182,7 @@ class OnnxPredictor:
     * an empty batch returns an empty result of the right shape.
 
     A C-contiguous array of the model's type and width takes a fast path: the
-    same checks, made in a few hundred nanoseconds, then the compiled session
+    same checks, made in about a microsecond, then the compiled session
     that ``InferenceSession.run`` wraps, called with a ``RunOptions`` made
     once. ``InferenceSession.run`` first re-checks, in Python, things that
     cannot go wrong for a CPU session fed one checked numpy array (WebGPU graph

@@ -119,6 +119,8 @@ class TuningResult:
 
     def speedup(self, baseline: str = "latency") -> float:
         """How many times faster the chosen setting was than a preset, in the final round."""
+        if baseline not in PRESET_SETTINGS:
+            raise ValueError(f"baseline must be one of {sorted(PRESET_SETTINGS)}, got {baseline!r}")
         times = self.final.set_index("setting")["median_us"]
         return float(times[f"preset {baseline}"] / times["tuned"])
 

@@ -119,6 +119,15 @@ def test_bad_arguments(logistic_onnx, iris):
         helpers.tune(logistic_onnx, X[:, :3])
 
 
+def test_tune_takes_a_dataframe_for_a_per_column_model(pipeline, mixed_frame):
+    model, _ = pipeline
+    frame, _ = mixed_frame
+    result = helpers.tune(helpers.convert(model, frame[:1]), frame, batch_size=50, budget=0.3)
+    assert result.best in _tried(result)
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        result.speedup("fastest")
+
+
 def test_tuned_predictor_predicts_like_the_others(logistic, logistic_onnx, iris):
     model, _ = logistic
     X, _ = iris
