@@ -42,17 +42,20 @@ models = {
 import helpers
 
 onnx_models = {name: helpers.convert(model, X_train[:1]) for name, model in models.items()}
-for name, model in models.items():
-    helpers.assert_agrees(model, helpers.OnnxPredictor(onnx_models[name]), X_test)
+reports = {
+    name: helpers.assert_agrees(model, helpers.OnnxPredictor(onnx_models[name]), X_test)
+    for name, model in models.items()
+}
+reports["forest"]
 
 # %%
 # Why fixed rules for threads fail
 # --------------------------------
 # Two rules are common: "one thread per core" (onnxruntime's default) and
-# "one thread, and run requests side by side". Each is right somewhere. We
-# time both on both models at one row and at 10,000 rows, interleaved in one
-# run with :func:`helpers.benchmark`; the rows are converted to float32
-# before timing.
+# "one thread, and run requests side by side". Whether either holds depends
+# on the case. We time both on both models at one row and at 10,000 rows (the
+# 3,000 test rows, repeated), interleaved in one run with
+# :func:`helpers.benchmark`; the rows are converted to float32 before timing.
 import os
 
 import pandas as pd
