@@ -8,9 +8,12 @@ onnxruntime calls, then moved here:
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
 * :func:`benchmark`: fair, interleaved timings and their plots;
-* :func:`tune`: the fastest session settings for one model and batch size.
+* :func:`tune`: the fastest session settings for one model and batch size;
+* :func:`register_boosting_converters`: LightGBM and XGBoost models for
+  skl2onnx (onnxmltools' converters).
 """
 
+from helpers.boosting import register_boosting_converters
 from helpers.convert import convert, initial_types
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
 from helpers.predictor import PRESETS, OnnxPredictor, session_options
@@ -33,6 +36,7 @@ __all__ = [
     "compare",
     "convert",
     "initial_types",
+    "register_boosting_converters",
     "session_options",
     "take_rows",
     "tune",

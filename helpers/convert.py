@@ -131,9 +131,22 @@ def _nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
     return rejected
 
 
+def _newest_opsets() -> dict[str, int]:
+    """The newest opsets skl2onnx supports in the main and the ``ai.onnx.ml`` domains."""
+    from skl2onnx import get_latest_tested_opset_version
+    from skl2onnx.common._topology import get_default_opset_for_domain
+
+    return {"": get_latest_tested_opset_version(), "ai.onnx.ml": get_default_opset_for_domain("ai.onnx.ml")}
+
+
 def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelError:
     found = re.search(r"type '<class '([\w.]+)'>'", str(error))
     culprit = found.group(1) if found else type(model).__qualname__
+    if culprit.split(".")[0] in ("lightgbm", "xgboost"):
+        return UnsupportedModelError(
+            f"skl2onnx has no converter for {culprit} (in {type(model).__name__}) until "
+            "onnxmltools' converters are registered: call helpers.register_boosting_converters() first."
+        )
     return UnsupportedModelError(
         f"skl2onnx has no converter for {culprit} (in {type(model).__name__}). "
         "Either replace that step with an estimator skl2onnx supports, or register "
@@ -170,7 +183,9 @@ def convert(
         Keep skl2onnx's default ZipMap output (a list of ``{class: probability}``
         dicts). Off by default: it is slower and harder to use.
     target_opset : int or dict, optional
-        ONNX opset to target; None lets skl2onnx choose the newest it supports.
+        ONNX opset to target; None lets skl2onnx choose the newest it supports
+        (for a model with a LightGBM or XGBoost step, the newest in each domain: see
+        :func:`helpers.register_boosting_converters`).
     dtype : numpy dtype, default float32
         Type of floating-point inputs (see :func:`initial_types`).
 
@@ -207,7 +222,15 @@ def convert(
     types = initial_types(X, dtype=dtype)
     options = None if zipmap or not hasattr(model, "predict_proba") else {"zipmap": False}
     try:
-        onnx_model = to_onnx(model, initial_types=types, options=options, target_opset=target_opset)
+        try:
+            onnx_model = to_onnx(model, initial_types=types, options=options, target_opset=target_opset)
+        except RuntimeError as error:
+            # A converter from another package (onnxmltools' LightGBM and XGBoost converters, see
+            # helpers.boosting) wrote an ai.onnx.ml version newer than skl2onnx accepts:
+            # convert again naming the newest version of each domain skl2onnx supports.
+            if target_opset is not None or "not supported yet by this library" not in str(error):
+                raise
+            onnx_model = to_onnx(model, initial_types=types, options=options, target_opset=_newest_opsets())
     except (MissingShapeCalculator, MissingConverter) as error:
         raise _unsupported(model, error) from None
     except RuntimeError as error:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import helpers
+import helpers.timing
 
 matplotlib.use("Agg")
 
@@ -19,11 +20,28 @@ def _sleeper(seconds):
     return function
 
 
-def test_speedup_is_the_ratio_of_medians():
-    X = np.ones((5, 2))
+class _FakeClock:
+    """Stands in for time.perf_counter: each candidate call advances it by a fixed cost."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def candidate(self, seconds_per_row):
+        def function(X):
+            self.now += seconds_per_row * len(X)
+
+        return function
+
+
+def test_speedup_is_the_ratio_of_medians(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(helpers.timing.time, "perf_counter", clock)
     result = helpers.benchmark(
-        {"slow": _sleeper(0.004), "fast": _sleeper(0.001)},
-        X,
+        {"slow": clock.candidate(4e-3), "fast": clock.candidate(1e-3)},
+        np.ones((5, 2)),
         batch_sizes=(1, 2),
         repeat=3,
         min_time=0.0,
@@ -31,13 +49,31 @@ def test_speedup_is_the_ratio_of_medians():
     )
     assert result.baseline == "slow"
     assert result.speedup("slow", 1) == 1.0
-    assert 2.0 < result.speedup("fast", 1) < 5.0  # sleep(4 ms) / sleep(1 ms), with scheduler slack
+    assert result.speedup("fast", 1) == pytest.approx(4.0)
+    assert result.median("slow", 2) == pytest.approx(8e-3)
     frame = result.to_frame()
     assert list(frame.candidate) == ["slow", "fast", "slow", "fast"]
     assert set(frame.columns) >= {"median_us", "min_us", "max_us", "per_row_us", "speedup", "repeats"}
     row = frame[(frame.candidate == "fast") & (frame.batch_size == 2)].iloc[0]
-    assert row.per_row_us == pytest.approx(row.median_us / 2)
+    assert row.median_us == pytest.approx(2000.0)
+    assert row.per_row_us == pytest.approx(1000.0)
     assert row.min_us <= row.median_us <= row.max_us
+    assert row.repeats == 3
+
+
+def test_calls_are_looped_to_fill_min_time(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(helpers.timing.time, "perf_counter", clock)
+    calls = []
+
+    def function(X):
+        calls.append(1)
+        clock.now += 1e-3
+
+    helpers.benchmark(
+        {"f": function}, np.ones((1, 1)), batch_sizes=(1,), repeat=3, min_time=0.01, budget=None
+    )
+    assert len(calls) == 2 + 3 * 10  # warm-up and calibration, then 3 timings of 10 calls
 
 
 def test_candidates_are_interleaved_and_batches_prepared_once():
