@@ -10,22 +10,30 @@ onnxruntime calls, then moved here:
 * :func:`benchmark`: fair, interleaved timings and their plots;
 * :func:`tune`: the fastest session settings for one model and batch size;
 * :func:`register_boosting_converters`: LightGBM and XGBoost models for
-  skl2onnx (onnxmltools' converters).
+  skl2onnx (onnxmltools' converters);
+* :func:`version_table` and :func:`runtime_max_opset`: the opsets the
+  installed onnx, skl2onnx and onnxruntime support;
+* :func:`describe` and :func:`plot_graph`: what an ONNX model holds;
+* :func:`profile_frame` and :func:`op_type_summary`: onnxruntime profiles as tables.
 """
 
 from helpers.boosting import register_boosting_converters
 from helpers.convert import convert, initial_types
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
+from helpers.inspection import ModelDescription, describe, plot_graph
 from helpers.predictor import PRESETS, OnnxPredictor, session_options
+from helpers.profiling import op_type_summary, profile_frame
 from helpers.timing import BenchmarkResult, benchmark, take_rows
 from helpers.tuning import Setting, TuningResult, tune
 from helpers.validate import ComparisonReport, assert_agrees, compare
+from helpers.versions import onnx_model_opsets, runtime_max_ir_version, runtime_max_opset, version_table
 
 __all__ = [
     "PRESETS",
     "BenchmarkResult",
     "ComparisonReport",
     "InputError",
+    "ModelDescription",
     "ModelFileError",
     "OnnxPredictor",
     "Setting",
@@ -35,9 +43,17 @@ __all__ = [
     "benchmark",
     "compare",
     "convert",
+    "describe",
     "initial_types",
+    "onnx_model_opsets",
+    "op_type_summary",
+    "plot_graph",
+    "profile_frame",
     "register_boosting_converters",
+    "runtime_max_ir_version",
+    "runtime_max_opset",
     "session_options",
     "take_rows",
     "tune",
+    "version_table",
 ]

@@ -1,0 +1,220 @@
+"""
+.. _running_profiling:
+
+Profiling, done right
+=====================
+
+ONNX Runtime can record how long each operator of each run takes. You will
+turn profiling on for the session that runs the predictions, write the
+profile into a temporary directory, read the JSON it produces, and add up
+the time per operator type, for one row and for a batch. The onnxruntime
+gallery's own profiling example gets one thing wrong, and you will see what
+its mistake produces. It follows :ref:`running_session_options` and runs in
+about 5 seconds.
+"""
+
+# %%
+# A pipeline with several operators
+# ---------------------------------
+# Scaling, a PCA and a random forest on the digits images bundled with
+# scikit-learn: three kinds of work, so that the profile has something to
+# compare.
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import helpers
+
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+model = make_pipeline(
+    StandardScaler(), PCA(n_components=20, random_state=0), RandomForestClassifier(50, random_state=0)
+).fit(X_train, y_train)
+onnx_model = helpers.convert(model, X_train[:1])
+onnx_bytes = onnx_model.SerializeToString()
+X_test32 = X_test.astype(np.float32)
+helpers.describe(onnx_model).op_counts
+
+# %%
+# Profile the session that predicts
+# ---------------------------------
+# Profiling is a session option: ``enable_profiling = True`` before the
+# session is created. The profile is written to a file whose name starts
+# with ``profile_file_prefix``; without a prefix it lands in the current
+# directory, so point it into a temporary directory. Then run the session
+# as usual. ``end_profiling()`` stops recording, writes the file and returns
+# its path.
+import tempfile
+from pathlib import Path
+
+import onnxruntime
+
+workdir = Path(tempfile.mkdtemp(prefix="profiling-"))
+options = onnxruntime.SessionOptions()
+options.enable_profiling = True
+options.profile_file_prefix = str(workdir / "digits_batch")
+session = onnxruntime.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+
+n_runs = 20
+for _ in range(n_runs):
+    onnx_proba = session.run(["probabilities"], {"X": X_test32})[0]
+profile_path = Path(session.end_profiling())
+assert profile_path.parent == workdir
+np.testing.assert_allclose(onnx_proba, model.predict_proba(X_test), atol=1e-5)  # float32 rounding
+profile_path.name
+
+# %%
+# The mistake to avoid
+# --------------------
+# The onnxruntime gallery example creates a second session with profiling
+# on, but keeps calling ``run`` on the first one, which has profiling off, and
+# then ends profiling on the second. Its profile therefore holds the loading
+# of a model and no run at all. The same mistake, on purpose:
+import json
+
+plain_session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+options.profile_file_prefix = str(workdir / "wrong_session")
+profiled_session = onnxruntime.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+plain_session.run(["probabilities"], {"X": X_test32})  # runs, but nothing records it
+wrong_events = json.loads(Path(profiled_session.end_profiling()).read_text())
+wrong_names = sorted({event["name"] for event in wrong_events})
+assert not any(event["cat"] == "Node" for event in wrong_events), "the wrong session recorded operators"
+wrong_names
+
+# %%
+# Only start-up events; no operator ran in the profiled session. Profile the
+# session your code calls, as above.
+#
+# The JSON, by hand
+# -----------------
+# The file is a list of Chrome trace events (``chrome://tracing`` or
+# https://ui.perfetto.dev display it as a timeline). Each event has a
+# category ``cat``, a ``name``, a start ``ts`` and a duration ``dur``, both
+# in microseconds. ``Session`` events cover model loading, session
+# initialisation and each ``model_run``; ``Node`` events cover one operator
+# call each, with the operator type in ``args["op_name"]``.
+events = json.loads(profile_path.read_text())
+kernel_events = [e for e in events if e["cat"] == "Node" and e["name"].endswith("_kernel_time")]
+first = kernel_events[0]
+{key: first[key] for key in ("cat", "name", "ts", "dur")} | {"op_name": first["args"]["op_name"]}
+
+# %%
+# The ``_kernel_time`` event is the operator's work (some onnxruntime
+# versions also write ``_fence_before`` / ``_fence_after`` events around it,
+# synchronisation points of almost no duration). Add the kernel times up per
+# operator type:
+from collections import Counter
+
+time_by_op = Counter()
+for event in kernel_events:
+    time_by_op[event["args"]["op_name"]] += event["dur"]
+dict(time_by_op.most_common())
+
+# %%
+# As a table: :func:`helpers.profile_frame`
+# -----------------------------------------
+# :func:`helpers.profile_frame` reads the file into a DataFrame, one row per
+# event, and tells which run each event belongs to (the ``model_run``
+# intervals); :func:`helpers.op_type_summary` adds the kernel times up per
+# operator type, leaving out the first run, which also allocates memory.
+profile = helpers.profile_frame(profile_path)
+assert profile.run.max() == n_runs - 1
+profile[profile.category == "Node"].head()
+
+# %%
+batch_summary = helpers.op_type_summary(profile)
+assert set(batch_summary.index) == set(time_by_op)
+batch_summary
+
+# %%
+# One row against a batch
+# -----------------------
+# The same session options, now for single requests:
+# :class:`helpers.OnnxPredictor` passes ``enable_profiling`` and
+# ``profile_file_prefix`` on to the session, which stays available as
+# ``predictor.session``.
+predictor = helpers.OnnxPredictor(
+    onnx_model, enable_profiling=True, profile_file_prefix=str(workdir / "digits_one_row")
+)
+for row in X_test32[:n_runs]:
+    predictor.predict_proba(row.reshape(1, -1))
+one_row_profile = helpers.profile_frame(predictor.session.end_profiling())
+one_row_summary = helpers.op_type_summary(one_row_profile)
+one_row_summary
+
+# %%
+# The time per call of each operator type, for both cases, on a log scale
+# since a batch of several hundred rows costs far more than one row. Medians
+# over the runs: on a busy machine one call can be interrupted by another
+# process, which moves a total or a mean but hardly a median. The title gives
+# the forest's share of the summed medians.
+import matplotlib.pyplot as plt
+import pandas as pd
+
+batch_label = f"{len(X_test32)} rows"
+per_call = pd.DataFrame(
+    {"1 row": one_row_summary.median_us, batch_label: batch_summary.median_us}
+).sort_values(batch_label)
+forest_share = per_call.loc["TreeEnsembleClassifier"] / per_call.sum()
+
+fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
+per_call.plot.barh(ax=ax, logx=True)
+ax.set_xlabel("time per call (µs, median over the profiled runs)")
+ax.set_ylabel("operator type")
+ax.set_title(
+    f"The forest takes {forest_share[batch_label]:.0%} of operator time\n"
+    f"for {batch_label}, {forest_share['1 row']:.0%} for one row"
+)
+plt.show()
+
+# %%
+# Time outside the operators
+# --------------------------
+# A ``model_run`` also includes work that no operator does: checking the
+# inputs, preparing the execution, allocating the outputs. (Turning the
+# outputs into NumPy arrays happens after it, in Python, and is not even in
+# the profile.) Comparing the sum of kernel times in each run with the run's
+# duration shows how much that is, and why one row is dominated by fixed
+# costs.
+
+
+def outside_share(frame):
+    """Median share of a run's time spent outside operator kernels (runs after the first)."""
+    runs = frame[frame.name == "model_run"].sort_values("start_us").reset_index(drop=True)
+    kernels = frame[frame.name.str.endswith("_kernel_time") & (frame.run >= 1)]
+    kernel_time = kernels.groupby("run").duration_us.sum()
+    run_time = runs.duration_us.iloc[kernel_time.index]
+    return float(np.median(1 - kernel_time.to_numpy() / run_time.to_numpy()))
+
+
+outside = pd.Series(
+    {"1 row": outside_share(one_row_profile), f"{len(X_test32)} rows": outside_share(profile)},
+    name="share of run time outside operators",
+)
+assert (outside >= 0).all() and (outside < 1).all()
+outside.map("{:.1%}".format)
+
+# %%
+# What to take from a profile
+# ---------------------------
+# * Optimise the operator at the top of the table: making anything else
+#   faster cannot save more than its own share.
+# * For single requests, the share outside the operators is a floor that no
+#   change to the model removes; batching requests is what lowers it.
+# * Profiling itself costs time on every run: keep it off in production, and
+#   call ``end_profiling()`` to stop it and get the file.
+#
+# For this pipeline, computed from the batch profile (medians per call):
+batch_shares = per_call[batch_label] / per_call[batch_label].sum()
+top_op = batch_shares.idxmax()
+print(f"{top_op} takes {batch_shares.max():.0%} of operator time for {batch_label}: start there.")
+
+# %%
+# Next, :ref:`running_common_errors`. Clean up the profiles:
+import shutil
+
+shutil.rmtree(workdir)
