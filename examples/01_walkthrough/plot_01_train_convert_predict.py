@@ -13,7 +13,7 @@ so you can copy any cell into your own code.
 You will learn what the input types and the opset of a converted model are,
 why classifiers return a list of dicts by default (ZipMap) and how to get a
 plain array instead, and how to time predictions fairly.
-The lesson runs in about 20 seconds.
+The lesson runs in about 10 seconds.
 """
 
 # %%
@@ -288,7 +288,11 @@ latency_ax.legend()
 speedup_ax.plot(sweep.trees, sweep["speed-up"], marker="o", color="tab:green")
 speedup_ax.axhline(1, color="grey", linestyle="--", linewidth=1)
 speedup_ax.set(
-    xscale="log", xlabel="trees in the forest", ylabel="speed-up of onnxruntime (x)", title="Speed-up"
+    xscale="log",
+    yscale="log",
+    xlabel="trees in the forest",
+    ylabel="speed-up of onnxruntime (x)",
+    title="Speed-up",
 )
 fig.suptitle(
     f"One request: ONNX Runtime is {sweep['speed-up'].iloc[0]:.0f}x faster with 1 tree, "

@@ -1,0 +1,307 @@
+"""Score a ``dask.dataframe`` with an ONNX model: the model travels as bytes, one session per worker.
+
+Introduced in :ref:`dask_batch_scoring`, which first does the same with
+``client.scatter``, ``map_partitions`` and a session cache written out by hand.
+
+An ``onnxruntime.InferenceSession`` cannot be pickled, so it cannot be sent to
+Dask workers. What travels is :class:`OnnxModelBytes`: the serialized model,
+its SHA-256 and the session settings. On a worker, :meth:`OnnxModelBytes.predictor`
+loads the session the first time a partition needs it and keeps it in a small
+per-process cache keyed by that hash, so each worker process loads the model
+once, however many partitions and threads it runs.
+
+This module needs the ``lessons`` extra (``dask[dataframe]``); ``import helpers``
+does not import it, ``import helpers.batch`` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import dask
+import numpy as np
+import onnx
+import pandas as pd
+
+from helpers.errors import InputError
+from helpers.predictor import OnnxPredictor, _load_bytes
+
+__all__ = ["OnnxModelBytes", "cached_sessions", "score", "score_partition"]
+
+#: Sessions kept per process, most recently used last. A worker that scores
+#: with more models than this loads the oldest again when it comes back.
+MAX_CACHED_SESSIONS = 4
+
+# The per-process session cache: the one piece of module state in helpers, on
+# purpose. It must outlive a task (so a worker loads the model once, not once
+# per partition) and be found again by the next task, which only a module that
+# workers import (not a closure, which is pickled with each task) can do.
+_SESSIONS: OrderedDict[tuple[str, int], OnnxPredictor] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+class OnnxModelBytes:
+    """An ONNX model as picklable bytes, with the settings of its sessions.
+
+    Send this, not a session, to Dask workers (with ``client.scatter`` or as an
+    argument of ``map_partitions``): it pickles as the model bytes and a few
+    numbers. :meth:`predictor` gives the process's session for it.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto, bytes or path
+        The ONNX model (as for :class:`helpers.OnnxPredictor`).
+    intra_op_num_threads : int, default 1
+        Threads of each session. With Dask, keep
+        ``workers x threads_per_worker x intra_op_num_threads`` at most the
+        number of cores, or the threads fight over them; 1 suits one Dask
+        thread per core. 0 is onnxruntime's default, one per physical core.
+
+    Attributes
+    ----------
+    content : bytes
+        The serialized model.
+    digest : str
+        SHA-256 of ``content`` (hex), the key of the session cache.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from helpers import convert
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model_bytes = OnnxModelBytes(convert(LogisticRegression(max_iter=500).fit(X, y), X[:1]))
+    >>> copy = pickle.loads(pickle.dumps(model_bytes))
+    >>> copy.digest == model_bytes.digest, copy.predictor() is model_bytes.predictor()
+    (True, True)
+    """
+
+    def __init__(
+        self, model: onnx.ModelProto | bytes | str | os.PathLike, *, intra_op_num_threads: int = 1
+    ) -> None:
+        if not isinstance(intra_op_num_threads, (int, np.integer)) or intra_op_num_threads < 0:
+            raise ValueError(
+                "intra_op_num_threads must be an integer >= 0 (0: one per core), "
+                f"got {intra_op_num_threads!r}"
+            )
+        self.content, _ = _load_bytes(model)
+        self.digest = hashlib.sha256(self.content).hexdigest()
+        self.intra_op_num_threads = int(intra_op_num_threads)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.content, self.digest, self.intra_op_num_threads))
+
+    def __dask_tokenize__(self) -> tuple[str, str, int]:
+        # Dask names tasks by hashing their arguments; the digest spares it hashing the bytes.
+        return ("OnnxModelBytes", self.digest, self.intra_op_num_threads)
+
+    def __repr__(self) -> str:
+        return (
+            f"OnnxModelBytes(sha256={self.digest[:12]}..., {len(self.content):,} bytes, "
+            f"intra_op_num_threads={self.intra_op_num_threads})"
+        )
+
+    def predictor(self) -> OnnxPredictor:
+        """This process's :class:`helpers.OnnxPredictor` for the model, loaded on first use.
+
+        Thread-safe: threads of one worker share one session
+        (``InferenceSession.run`` is thread-safe), and only one of them loads it.
+        """
+        key = (self.digest, self.intra_op_num_threads)
+        with _LOCK:
+            predictor = _SESSIONS.get(key)
+            if predictor is None:
+                predictor = OnnxPredictor(
+                    self.content, preset="latency", intra_op_num_threads=self.intra_op_num_threads
+                )
+                _SESSIONS[key] = predictor
+                while len(_SESSIONS) > MAX_CACHED_SESSIONS:
+                    _SESSIONS.popitem(last=False)
+            _SESSIONS.move_to_end(key)
+            return predictor
+
+
+def _rebuild(content: bytes, digest: str, intra_op_num_threads: int) -> OnnxModelBytes:
+    model_bytes = OnnxModelBytes.__new__(OnnxModelBytes)
+    model_bytes.content, model_bytes.digest = content, digest
+    model_bytes.intra_op_num_threads = intra_op_num_threads
+    return model_bytes
+
+
+def cached_sessions() -> list[tuple[str, int]]:
+    """The sessions loaded in this process, as ``(sha256, intra_op_num_threads)``.
+
+    Run it on the workers to see that each loaded a model once:
+    ``client.run(helpers.batch.cached_sessions)``.
+
+    Examples
+    --------
+    >>> isinstance(cached_sessions(), list)
+    True
+    """
+    with _LOCK:
+        return list(_SESSIONS)
+
+
+def score_partition(
+    frame: pd.DataFrame,
+    model: OnnxModelBytes,
+    columns: Sequence[str] | None = None,
+    *,
+    predict: bool = True,
+    predict_proba: bool = True,
+    proba_columns: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Predict one pandas partition; what :func:`score` runs on each one.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    model : OnnxModelBytes
+    columns : list of str, optional
+        The feature columns, in the order the model takes them; default all
+        columns of ``frame``. A model converted from a DataFrame matches its
+        columns by name.
+    predict, predict_proba : bool
+        Add the column ``"label"``, and one column per class.
+    proba_columns : list of str, optional
+        Names of the probability columns; default ``proba_0``, ``proba_1``, ...
+    keep : list of str
+        Columns of ``frame`` to carry over, e.g. an id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``frame``: the ``keep`` columns, then the predictions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from helpers import convert
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X.to_numpy(), y)
+    >>> model_bytes = OnnxModelBytes(convert(model, X.to_numpy()[:1]))
+    >>> score_partition(X[:2], model_bytes).columns.tolist()
+    ['label', 'proba_0', 'proba_1', 'proba_2']
+    """
+    if not predict and not predict_proba:
+        raise ValueError("nothing to score: set predict, predict_proba or both")
+    wanted = list(frame.columns if columns is None else columns)
+    missing = [name for name in [*wanted, *keep] if name not in frame.columns]
+    if missing:
+        raise InputError(f"the partition has no columns {missing}; it has {[str(c) for c in frame.columns]}")
+    features = frame[wanted]
+    predictor = model.predictor()
+    if predictor.feature_names is None:
+        features = features.to_numpy()  # an array model: the columns in the given order
+    if predict_proba and not predictor.is_classifier:
+        raise InputError("predict_proba=True, but the model has no probability output (a regressor?)")
+    outputs = _run_once(predictor, features, predict=predict, predict_proba=predict_proba)
+    scored = frame[list(keep)].copy()
+    if predict:
+        scored["label"] = outputs.pop(0)
+    if predict_proba:
+        proba = outputs.pop(0)
+        names = [f"proba_{i}" for i in range(proba.shape[1])] if proba_columns is None else proba_columns
+        if len(names) != proba.shape[1]:
+            raise InputError(f"the model gives {proba.shape[1]} probability columns, got {len(names)} names")
+        for index, name in enumerate(names):
+            scored[name] = proba[:, index]
+    return scored
+
+
+def _run_once(predictor: OnnxPredictor, X: Any, *, predict: bool, predict_proba: bool) -> list[np.ndarray]:
+    """Labels and/or probabilities from one ``session.run`` (``predict`` then
+    ``predict_proba`` would run the model twice), with the predictor's input checks."""
+    names = (predictor._label_names if predict else []) + (predictor._proba_names if predict_proba else [])
+    feed = predictor._feed(X)
+    if len(next(iter(feed.values()))) == 0:
+        return [predictor._empty(name) for name in names]
+    try:
+        return predictor.session.run(names, feed)
+    except Exception as error:  # onnxruntime's errors derive from Exception only
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise RuntimeError(f"onnxruntime failed to run the model: {reason}") from None
+
+
+def score(
+    frame: Any,
+    model: OnnxModelBytes | onnx.ModelProto | bytes,
+    columns: Sequence[str] | None = None,
+    *,
+    client: Any = None,
+    intra_op_num_threads: int = 1,
+    predict: bool = True,
+    predict_proba: bool = True,
+    proba_columns: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
+) -> Any:
+    """Score a ``dask.dataframe.DataFrame`` with an ONNX model, partition by partition.
+
+    The model is shipped once per worker, as bytes: with ``client``, it is
+    scattered to every worker up front (``client.scatter(..., broadcast=True)``);
+    without, it becomes one task of the graph that the scheduler copies to each
+    worker that needs it. Each worker process loads one session
+    (:meth:`OnnxModelBytes.predictor`). Nothing runs until you ``compute``,
+    ``persist`` or write the result.
+
+    Parameters
+    ----------
+    frame : dask.dataframe.DataFrame
+    model : OnnxModelBytes, onnx.ModelProto or bytes
+    columns, predict, predict_proba, proba_columns, keep
+        As in :func:`score_partition`.
+    client : distributed.Client, optional
+        Scatter the model with it; otherwise any Dask scheduler works.
+    intra_op_num_threads : int, default 1
+        Threads per session, when ``model`` is not already an
+        :class:`OnnxModelBytes` (which carries its own).
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        Lazy: same partitions and index as ``frame``; columns as :func:`score_partition`.
+        Its ``meta`` (empty frame with the output types) is computed here, by
+        scoring an empty partition with the real dtypes, not guessed by Dask.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from helpers import convert
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X.to_numpy(), y)
+    >>> table = dd.from_pandas(X, npartitions=3)
+    >>> scored = score(table, convert(model, X.to_numpy()[:1]), predict_proba=False)
+    >>> scored.npartitions, scored.compute(scheduler="sync")["label"].tolist()[:3]
+    (3, [0, 0, 0])
+    """
+    import dask.dataframe as dd
+
+    if not isinstance(frame, dd.DataFrame):
+        raise TypeError(
+            f"expected a dask.dataframe.DataFrame, got {type(frame).__name__}; "
+            "for a pandas DataFrame use helpers.OnnxPredictor, or dd.from_pandas(frame, npartitions=...)"
+        )
+    if not isinstance(model, OnnxModelBytes):
+        model = OnnxModelBytes(model, intra_op_num_threads=intra_op_num_threads)
+    options = {
+        "predict": predict,
+        "predict_proba": predict_proba,
+        "proba_columns": proba_columns,
+        "keep": keep,
+    }
+    empty = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in frame.dtypes.items()})
+    meta = score_partition(empty, model, columns, **options)
+    shipped = client.scatter(model, broadcast=True) if client is not None else dask.delayed(model)
+    return frame.map_partitions(score_partition, shipped, columns, **options, meta=meta)
