@@ -58,10 +58,11 @@ __all__ = ["PRESETS", "OnnxPredictor", "session_options"]
 #: * at 10,000 rows, one thread again for the logistic regression (its graph is
 #:   a single ``LinearClassifier`` node, which no optimisation level changes),
 #:   so ``"latency"`` is also its batch preset. For the forest, one thread won
-#:   two runs out of three on the busy machine, while the figures above (a
-#:   quiet machine) give two threads 1.8x: ``"throughput"`` is best for large
-#:   batches of tree ensembles when the cores are free; when they are not,
-#:   :meth:`OnnxPredictor.tuned` measures which.
+#:   two runs out of three on the busy machine; once the machine was quieter
+#:   (load average 2), two threads won (a 50-tree forest: 12.1 ms against
+#:   21.1 ms, and 11.9 ms for the throughput preset), as in the figures above:
+#:   ``"throughput"`` is best for large batches of tree ensembles when the
+#:   cores are free; when they are not, :meth:`OnnxPredictor.tuned` measures which.
 #: * parallel execution lost in every tuning run we printed (these graphs are
 #:   chains of operators), so neither preset uses it.
 PRESETS: dict[str, dict[str, Any]] = {
