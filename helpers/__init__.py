@@ -8,6 +8,7 @@ onnxruntime calls, then moved here:
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
 * :func:`benchmark`: fair, interleaved timings and their plots;
+* :func:`tune`: the fastest session settings for one model and batch size;
 * :func:`register_boosting_converters`: LightGBM and XGBoost models for
   skl2onnx (onnxmltools' converters);
 * :func:`version_table` and :func:`runtime_max_opset`: the opsets the
@@ -23,6 +24,7 @@ from helpers.inspection import ModelDescription, describe, plot_graph
 from helpers.predictor import PRESETS, OnnxPredictor, session_options
 from helpers.profiling import op_type_summary, profile_frame
 from helpers.timing import BenchmarkResult, benchmark, take_rows
+from helpers.tuning import Setting, TuningResult, tune
 from helpers.validate import ComparisonReport, assert_agrees, compare
 from helpers.versions import onnx_model_opsets, runtime_max_ir_version, runtime_max_opset, version_table
 
@@ -34,6 +36,8 @@ __all__ = [
     "ModelDescription",
     "ModelFileError",
     "OnnxPredictor",
+    "Setting",
+    "TuningResult",
     "UnsupportedModelError",
     "assert_agrees",
     "benchmark",
@@ -50,5 +54,6 @@ __all__ = [
     "runtime_max_opset",
     "session_options",
     "take_rows",
+    "tune",
     "version_table",
 ]

@@ -8,7 +8,9 @@ spelled out in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert
 from __future__ import annotations
 
 import json
+import math
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,25 @@ __all__ = ["PRESETS", "OnnxPredictor", "session_options"]
 #: nothing (24.6 ms either way), while spinning threads left behind by one
 #: session slowed whatever ran next on the same cores, another session or
 #: scikit-learn, by up to 3x at one row.
+#:
+#: What :func:`helpers.tune` chose, measured again on the same 2-core machine
+#: while other benchmarks shared it (load average 7 to 13; logistic regression
+#: and 100-tree forest on 20 synthetic features; three runs, budget 4 s each):
+#:
+#: * at one row, the ``"latency"`` setting for both models in every run (no
+#:   other setting beat it by the 5% margin): it is the preset for requests
+#:   one at a time, and ``benchmarks/one_row.py`` measures ``OnnxPredictor``
+#:   with it faster than a bare ``session.run(None, feed)``;
+#: * at 10,000 rows, one thread again for the logistic regression (its graph is
+#:   a single ``LinearClassifier`` node, which no optimisation level changes),
+#:   so ``"latency"`` is also its batch preset. For the forest, one thread won
+#:   two runs out of three on the busy machine; once the machine was quieter
+#:   (load average 2), two threads won (a 50-tree forest: 12.1 ms against
+#:   21.1 ms, and 11.9 ms for the throughput preset), as in the figures above:
+#:   ``"throughput"`` is best for large batches of tree ensembles when the
+#:   cores are free; when they are not, :meth:`OnnxPredictor.tuned` measures which.
+#: * parallel execution lost in every tuning run we printed (these graphs are
+#:   chains of operators), so neither preset uses it.
 PRESETS: dict[str, dict[str, Any]] = {
     "latency": {
         "intra_op_num_threads": 1,
@@ -79,7 +100,8 @@ def session_options(preset: str | None = "latency", **overrides: Any) -> ort.Ses
         Any ``SessionOptions`` attribute (``intra_op_num_threads``,
         ``graph_optimization_level``, ``optimized_model_filepath``,
         ``enable_profiling``, ...), plus ``allow_spinning`` (bool), which sets
-        the ``session.intra_op.allow_spinning`` config entry.
+        the ``session.intra_op.allow_spinning`` and ``session.inter_op.allow_spinning``
+        config entries (the second matters only with ``execution_mode=ORT_PARALLEL``).
 
     Examples
     --------
@@ -93,7 +115,8 @@ def session_options(preset: str | None = "latency", **overrides: Any) -> ort.Ses
     options = ort.SessionOptions()
     spinning = settings.pop("allow_spinning", None)
     if spinning is not None:
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+        for pool in ("intra_op", "inter_op"):  # inter_op: the pool of execution_mode=ORT_PARALLEL
+            options.add_session_config_entry(f"session.{pool}.allow_spinning", "1" if spinning else "0")
     for name, value in settings.items():
         if name.startswith("_") or not hasattr(options, name):
             known = sorted(
@@ -159,9 +182,28 @@ class OnnxPredictor:
       rejects it (recorded by :func:`helpers.convert`), passed on elsewhere;
     * an empty batch returns an empty result of the right shape.
 
-    A float32 C-contiguous array of the right width takes a fast path that adds
-    about a microsecond to ``session.run``. ``InferenceSession.run`` is
-    thread-safe, and so is the predictor: it keeps no state between calls.
+    A C-contiguous array of the model's type and width takes a fast path: the
+    same checks, made in about a microsecond, then the compiled session
+    that ``InferenceSession.run`` wraps, called with a ``RunOptions`` made
+    once. ``InferenceSession.run`` first re-checks, in Python, things that
+    cannot go wrong for a CPU session fed one checked numpy array (WebGPU graph
+    capture, missing inputs, OrtValue ownership, GPU fallback), so skipping them
+    makes one-row predictions faster than a bare ``session.run``
+    (``benchmarks/one_row.py`` and
+    :ref:`sphx_glr_auto_examples_05_benchmarks_plot_02_tuning.py` measure it).
+    Other providers, or an onnxruntime without that compiled session, use the
+    public ``session.run``.
+
+    ``InferenceSession.run`` is thread-safe, and so is the predictor. By
+    default it keeps no state between calls: every call returns a new array.
+    With ``reuse_buffers=True`` it binds, per thread and per batch size, an
+    input and an output buffer once (``session.io_binding()``), copies each
+    batch into the input buffer and returns the output buffer itself: faster
+    at one row, but **the array returned is overwritten by the next call** of
+    the same method with the same number of rows on the same thread. Copy it
+    (``.copy()``) to keep it. Threads never share buffers. Inputs that do not
+    take the fast path, and outputs that are not numeric tensors, are
+    predicted the default way.
 
     Parameters
     ----------
@@ -172,6 +214,10 @@ class OnnxPredictor:
         Session settings, see :data:`PRESETS`.
     providers : list of str, optional
         Execution providers, default ``["CPUExecutionProvider"]``.
+    reuse_buffers : bool, default False
+        Return, for each thread and batch size, the same pre-bound output
+        array, overwritten by the next call (see above). Opt-in: off, every
+        call returns a fresh array.
     **options
         ``SessionOptions`` overrides, see :func:`session_options`.
 
@@ -187,6 +233,10 @@ class OnnxPredictor:
     [0, 0, 0]
     >>> predictor.predict_proba(X[:1]).shape
     (1, 3)
+    >>> fast = OnnxPredictor(convert(model, X[:1]), reuse_buffers=True)
+    >>> row = X[:1].astype("float32")
+    >>> fast.predict_proba(row) is fast.predict_proba(row)  # the same buffer, overwritten
+    True
     """
 
     def __init__(
@@ -195,13 +245,28 @@ class OnnxPredictor:
         *,
         preset: str | None = "latency",
         providers: list[str] | None = None,
+        reuse_buffers: bool = False,
         **options: Any,
     ) -> None:
         content, self._source = _load_bytes(model)
         self.preset = preset
+        self.reuse_buffers = bool(reuse_buffers)
         self.session = _session(
             content, self._source, session_options(preset, **options), providers or ["CPUExecutionProvider"]
         )
+        self._run_options = ort.RunOptions()  # made once: read-only during runs, so threads share it
+        compiled = getattr(self.session, "_sess", None)
+        cpu_only = self.session.get_providers() == ["CPUExecutionProvider"]
+        if cpu_only and hasattr(compiled, "run") and hasattr(compiled, "run_with_iobinding"):
+            self._session_run = compiled.run
+            self._binding_run = lambda binding, run_options: compiled.run_with_iobinding(
+                binding._iobinding, run_options
+            )
+        else:  # the public API, with its Python checks
+            self._session_run = self.session.run
+            self._binding_run = self.session.run_with_iobinding
+        self._buffers = threading.local()  # per-thread bindings for reuse_buffers=True
+        self.tuning: Any = None  # the helpers.TuningResult of OnnxPredictor.tuned
         self._inputs = [
             _Input(
                 item.name,
@@ -223,6 +288,44 @@ class OnnxPredictor:
         self._fast_width = first.width
         self._fast_name = first.name
         self._check_nan_fast = bool(self._nan_rejected) and first.dtype.kind == "f"
+        self._nan_ones = np.ones(first.width, first.dtype) if self._check_nan_fast and first.width else None
+
+    @classmethod
+    def tuned(
+        cls,
+        model: onnx.ModelProto | bytes | str | os.PathLike,
+        X: Any,
+        *,
+        batch_size: int = 1,
+        budget: float = 3.0,
+        providers: list[str] | None = None,
+        reuse_buffers: bool = False,
+    ) -> OnnxPredictor:
+        """A predictor with the session settings measured fastest for ``X`` at ``batch_size`` rows.
+
+        Runs :func:`helpers.tune` (``budget`` seconds) and builds the predictor
+        with the setting it chose; the measurements stay available as
+        ``predictor.tuning``, and ``predictor.preset`` is ``"tuned"``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from helpers import convert
+        >>> X, y = load_iris(return_X_y=True)
+        >>> onnx_model = convert(LogisticRegression(max_iter=500).fit(X, y), X[:1])
+        >>> predictor = OnnxPredictor.tuned(onnx_model, X, batch_size=1, budget=0.5)
+        >>> predictor.preset, predictor.session.get_session_options().intra_op_num_threads >= 1
+        ('tuned', True)
+        """
+        from helpers.tuning import tune  # here: helpers.tuning builds on this module
+
+        tuning = tune(model, X, batch_size=batch_size, budget=budget)
+        options = {"providers": providers, "reuse_buffers": reuse_buffers, **tuning.options}
+        predictor = cls(model, preset=None, **options)
+        predictor.preset = "tuned"
+        predictor.tuning = tuning
+        return predictor
 
     # -- outputs ---------------------------------------------------------
     def _find_outputs(self) -> None:
@@ -379,8 +482,10 @@ class OnnxPredictor:
             and X.shape[0]
             and (self._fast_width is None or X.shape[1] == self._fast_width)
             and X.flags.c_contiguous
-            and not (self._check_nan_fast and np.isnan(X.sum()))
+            and not (self._check_nan_fast and _has_nan(X, self._nan_ones))
         ):
+            if self.reuse_buffers:
+                return self._run_bound(names, X)
             feed = {self._fast_name: X}
         else:
             feed = self._feed(X)
@@ -388,10 +493,44 @@ class OnnxPredictor:
             if rows == 0:
                 return self._empty(names[0])
         try:
-            return self.session.run(names, feed)[0]
+            return self._session_run(names, feed, self._run_options)[0]
         except Exception as error:  # onnxruntime's errors derive from Exception only
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise RuntimeError(f"onnxruntime failed to run the model from {self._source}: {reason}") from None
+            raise self._runtime_error(error) from None
+
+    def _runtime_error(self, error: Exception) -> RuntimeError:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return RuntimeError(f"onnxruntime failed to run the model from {self._source}: {reason}")
+
+    def _run_bound(self, names: list[str], X: np.ndarray) -> np.ndarray:
+        """``reuse_buffers=True``: run through this thread's binding for this output and batch size."""
+        bindings = getattr(self._buffers, "bindings", None)
+        if bindings is None:
+            bindings = self._buffers.bindings = {}
+        key = (names[0], X.shape[0])
+        entry = bindings.get(key)
+        if entry is None:
+            output = self._session_run(names, {self._fast_name: X}, self._run_options)[0]
+            if not isinstance(output, np.ndarray) or output.dtype.kind not in "fiub":
+                return output  # a ZipMap or string output cannot be pre-bound: a fresh result
+            if len(bindings) >= _MAX_BINDINGS:
+                bindings.clear()  # batch sizes keep changing: do not hold buffers for all of them
+            entry = bindings[key] = self._bind(names[0], X, output)
+            return entry[2]
+        binding, input_value, output = entry
+        input_value.update_inplace(X)
+        try:
+            self._binding_run(binding, self._run_options)
+        except Exception as error:
+            raise self._runtime_error(error) from None
+        return output
+
+    def _bind(self, name: str, X: np.ndarray, output: np.ndarray) -> tuple[Any, ort.OrtValue, np.ndarray]:
+        """An IOBinding with an input buffer holding a copy of ``X`` and ``output`` as output buffer."""
+        binding = self.session.io_binding()
+        input_value = ort.OrtValue.ortvalue_from_numpy(X.copy())
+        binding.bind_ortvalue_input(self._fast_name, input_value)
+        binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(output))  # shares its memory
+        return binding, input_value, output
 
     def _empty(self, name: str) -> np.ndarray:
         output = self._outputs[name]
@@ -428,6 +567,25 @@ class OnnxPredictor:
             keys = list(proba[0])
             return np.array([[row[k] for k in keys] for row in proba], dtype=np.float32)
         return proba
+
+
+#: Bindings kept per thread with ``reuse_buffers=True`` (one per output and batch size).
+_MAX_BINDINGS = 8
+
+
+def _has_nan(X: np.ndarray, ones: np.ndarray | None) -> bool:
+    """Whether ``X`` may hold a NaN, in about a microsecond for one row.
+
+    A NaN makes its row's sum NaN. The row sums come from one matrix-vector
+    product with ``ones`` (a vector of ones, one per column), several times
+    faster on one row than ``np.isnan(X.sum())``. Like that check, it also
+    answers True when ``inf`` and ``-inf`` cancel out: the slow path then looks
+    value by value.
+    """
+    if ones is None:
+        return bool(np.isnan(X.sum()))
+    sums = X.dot(ones)
+    return math.isnan(sums[0]) if len(sums) == 1 else bool(np.isnan(sums.sum()))
 
 
 def _is_number(value: Any) -> bool:
