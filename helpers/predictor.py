@@ -281,13 +281,21 @@ class OnnxPredictor:
             if METADATA_PREFIX + "feature_names" in metadata
             else None
         )
+        # NaN is refused where scikit-learn refuses it, and where the ONNX model was found to
+        # handle it differently (both recorded by helpers.convert).
         self._nan_rejected: list[Any] = json.loads(metadata.get(METADATA_PREFIX + "nan_rejected", "[]"))
+        self._nan_mismatched: list[Any] = json.loads(metadata.get(METADATA_PREFIX + "nan_mismatched", "[]"))
+        columns = json.loads(metadata.get(METADATA_PREFIX + "columns", "null"))
+        if not isinstance(columns, list) or len(columns) != len(self._inputs):
+            columns = [item.name for item in self._inputs]
+        # the DataFrame column of each input: skl2onnx may have rewritten the name ("a/b" -> "a_b")
+        self._columns = dict(zip((item.name for item in self._inputs), columns, strict=True))
         self._find_outputs()
         first = self._inputs[0]
         self._fast_dtype = first.dtype if len(self._inputs) == 1 else None
         self._fast_width = first.width
         self._fast_name = first.name
-        self._check_nan_fast = bool(self._nan_rejected) and first.dtype.kind == "f"
+        self._check_nan_fast = bool(self._nan_rejected or self._nan_mismatched) and first.dtype.kind == "f"
         self._nan_ones = np.ones(first.width, first.dtype) if self._check_nan_fast and first.width else None
 
     @classmethod
@@ -381,8 +389,8 @@ class OnnxPredictor:
         if item.width is not None and array.shape[1] != item.width:
             raise InputError(f"expected {item.width} features (columns), got {array.shape[1]}")
         array = self._cast(array, item.dtype, "X")
-        if self._nan_rejected and array.dtype.kind == "f":
-            self._check_nan(array, self._nan_rejected)
+        if (self._nan_rejected or self._nan_mismatched) and array.dtype.kind == "f":
+            self._check_nan(array, self._nan_rejected, self._nan_mismatched)
         return {item.name: array}
 
     def _frame_to_array(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -407,25 +415,30 @@ class OnnxPredictor:
             )
 
     def _feed_columns(self, X: Any) -> dict[str, np.ndarray]:
+        columns = list(self._columns.values())
         if not isinstance(X, (pd.DataFrame, Mapping)):
             raise InputError(
-                f"this model has one input per column ({self.input_names}): "
+                f"this model has one input per column ({columns}): "
                 f"pass a pandas DataFrame (or a dict of columns), got {type(X).__name__}"
             )
-        self._check_columns(list(X.keys()), self.input_names)
+        self._check_columns(list(X.keys()), columns)
         feed = {}
         for item in self._inputs:
-            column = np.asarray(X[item.name]).reshape(-1, 1)
+            name = self._columns[item.name]
+            column = np.asarray(X[name]).reshape(-1, 1)
             if item.dtype.kind == "O":
-                feed[item.name] = self._strings(column, item.name)
-            else:
-                feed[item.name] = self._cast(column, item.dtype, f"column {item.name!r}")
+                feed[item.name] = self._strings(column, name)
+                continue
+            feed[item.name] = self._cast(column, item.dtype, f"column {name!r}")
+            if feed[item.name].dtype.kind == "f":
+                rejected, mismatched = name in self._nan_rejected, name in self._nan_mismatched
+                if rejected or mismatched:
+                    self._check_nan(
+                        feed[item.name], [0] * rejected, [0] * mismatched, label=f"column {name!r}"
+                    )
         lengths = {len(v) for v in feed.values()}
         if len(lengths) > 1:
             raise InputError(f"all columns must have the same length, got lengths {sorted(lengths)}")
-        nan_columns = [c for c in self._nan_rejected if c in feed and feed[c].dtype.kind == "f"]
-        for name in nan_columns:
-            self._check_nan(feed[name], [0], label=f"column {name!r}")
         return feed
 
     @staticmethod
@@ -458,19 +471,31 @@ class OnnxPredictor:
         return np.ascontiguousarray(array, dtype=dtype)
 
     @staticmethod
-    def _check_nan(array: np.ndarray, columns: list[Any], label: str | None = None) -> None:
+    def _check_nan(
+        array: np.ndarray, rejected: list[Any], mismatched: list[Any], label: str | None = None
+    ) -> None:
+        """Raise InputError if a column listed in ``rejected`` or ``mismatched`` holds NaN."""
         if not np.isnan(array.sum()):
             return
         rows, cols = np.nonzero(np.isnan(array))
-        bad = sorted({int(c) for c in cols} & {int(c) for c in columns if isinstance(c, (int, np.integer))})
-        if not bad:
-            return
-        where = label or f"column(s) {bad}"
-        raise InputError(
-            f"{where} contain NaN in {len(set(rows.tolist()))} row(s) (first: row {int(rows[0])}), "
-            "but the original scikit-learn model rejects NaN there (Input X contains NaN); "
-            "impute the missing values or add an imputer to the pipeline"
+        reasons = (
+            (rejected, "the original scikit-learn model rejects NaN there (Input X contains NaN)"),
+            (
+                mismatched,
+                "this ONNX model does not handle NaN the way the scikit-learn model does "
+                "(skl2onnx did not convert its missing-value support, as helpers.convert found)",
+            ),
         )
+        for columns, reason in reasons:
+            bad = sorted(
+                {int(c) for c in cols} & {int(c) for c in columns if isinstance(c, (int, np.integer))}
+            )
+            if bad:
+                where = label or f"column(s) {bad}"
+                raise InputError(
+                    f"{where} contain NaN in {len(set(rows.tolist()))} row(s) (first: row {int(rows[0])}), "
+                    f"but {reason}; impute the missing values or add an imputer to the pipeline"
+                )
 
     # -- predictions -----------------------------------------------------
     def _run(self, names: list[str], X: Any) -> np.ndarray:

@@ -254,3 +254,40 @@ def test_missing_file_and_wrong_type(tmp_path):
         helpers.OnnxPredictor(tmp_path / "nothere.onnx")
     with pytest.raises(TypeError, match="got int"):
         helpers.OnnxPredictor(3)
+
+
+def test_nan_refused_where_the_onnx_model_would_answer_differently(iris):
+    # scikit-learn's forests accept NaN, but skl2onnx 1.20 drops that support: refuse, do not guess.
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = iris
+    forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
+    predictor = helpers.OnnxPredictor(helpers.convert(forest, X[:10]))
+    X_nan = X[:6].copy()
+    X_nan[4, 2] = np.nan
+    forest.predict(X_nan)  # scikit-learn answers
+    with pytest.raises(helpers.InputError, match=r"column\(s\) \[2\] .*does not handle NaN the way"):
+        predictor.predict(X_nan)
+    np.testing.assert_array_equal(predictor.predict(X[:6]), forest.predict(X[:6]))
+
+
+def test_columns_renamed_by_skl2onnx_are_fed_by_their_original_name(mixed_frame):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame, target = mixed_frame
+    renamed = frame.rename(columns={"age": "age/years"})
+    columns = ColumnTransformer(
+        [
+            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), ["age/years", "visits"]),
+            ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+        ]
+    )
+    model = make_pipeline(columns, LogisticRegression()).fit(renamed, target)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, renamed[:1]))
+    np.testing.assert_allclose(predictor.predict_proba(renamed), model.predict_proba(renamed), atol=1e-5)
+    with pytest.raises(helpers.InputError, match=r"missing columns \['age/years'\]"):
+        predictor.predict(frame)
