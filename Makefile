@@ -29,8 +29,8 @@ notebooks: $(STAMP)
 	@echo "Notebooks written to $(NOTEBOOKS)/. Open them with: $(BIN)/jupyter lab $(NOTEBOOKS)"
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers examples tests
-	$(BIN)/ruff format --check helpers examples tests
+	$(BIN)/ruff check helpers examples tests benchmarks
+	$(BIN)/ruff format --check helpers examples tests benchmarks
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest helpers tests

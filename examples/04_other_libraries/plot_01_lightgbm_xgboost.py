@@ -11,7 +11,7 @@ skl2onnx so that these models convert alone and inside a pipeline, why one
 kind of XGBoost pipeline disagrees with its ONNX copy and how to fix it,
 how to convert a bare booster, and how much faster ONNX Runtime predicts than
 the libraries themselves, for one row and for large batches.
-It builds on :ref:`with_helpers` and runs in about 15 seconds.
+It follows :ref:`running_large_forests`, builds on :ref:`with_helpers` and runs in about 15 seconds.
 """
 
 # %%

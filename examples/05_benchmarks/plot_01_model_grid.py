@@ -11,7 +11,7 @@ Runtime as skl2onnx and onnxruntime give it by default, and ONNX Runtime
 through ``helpers``. You will learn where ONNX Runtime is faster, where it is
 slower and why (ZipMap, threads, the nearest-neighbours conversion), and
 which converter options make each family fast without changing a single
-prediction. It builds on :ref:`with_helpers`.
+prediction. It follows :ref:`lightgbm_xgboost` and builds on :ref:`with_helpers`.
 
 The lesson runs in about 40 seconds with the default ``BUDGET``; raise it
 (see below) for steadier figures.

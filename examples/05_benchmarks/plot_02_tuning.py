@@ -10,9 +10,9 @@ settings that matter (intra-op threads, spinning, sequential or parallel
 execution, graph optimisation level) for a linear model and a random forest,
 at one row and at 10,000 rows. It ends with the cost of the call itself:
 bare ``session.run`` against :class:`helpers.OnnxPredictor` and its opt-in
-fast path. It builds on :ref:`running_session_options`, which measures each
-setting on its own, and on the other lessons of :ref:`benchmarks`; it runs
-in about 10 seconds.
+fast path. It follows :ref:`model_grid` and builds on
+:ref:`running_session_options`, which measures each setting on its own; it
+runs in about 10 seconds.
 """
 
 # %%

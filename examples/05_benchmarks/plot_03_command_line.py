@@ -8,8 +8,8 @@ Everything the lessons do to one model, convert, check, time, without
 writing code: ``python -m helpers`` (installed also as
 ``train-convert-predict``). You will run it on a model you saved with joblib
 and on the ONNX file it writes, read its table and its HTML and JSON report,
-and see why it refuses a pickle unless you pass ``--trust-pickle``. It builds
-on the helpers of :ref:`with_helpers`. The lesson runs in about 15 seconds.
+and see why it refuses a pickle unless you pass ``--trust-pickle``. It follows
+:ref:`tuning` and uses the helpers of :ref:`with_helpers`. The lesson runs in about 15 seconds.
 """
 
 # %%

@@ -11,8 +11,8 @@ session per process, created at start-up and warmed up), then use
 We run it with uvicorn on the loopback interface and measure what a client
 sees: end-to-end latency percentiles and throughput, ONNX Runtime against
 scikit-learn behind the same endpoint, and how much of a request is the model
-and how much is HTTP and JSON. It builds on :ref:`with_helpers` and runs in
-about 15 seconds.
+and how much is HTTP and JSON. It follows :ref:`command_line`, builds on :ref:`with_helpers`
+and runs in about 15 seconds.
 """
 
 # %%
