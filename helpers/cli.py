@@ -68,6 +68,10 @@ TIMING_NOTE = (
 )
 #: Seconds of timing per model, at least, even when the budget is spent.
 MIN_TIMING_BUDGET = 0.2
+#: With ``--preset auto``, batches of this many rows or more use the throughput preset:
+#: the grid lesson (05_benchmarks) measured one thread best for small batches and one
+#: thread per core better for large batches of tree ensembles.
+AUTO_BATCH = 1_000
 
 _EPILOG = f"""\
 examples:
@@ -157,9 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--preset",
-        choices=["latency", "throughput"],
-        default="latency",
-        help="ONNX Runtime session: latency = one thread, throughput = one per core (default: %(default)s)",
+        choices=["auto", "latency", "throughput"],
+        default="auto",
+        help=(
+            "ONNX Runtime session: latency = one thread, throughput = one per core, auto = latency "
+            f"below {AUTO_BATCH:,} rows per call and throughput from there on (default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--rows",
@@ -454,6 +461,17 @@ def _convert(model: Any, X: Any) -> Any:
     return helpers.convert(model, X[:1])
 
 
+def _timed_call(model: Any, preset: str, method: str) -> Callable[[Any], Any]:
+    """The ONNX prediction method to time; with ``preset="auto"``, the preset follows the batch size."""
+    import helpers
+
+    if preset != "auto":
+        return getattr(helpers.OnnxPredictor(model, preset=preset), method)
+    small = getattr(helpers.OnnxPredictor(model, preset="latency"), method)
+    large = getattr(helpers.OnnxPredictor(model, preset="throughput"), method)
+    return lambda X: (large if len(X) >= AUTO_BATCH else small)(X)
+
+
 def run_sklearn_model(
     name: str,
     model: Any,
@@ -472,10 +490,12 @@ def run_sklearn_model(
     import helpers
 
     onnx_model = _convert(model, X)
-    predictor = helpers.OnnxPredictor(onnx_model, preset=preset)
+    predictor = helpers.OnnxPredictor(onnx_model, preset="latency" if preset == "auto" else preset)
     comparison = helpers.compare(model, predictor, X)
     method = _prediction_method(model, predictor)
-    onnx_call = _with_prepared_input(getattr(predictor, method), lambda batch: _onnx_input(batch, predictor))
+    onnx_call = _with_prepared_input(
+        _timed_call(onnx_model, preset, method), lambda batch: _onnx_input(batch, predictor)
+    )
     result = helpers.benchmark(
         {"scikit-learn": getattr(model, method), "onnxruntime": onnx_call},
         X,
@@ -498,7 +518,7 @@ def run_onnx_model(
 
     if not path.is_file():
         raise CliError(f"no model file at {str(path)!r}")
-    predictor = helpers.OnnxPredictor(path, preset=preset)
+    predictor = helpers.OnnxPredictor(path, preset="latency" if preset == "auto" else preset)
     method = _prediction_method(None, predictor)
     predictions = getattr(predictor, method)(X)
     if len(predictions) != len(X):
@@ -506,7 +526,7 @@ def run_onnx_model(
     if np.asarray(predictions).dtype.kind == "f" and not np.all(np.isfinite(predictions)):
         raise CliError(f"{path.name!r} returned NaN or infinite predictions on the data")
     result = helpers.benchmark(
-        {"onnxruntime": getattr(predictor, method)},
+        {"onnxruntime": _timed_call(path, preset, method)},
         _onnx_input(X, predictor),
         batch_sizes=batch_sizes,
         budget=_seconds(budget),
@@ -831,6 +851,12 @@ def write_reports(
 
 
 # -- main -----------------------------------------------------------------------
+def _preset_text(preset: str) -> str:
+    if preset == "auto":
+        return f"auto (latency below {AUTO_BATCH:,} rows per call, throughput from {AUTO_BATCH:,})"
+    return preset
+
+
 def _first_line(error: Any) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -854,7 +880,7 @@ def _run(args: argparse.Namespace) -> int:
     runs, data, onnx_models = job(args, start + args.budget)
     table = summary_table(runs)
     print(f"data: {data['source']}, {data['rows']:,} rows x {data['columns']} columns")
-    print(f"preset: {args.preset} (ONNX Runtime session settings)\n{TIMING_NOTE}")
+    print(f"preset: {_preset_text(args.preset)} (ONNX Runtime session settings)\n{TIMING_NOTE}")
     print(format_table(table))
     for run in runs:
         for note in run.notes:

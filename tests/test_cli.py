@@ -392,3 +392,29 @@ def test_console_script_is_main():
 
     (script,) = entry_points(group="console_scripts", name="train-convert-predict")
     assert script.load() is main
+
+
+def test_auto_preset_is_the_default_and_follows_the_batch_size(monkeypatch):
+    import numpy as np
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    import helpers
+    from helpers import cli
+
+    assert cli.build_parser().parse_args([]).preset == "auto"
+    X, y = load_iris(return_X_y=True)
+    onnx_model = helpers.convert(LogisticRegression(max_iter=1000).fit(X, y), X[:1])
+    made = []
+    real = helpers.OnnxPredictor
+
+    class Recording(real):
+        def predict(self, X):
+            made.append((self.preset, len(X)))
+            return super().predict(X)
+
+    monkeypatch.setattr(helpers, "OnnxPredictor", Recording)
+    call = cli._timed_call(onnx_model, "auto", "predict")
+    big = np.resize(X, (cli.AUTO_BATCH, 4)).astype(np.float32)
+    assert len(call(X[:5].astype(np.float32))) == 5 and len(call(big)) == cli.AUTO_BATCH
+    assert made == [("latency", 5), ("throughput", cli.AUTO_BATCH)]
