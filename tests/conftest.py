@@ -65,14 +65,26 @@ def mixed_frame():
     return frame, target
 
 
-@pytest.fixture(scope="session")
-def pipeline(mixed_frame):
-    frame, target = mixed_frame
+def _fit_pipeline(frame, target, age="age"):
     columns = ColumnTransformer(
         [
-            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), ["age", "visits"]),
+            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), [age, "visits"]),
             ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
         ]
     )
-    model = make_pipeline(columns, LogisticRegression()).fit(frame, target)
+    return make_pipeline(columns, LogisticRegression()).fit(frame, target)
+
+
+@pytest.fixture(scope="session")
+def pipeline(mixed_frame):
+    frame, target = mixed_frame
+    model = _fit_pipeline(frame, target)
     return model, helpers.OnnxPredictor(helpers.convert(model, frame[:1]))
+
+
+@pytest.fixture(scope="session")
+def renamed_pipeline(mixed_frame):
+    """The pipeline on a column whose name skl2onnx rewrites ("age/years" becomes "age_years")."""
+    frame, target = mixed_frame
+    renamed = frame.rename(columns={"age": "age/years"})
+    return _fit_pipeline(renamed, target, age="age/years"), renamed

@@ -125,20 +125,8 @@ def test_function_transformer_is_named(iris):
         helpers.convert(model, X[:1])
 
 
-def test_original_column_names_are_kept(mixed_frame):
-    frame, target = mixed_frame
-    renamed = frame.rename(columns={"age": "age/years"})
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.preprocessing import OneHotEncoder
-
-    columns = ColumnTransformer(
-        [
-            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), ["age/years", "visits"]),
-            ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
-        ]
-    )
-    model = make_pipeline(columns, LogisticRegression()).fit(renamed, target)
+def test_original_column_names_are_kept(renamed_pipeline):
+    model, renamed = renamed_pipeline
     onnx_model = helpers.convert(model, renamed[:1])
     props = {p.key: p.value for p in onnx_model.metadata_props}
     assert json.loads(props["helpers.columns"]) == ["age/years", "visits", "city"]

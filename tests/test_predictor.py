@@ -271,23 +271,9 @@ def test_nan_refused_where_the_onnx_model_would_answer_differently(iris):
     np.testing.assert_array_equal(predictor.predict(X[:6]), forest.predict(X[:6]))
 
 
-def test_columns_renamed_by_skl2onnx_are_fed_by_their_original_name(mixed_frame):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    frame, target = mixed_frame
-    renamed = frame.rename(columns={"age": "age/years"})
-    columns = ColumnTransformer(
-        [
-            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), ["age/years", "visits"]),
-            ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
-        ]
-    )
-    model = make_pipeline(columns, LogisticRegression()).fit(renamed, target)
+def test_columns_renamed_by_skl2onnx_are_fed_by_their_original_name(renamed_pipeline, mixed_frame):
+    model, renamed = renamed_pipeline
     predictor = helpers.OnnxPredictor(helpers.convert(model, renamed[:1]))
     np.testing.assert_allclose(predictor.predict_proba(renamed), model.predict_proba(renamed), atol=1e-5)
     with pytest.raises(helpers.InputError, match=r"missing columns \['age/years'\]"):
-        predictor.predict(frame)
+        predictor.predict(mixed_frame[0])
