@@ -264,10 +264,13 @@ def convert(
     Converter options known to be faster and exact (:data:`FAST_OPTIONS`,
     e.g. ``optim="cdist"`` for nearest neighbours) are applied by default.
 
-    It also records, in the model's ``metadata_props``, the feature names the
-    model was fitted with and the columns where the scikit-learn model rejects
-    NaN, so that :class:`helpers.OnnxPredictor` can check inputs the way
-    scikit-learn does.
+    It also records, in the model's ``metadata_props`` (keys starting with
+    ``helpers.``), what :class:`helpers.OnnxPredictor` needs to check inputs
+    the way scikit-learn does: the feature names the model was fitted with,
+    the original DataFrame column of each input (skl2onnx rewrites some
+    characters in input names), the columns where scikit-learn rejects NaN,
+    and the columns where it accepts NaN but the ONNX model, tried on the
+    sample, answers differently.
 
     Parameters
     ----------
