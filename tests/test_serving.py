@@ -169,6 +169,18 @@ def test_nan_rejected_where_sklearn_rejects_it(logistic_client, backend):
     assert logistic_client.get("/health").status_code == 200
 
 
+def test_nan_refused_where_the_onnx_forest_would_answer_differently(forest, iris):
+    # scikit-learn's forest accepts NaN, its ONNX conversion does not reproduce it: 422, not a wrong answer.
+    model, _ = forest
+    X, _ = iris
+    with TestClient(create_app(helpers.convert(model, X[:10]), sklearn_model=model)) as client:
+        answer = client.post("/predict", json={"rows": [[5.1, None, 1.4, 0.2]]})
+        assert answer.status_code == 422, answer.text
+        assert "does not handle NaN the way" in answer.json()["detail"]
+        sklearn_answer = client.post("/predict?backend=sklearn", json={"rows": [[5.1, None, 1.4, 0.2]]})
+        assert sklearn_answer.status_code == 200
+
+
 # -- concurrency ---------------------------------------------------------------
 def test_concurrent_requests_all_correct(forest_client, forest, iris):
     model, _ = forest
