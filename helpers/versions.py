@@ -101,7 +101,12 @@ def runtime_max_opset(domain: str = "", *, upper: int = 200) -> int:
     True
     """
     lowest = 1 if domain == ML_DOMAIN else 7  # onnxruntime supports ai.onnx from opset 7 on
-    return _largest(lambda opset: _loads(probe_model(opset, domain=domain)), lowest, upper)
+    # the probe's file format must be one this onnxruntime reads: an older runtime than the
+    # installed onnx (as pip picks on Python 3.10) refuses onnx's newest IR version at any opset
+    ir_version = min(onnx.IR_VERSION, runtime_max_ir_version())
+    return _largest(
+        lambda opset: _loads(probe_model(opset, domain=domain, ir_version=ir_version)), lowest, upper
+    )
 
 
 def runtime_max_ir_version(*, upper: int = 100) -> int:
