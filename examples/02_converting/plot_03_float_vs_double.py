@@ -179,8 +179,9 @@ tree_cast_report
 # you predict with, to float32 values (kept in float64 arrays). The model
 # then learns thresholds between float32 values, and the input rounding
 # disappears because there is nothing left to round. What it cannot remove
-# is arithmetic done in float32 inside the graph, such as the scaler's,
-# which is why we measure what remains.
+# is arithmetic done in float32 inside the graph, such as the scaler's, nor
+# a threshold that itself rounds onto a float32 value when stored, which is
+# why we measure what remains.
 X_train_rounded = X_train.astype(np.float32).astype(np.float64)
 X_test_rounded = X_test.astype(np.float32).astype(np.float64)
 boosting_rounded = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X_train_rounded, y_train)
@@ -256,13 +257,14 @@ summary
 # The row without figures is the fix that fails to load. The facts, checked on this
 # run: the fixes that reproduce scikit-learn's arithmetic (double inputs,
 # and double inputs with a cast where scikit-learn casts) leave no label
-# flipped. Rounding the data before training removes flips: all of them for
-# the model without a scaler, not necessarily all for the pipeline whose
-# scaler still computes in float32 (the table says how many here). Rounding
-# only the inputs at prediction time leaves the thresholds' rounding, and
-# flips with it.
+# flipped. Rounding the data before training removes flips, but not
+# necessarily all of them: a split threshold halfway between two float32
+# values is itself rounded when stored as float32, and may land on one of
+# them (whether that happens depends on the data and on the scikit-learn
+# version; the table says how many flips are left here), and the pipeline's
+# scaler still computes in float32. Rounding only the inputs at prediction
+# time leaves the thresholds' rounding, and flips with it.
 assert forest_double_report.ok and tree_cast_report.ok
-assert len(rounded_reports["HistGradientBoosting"].label_mismatches) == 0
 for name, report in rounded_reports.items():
     before = boosting_report if name == "HistGradientBoosting" else forest_report
     assert len(report.label_mismatches) < len(before.label_mismatches), name
