@@ -421,11 +421,28 @@ class OnnxPredictor:
                 f"this model has one input per column ({columns}): "
                 f"pass a pandas DataFrame (or a dict of columns), got {type(X).__name__}"
             )
-        self._check_columns(list(X.keys()), columns)
+        if isinstance(X, pd.DataFrame) and len(X) <= _SMALL_FRAME:
+            # a few rows (one request): one conversion of the whole frame is much cheaper
+            # than pandas' per-column access, which costs microseconds per column
+            given = [str(c) for c in X.columns]
+            self._check_columns(given, columns)
+            values, position = X.to_numpy(dtype=object), {c: i for i, c in enumerate(given)}
+
+            def get(name: str) -> np.ndarray:
+                return values[:, position[name], None]
+        else:
+            self._check_columns(list(X.keys()), columns)
+
+            def get(name: str) -> np.ndarray:
+                column = X[name]
+                return (column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)).reshape(
+                    -1, 1
+                )
+
         feed = {}
         for item in self._inputs:
             name = self._columns[item.name]
-            column = np.asarray(X[name]).reshape(-1, 1)
+            column = get(name)
             if item.dtype.kind == "O":
                 feed[item.name] = self._strings(column, name)
                 continue
@@ -455,14 +472,16 @@ class OnnxPredictor:
     def _cast(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
         if array.dtype == dtype:
             return np.ascontiguousarray(array)
-        if array.dtype.kind in "OUS":
+        if array.dtype.kind in "OUS":  # numbers held as Python objects or as text
             try:
-                return np.ascontiguousarray(array.astype(dtype))
+                array = array.astype(np.float64)
             except (TypeError, ValueError):
                 bad = next(v for v in array.ravel() if not _is_number(v))
                 raise InputError(
                     f"{what}: expected numbers ({dtype.name}), got a string such as {bad!r}"
                 ) from None
+            if array.dtype == dtype:
+                return np.ascontiguousarray(array)
         if array.dtype.kind not in "fiub":
             raise InputError(f"{what}: expected numbers ({dtype.name}), got dtype {array.dtype}")
         if dtype.kind in "iu" and array.dtype.kind == "f":
@@ -593,6 +612,13 @@ class OnnxPredictor:
             return np.array([[row[k] for k in keys] for row in proba], dtype=np.float32)
         return proba
 
+
+#: DataFrames with at most this many rows are converted in one ``to_numpy`` call
+#: rather than column by column. Measured on a one-row, three-column frame
+#: (float, int, pandas 3 string): 91 µs per ``predict_proba`` call instead of
+#: 120 µs, against 10 µs for ``session.run`` on a ready feed; most of what is
+#: left is pandas turning its Arrow strings into Python objects.
+_SMALL_FRAME = 64
 
 #: Bindings kept per thread with ``reuse_buffers=True`` (one per output and batch size).
 _MAX_BINDINGS = 8

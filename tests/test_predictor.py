@@ -277,3 +277,27 @@ def test_columns_renamed_by_skl2onnx_are_fed_by_their_original_name(renamed_pipe
     np.testing.assert_allclose(predictor.predict_proba(renamed), model.predict_proba(renamed), atol=1e-5)
     with pytest.raises(helpers.InputError, match=r"missing columns \['age/years'\]"):
         predictor.predict(mixed_frame[0])
+
+
+def test_small_and_large_frames_give_the_same_answers(pipeline, mixed_frame):
+    # frames of up to 64 rows take a one-conversion path; larger ones go column by column
+    model, predictor = pipeline
+    frame, _ = mixed_frame
+    large = predictor.predict_proba(frame)
+    small = np.vstack(
+        [predictor.predict_proba(frame[start : start + 50]) for start in range(0, len(frame), 50)]
+    )
+    np.testing.assert_array_equal(small, large)
+    np.testing.assert_allclose(predictor.predict_proba(frame[:1]), model.predict_proba(frame[:1]), atol=1e-5)
+
+
+def test_non_integral_numbers_for_an_integer_column(pipeline, mixed_frame):
+    _, predictor = pipeline
+    frame, _ = mixed_frame
+    for rows in (frame[:3], frame):  # the small-frame and the column-by-column paths
+        bad = rows.astype({"visits": float})
+        bad.loc[1, "visits"] = 2.5
+        with pytest.raises(helpers.InputError, match="column 'visits': expected integers"):
+            predictor.predict(bad)
+        as_text = rows.astype({"visits": str})
+        np.testing.assert_array_equal(predictor.predict(as_text), predictor.predict(rows))
