@@ -39,7 +39,7 @@ def test_tune_returns_a_setting_it_tried_with_every_measurement(logistic_onnx, i
     result = helpers.tune(logistic_onnx, X, batch_size=10, budget=1.0)
     assert result.best in result.tried and result.start == "latency"
     assert result.batch_size == 10
-    assert set(result.measurements.knob) >= {"threads", "mode", "optimization"}
+    assert set(result.measurements.knob) >= {"threads or rows", "mode", "optimization"}
     assert (result.measurements.rounds >= 6).all()
     assert list(result.final.setting) == ["preset latency", "preset throughput", "tuned"]
     frame = result.to_frame()
