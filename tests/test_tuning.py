@@ -135,3 +135,39 @@ def test_tuned_predictor_predicts_like_the_others(logistic, logistic_onnx, iris)
     assert "preset='tuned'" in repr(predictor)
     np.testing.assert_array_equal(predictor.predict(X), model.predict(X))
     np.testing.assert_allclose(predictor.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
+def test_tune_tries_splitting_the_rows_and_the_predictor_follows(forest, iris):
+    model, _ = forest
+    X, _ = iris
+    onnx_model = helpers.convert(model, X[:1])
+    result = helpers.tune(onnx_model, X, batch_size=1_000, budget=1.0, threads=[1, 2])
+    first = result.measurements[result.measurements["round"] == 1]
+    assert {
+        "1 thread, sequential, opt all, no spinning",
+        "2 threads, sequential, opt all, no spinning",
+    } <= set(first.setting)
+    assert "rows split over 2 workers, sequential, opt all, no spinning" in set(first.setting)
+    split = {s for s in result.tried if s.row_workers > 1}
+    assert split and all(s.threads == 1 for s in split)  # never rows split and intra-op threads at once
+    if result.best.row_workers > 1:
+        assert "chunks" in set(result.measurements.knob)
+    cpus = helpers.usable_cpus()
+    assert result.presets["throughput"].row_workers == (cpus if cpus > 1 else 1)
+    predictor = helpers.OnnxPredictor(onnx_model, preset=None, **result.predictor_options)
+    assert predictor.row_workers == result.best.row_workers
+    np.testing.assert_allclose(
+        predictor.predict_proba(np.tile(X, (4, 1))), model.predict_proba(np.tile(X, (4, 1))), atol=1e-5
+    )
+
+
+def test_small_batches_never_split_rows(forest, iris):
+    model, _ = forest
+    X, _ = iris
+    result = helpers.tune(helpers.convert(model, X[:1]), X, batch_size=10, budget=0.3, threads=[1, 2])
+    assert all(s.row_workers == 1 for s in result.tried)
+
+
+def test_a_setting_refuses_rows_split_with_intra_op_threads():
+    with pytest.raises(ValueError, match="never both"):
+        helpers.Setting(threads=2, row_workers=2)

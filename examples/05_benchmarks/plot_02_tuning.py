@@ -186,9 +186,12 @@ forest_session.get_session_options().intra_op_num_threads
 #
 # Let the machine choose: :func:`helpers.tune`
 # --------------------------------------------
-# ``tune`` changes one knob at a time, keeping the best so far: threads
-# (1 up to the cores), then spinning (only with more than one thread), then
-# sequential against parallel execution, then the optimisation level. Each
+# ``tune`` changes one knob at a time, keeping the best so far: how the
+# cores are used, either intra-op threads (1 up to the cores) or, for large
+# batches, the rows split over as many workers on a one-thread session
+# (:ref:`cores_and_batch_size` explains that path), then smaller chunks for a
+# split, then spinning (only with more than one thread), then sequential
+# against parallel execution, then the optimisation level. Each
 # round interleaves its candidates, and a candidate must be more than 5%
 # faster to win, so that noise does not buy an extra thread. A last round
 # times the winner against both presets in one run, and has the last word
@@ -234,10 +237,8 @@ summary.style.format(
 # predicts what scikit-learn predicts. ``OnnxPredictor.tuned(onnx_model, X,
 # batch_size=...)`` does the tuning and this construction in one call.
 for (name, _), tuning in tunings.items():
-    columns = ["threads", "mode", "optimization", "spinning"]
-    tried = {helpers.Setting(*row) for row in tuning.to_frame()[columns].itertuples(index=False)}
-    assert tuning.best in tried
-    tuned = helpers.OnnxPredictor(onnx_models[name], preset=None, **tuning.options)
+    assert tuning.best in tuning.tried
+    tuned = helpers.OnnxPredictor(onnx_models[name], preset=None, **tuning.predictor_options)
     helpers.assert_agrees(models[name], tuned, X_test)
 print("every tuned session agrees with scikit-learn")
 
