@@ -40,7 +40,12 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-X, y = make_classification(n_samples=4_000, n_features=20, n_informative=10, random_state=0)
+X, y = make_classification(
+    n_samples=4_000,
+    n_features=20,
+    n_informative=10,
+    random_state=0,
+)
 models = {
     "forest": RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0),
     "boosting": GradientBoostingClassifier(n_estimators=100, random_state=0),
@@ -152,7 +157,11 @@ def candidates(name):
         if (sklearn := sklearn_on(name, k)) is not None:
             timed[f"scikit-learn, {k}"] = sklearn
     for k in core_counts:
-        threads = helpers.OnnxPredictor(onnx_models[name], preset="latency", intra_op_num_threads=k)
+        threads = helpers.OnnxPredictor(
+            onnx_models[name],
+            preset="latency",
+            intra_op_num_threads=k,
+        )
         timed[f"ONNX threads, {k}"] = float32_once(threads.predict_proba)
     for k in core_counts[1:]:
         split = helpers.OnnxPredictor(onnx_models[name], row_workers=k)
@@ -161,7 +170,14 @@ def candidates(name):
 
 
 results = {
-    name: helpers.benchmark(candidates(name), X, batch_sizes=SIZES, min_repeat=8, repeat=40, budget=5)
+    name: helpers.benchmark(
+        candidates(name),
+        X,
+        batch_sizes=SIZES,
+        min_repeat=8,
+        repeat=40,
+        budget=5,
+    )
     for name in models
 }
 results["forest"]
@@ -197,7 +213,8 @@ for ax, (name, result) in zip(axes, results.items(), strict=True):
     for family, color in FAMILIES.items():
         counts, quartiles = rates(result, family)
         ax.plot(counts, quartiles[:, 1], marker="o", color=color, label=family)
-        ax.fill_between(counts, quartiles[:, 0], quartiles[:, 2], color=color, alpha=0.2)
+        low, high = quartiles[:, 0], quartiles[:, 2]
+        ax.fill_between(counts, low, high, color=color, alpha=0.2)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xticks(core_counts, [str(k) for k in core_counts])
@@ -213,10 +230,9 @@ def best_of(result, family, size=BIG):
     return min(labels, key=lambda c: result.median(c, size))
 
 
-winners = {
-    name: min(result.candidates, key=lambda c: result.median(c, BIG)) for name, result in results.items()
-}
-fig.suptitle("Fastest at 10,000 rows: " + "; ".join(f"{name}: {label}" for name, label in winners.items()))
+winners = {name: best_of(result, "", BIG) for name, result in results.items()}
+fastest_text = "; ".join(f"{name}: {label}" for name, label in winners.items())
+fig.suptitle(f"Fastest at 10,000 rows: {fastest_text}")
 plt.show()
 
 # %%
@@ -229,20 +245,19 @@ rows = []
 for name, result in results.items():
     for size in SIZES:
         best = {f: best_of(result, f, size) for f in FAMILIES}
-        onnx_best = min(best["ONNX threads"], best["rows split"], key=lambda c: result.median(c, size))
+        onnx_routes = [best["ONNX threads"], best["rows split"]]
+        onnx_best = min(onnx_routes, key=lambda c: result.median(c, size))
         speedup, low, high = result.interval(onnx_best, size, best["scikit-learn"])
-        rows.append(
-            {
-                "model": name,
-                "rows per call": size,
-                **{f"{family} (rows/s)": size / result.median(best[family], size) for family in FAMILIES},
-                "best ONNX route": onnx_best,
-                "vs best scikit-learn": f"{speedup:.2f}x [{low:.2f}-{high:.2f}]",
-                "verdict": result.verdict(onnx_best, size, best["scikit-learn"]),
-            }
-        )
+        row = {"model": name, "rows per call": size}
+        for family in FAMILIES:
+            row[f"{family} (rows/s)"] = size / result.median(best[family], size)
+        row["best ONNX route"] = onnx_best
+        row["vs best scikit-learn"] = f"{speedup:.2f}x [{low:.2f}-{high:.2f}]"
+        row["verdict"] = result.verdict(onnx_best, size, best["scikit-learn"])
+        rows.append(row)
 table = pd.DataFrame(rows)
-table.style.format({f"{family} (rows/s)": "{:,.0f}" for family in FAMILIES}).hide(axis="index")
+rates_format = {f"{family} (rows/s)": "{:,.0f}" for family in FAMILIES}
+table.style.format(rates_format).hide(axis="index")
 
 # %%
 # At 100 rows the predictor does not split at all: a chunk needs at least
@@ -289,8 +304,9 @@ print(f"a chunk has at least {MIN_CHUNK_ROWS} rows")
 top = core_counts[-1]
 if top > 1:
     for name, result in results.items():
-        speedup, low, high = result.interval(f"rows split, {top}", BIG, "ONNX threads, 1")
-        verdict = result.verdict(f"rows split, {top}", BIG, "ONNX threads, 1")
+        label = f"rows split, {top}"
+        speedup, low, high = result.interval(label, BIG, "ONNX threads, 1")
+        verdict = result.verdict(label, BIG, "ONNX threads, 1")
         print(
             f"{name:>8}: rows split over {top} workers against one thread: "
             f"{speedup:.2f}x [{low:.2f}-{high:.2f}], {verdict}"
@@ -315,9 +331,8 @@ for name, result in results.items():
         rival = best_of(result, other)
         speedup, low, high = result.interval(winner, BIG, rival)
         verdict = result.verdict(winner, BIG, rival)
-        sentences.append(
-            f"{name}: {winner} against {rival}: {speedup:.2f}x [{low:.2f}-{high:.2f}], " + verdict
-        )
+        interval = f"{speedup:.2f}x [{low:.2f}-{high:.2f}]"
+        sentences.append(f"{name}: {winner} against {rival}: {interval}, {verdict}")
 print("\n".join(sentences))
 
 # %%
