@@ -649,7 +649,7 @@ pd.DataFrame(
             "creating a session / one request": create_text,
         }
     }
-)
+).style.set_properties(**{"text-align": "left"})
 
 # %%
 # Clean up the model files:

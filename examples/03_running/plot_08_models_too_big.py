@@ -444,10 +444,12 @@ attributes.type.value_counts().to_frame("attributes")
 # %%
 # Lists of numbers (``INTS``, ``FLOATS``) and of strings have no field that
 # could point to another file, so every node stays in the ``.onnx`` file
-# and the whole forest counts against the limit. The operator's schema in
-# ``onnx.defs`` says which of its attributes are tensors, and the newer
-# ``TreeEnsemble`` operator (``ai.onnx.ml`` opset 5) stores more of its
-# arrays as tensors; skl2onnx writes the older one, as seen above.
+# and the whole forest counts against the limit. The operators' schemas in
+# ``onnx.defs`` say which attributes could be tensors: the operator
+# skl2onnx wrote has tensor variants (the ``_as_tensor`` attributes, unused
+# in this model), and the newer ``TreeEnsemble`` (``ai.onnx.ml`` opset 5)
+# keeps its thresholds, modes and leaf weights in tensors. In both, each
+# node's feature and children ids stay lists of integers, which cannot move.
 schemas = {}
 for op_type, version in (("TreeEnsembleClassifier", 3), ("TreeEnsemble", 5)):
     schema = onnx.defs.get_schema(op_type, version, "ai.onnx.ml")
