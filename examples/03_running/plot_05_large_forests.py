@@ -386,7 +386,8 @@ memory_columns += ["session_memory_bytes_low", "session_memory_bytes_high"]
 memory_columns += ["memory / file size", "memory bytes per node"]
 renamed = {"session_memory_bytes_low": "lowest", "session_memory_bytes_high": "highest"}
 memory_table = sizes[memory_columns].rename(columns=renamed)
-memory_table.style.format("{:,.0f}").format({"memory / file size": "{:.1f}"})
+memory_formats = dict.fromkeys(memory_table.columns, "{:,.0f}")
+memory_table.style.format({**memory_formats, "memory / file size": "{:.1f}"})
 
 # %%
 # The figure shades the range of the nine readings.
