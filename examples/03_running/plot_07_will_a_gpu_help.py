@@ -87,9 +87,9 @@ assert ("CUDAExecutionProvider" in session.get_providers()) == has_cuda
 onnxruntime.InferenceSession(forest_bytes).get_providers()
 
 # %%
-# That default has changed between releases: GPU builds from 1.10 on
-# refused to create a session without the argument, and 1.16.0 picked the
-# Azure provider (`onnxruntime#17631
+# That default has changed between releases: GPU builds, from release 1.10
+# and for several releases, refused to create a session without the
+# argument, and 1.16.0 picked the Azure provider (`onnxruntime#17631
 # <https://github.com/microsoft/onnxruntime/issues/17631>`_). This is why
 # every lesson passes ``providers=["CPUExecutionProvider"]``: the code means
 # the same on every install, and the timings are CPU timings.
@@ -155,8 +155,8 @@ domains
 # Every provider registers its kernels: operator, domain, versions, types.
 # ``get_all_opkernel_def()`` lists the registry of the installed build; it
 # lives in onnxruntime's compiled module, outside the documented Python API,
-# and it is what onnxruntime's operator table is generated from. Per provider
-# and domain, on this install:
+# and it is what onnxruntime's operator table is generated from. The number
+# of operators with a kernel, per provider and domain, on this install:
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_capi
 
 kernels = pd.DataFrame(
@@ -179,7 +179,8 @@ ml_ops = sorted(
     }
 )
 ml_kernels = kernels[(kernels.domain == "ai.onnx.ml") & kernels.op_type.isin(ml_ops)]
-providers_by_op = ml_kernels.groupby("op_type").provider.unique().map(sorted)
+providers_by_op = ml_kernels.groupby("op_type").provider.unique()
+providers_by_op = providers_by_op.map(lambda found: ", ".join(sorted(found)))
 assert all("CPUExecutionProvider" in found for found in providers_by_op)
 if has_cuda:  # the documented fact below, checked on this build
     assert not any("CUDAExecutionProvider" in found for found in providers_by_op)
