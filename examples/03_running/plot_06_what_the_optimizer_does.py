@@ -237,7 +237,9 @@ def with_interval(frame):
 
 optimised = level_frame[level_frame.candidate != "disabled"]
 optimised = optimised.assign(speedup=with_interval)
-optimised.pivot(index="candidate", columns="batch_size", values=["speedup", "verdict"])
+columns = ["speedup", "verdict"]
+table = optimised.pivot(index="candidate", columns="batch_size", values=columns)
+table.reindex(["basic", "extended", "all"])
 
 # %%
 # The same speed-ups drawn with their intervals; an interval that crosses the
