@@ -217,7 +217,7 @@ level_result = helpers.benchmark(
     {level: runner(session) for level, session in sessions.items()},
     X_test32,
     batch_sizes=(1, 100, 10_000),
-    budget=6.0,
+    budget=5.0,
 )
 helpers.machine_summary()
 
@@ -433,7 +433,7 @@ quant_result = helpers.benchmark(
     {"float32": runner(float_session), "int8": runner(int8_session)},
     X_test32,
     batch_sizes=(1, 10_000),
-    budget=4.0,
+    budget=3.0,
 )
 quant_frame = quant_result.to_frame()
 int8_rows = quant_frame[quant_frame.candidate == "int8"].assign(speedup=with_interval)
