@@ -49,8 +49,9 @@ def intermediate_results(onnx_model, feeds):
 # The second tool cuts a piece out of the graph, so that we can feed one step
 # an input of our choice. ``onnx.utils.Extractor`` (which
 # ``onnx.utils.extract_model`` applies to files) needs a type for each new
-# input; the ``ai.onnx.ml`` operators of converted models have no shape
-# inference, so we declare the types from arrays we already have.
+# input. onnx's shape inference leaves the outputs of many ``ai.onnx.ml``
+# operators untyped (the ``Scaler`` below is one), so we declare the types
+# from arrays we already have.
 from onnx.helper import make_tensor_value_info, np_dtype_to_tensor_dtype
 from onnx.utils import Extractor
 
@@ -164,11 +165,13 @@ tree_steps.style.format({"largest |difference|": "{:.1e}", "rows parted": "{:,}"
 spacing = np.spacing(np.float32(1_000))
 scaled_gap = tree_steps["largest |difference|"].iloc[0] / np.abs(sklearn_scaled).max()
 print(
-    f"float32 values near 1,000 are {spacing:.1e} apart, {spacing / X[:, 0].std():.1%} "
-    f"of a column's spread; the scaler's largest difference is "
+    f"float32 values near 1,000 are {spacing:.1e} apart, "
+    f"{spacing / X[:, 0].std():.1%} of a column's spread;\n"
+    f"the scaler's largest difference is "
     f"{scaled_gap / np.finfo(np.float32).eps:,.0f} times float32's relative precision"
 )
 assert tree_steps["rows parted"].iloc[0] > 0.5 * len(X_test)
+assert scaled_gap > 100 * np.finfo(np.float32).eps
 assert tree_steps["rows parted"].iloc[1] >= flipped.sum() > 0
 
 # %%
@@ -417,11 +420,13 @@ print("onnxruntime: ", [token for token in onnx_row if token != pad])
 # -------------------------------------
 # The ``Tokenizer`` is onnxruntime's own operator (domain ``com.microsoft``),
 # not part of ONNX, so ``ReferenceEvaluator`` does not have it. It accepts
-# implementations of missing operators (``new_ops``); this one follows the
-# operator's documentation in onnxruntime for the attributes skl2onnx sets:
-# all the matches of ``tokenexp`` in each string, rows padded with
-# ``pad_value``. Python's ``re`` and onnxruntime's RE2 read the simple
-# pattern in this graph the same way.
+# implementations of missing operators (``new_ops``). This one follows the
+# operator's documentation (``com.microsoft.Tokenizer`` in onnxruntime's
+# ``ContribOperators.md``) for the one-dimensional input and the attributes
+# skl2onnx writes: each match of ``tokenexp``, searched from left to right
+# and as long as possible, is a token, and rows are padded with
+# ``pad_value``. The regular expressions run in Python's ``re``, not in
+# onnxruntime's RE2: a second engine too.
 from onnx.reference.op_run import OpRun
 
 
@@ -437,8 +442,8 @@ class Tokenizer(OpRun):
         separators=None,
         tokenexp=None,
     ):
-        assert tokenexp and not mark and mincharnum == 1, "only what skl2onnx writes"
-        rows = [re.findall(tokenexp, document) for document in text.ravel()]
+        assert text.ndim == 1 and tokenexp and not mark and mincharnum == 1
+        rows = [re.findall(tokenexp, document) for document in text]
         width = max([1, *map(len, rows)])
         tokens = np.full((len(rows), width), pad_value, dtype=object)
         for index, row in enumerate(rows):
@@ -506,7 +511,7 @@ specification = onnx.defs.get_schema("StringNormalizer").doc
 assert "accent" not in specification.lower()
 assert not runtime_stages.iloc[:, 0].any() and runtime_stages.iloc[0, 1] == 1
 assert onnxruntime_text[output_of["StringNormalizer"]][-1] == probe_texts[-1].lower()
-print(textwrap.fill(" ".join(specification.split()[:60]) + " ...", 88))
+print(textwrap.fill(" ".join(specification.split()), 80))
 
 # %%
 # The fix, checked the same way
