@@ -398,6 +398,8 @@ print(
 # without one, and disagree. We try each on the small sentences:
 import warnings
 
+import skl2onnx
+
 settings = {
     "strip_accents='unicode'": dict(strip_accents="unicode"),
     "analyzer='char_wb'": dict(analyzer="char_wb"),
@@ -418,9 +420,8 @@ for name, setting in settings.items():
         outcomes[name] = f"converts; largest difference {difference:.2f}{warned}"
     except NotImplementedError as error:
         outcomes[name] = f"refused: {str(error).split(' You may')[0]}"
-pd.Series(outcomes, name="skl2onnx 1.20").to_frame().style.set_properties(
-    **{"white-space": "pre-wrap", "text-align": "left"}
-)
+outcome_table = pd.Series(outcomes, name=f"skl2onnx {skl2onnx.__version__}").to_frame()
+outcome_table.style.set_properties(**{"white-space": "pre-wrap", "text-align": "left"})
 
 # %%
 # For the refused settings, do that step before the model: strip accents
