@@ -31,6 +31,7 @@ notebooks: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check helpers examples tests benchmarks
 	$(BIN)/ruff format --check helpers examples tests benchmarks
+	$(BIN)/lint-imports
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest helpers tests
