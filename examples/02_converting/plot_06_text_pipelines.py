@@ -244,7 +244,8 @@ def summary(checks):
 def summary_table(checks_by_name):
     rows = {name: summary(checks) for name, checks in checks_by_name.items()}
     table = pd.DataFrame(rows).T
-    return table.style.format("{:,.0f}").format({"largest |difference|": "{:.1e}"})
+    counts = {column: "{:,.0f}" for column in table.columns[:-1]}
+    return table.style.format({**counts, "largest |difference|": "{:.1e}"})
 
 
 default_checks = agreement(onnx_model)
