@@ -11,7 +11,9 @@ at how many trees your forest would reach that limit. You will see which
 converted models can move their weights out of the file (external data) and
 why a forest cannot, and try what is left: fewer or shallower trees, a
 forest split into several models whose outputs are averaged, and
-onnxruntime's own ORT format. It follows :ref:`running_large_forests`.
+onnxruntime's own ORT format. It follows :ref:`running_gpu`, and builds on
+:ref:`running_large_forests`, which measured these costs against the pickle
+and against scikit-learn.
 """
 
 # %%
