@@ -565,12 +565,16 @@ load_or_run
 # size, so no noise); ONNX Runtime answered one request faster than
 # scikit-learn for every forest, by the interval's verdict; the largest
 # forest's session took longer to create than the smallest's (the middle
-# halves of their readings do not overlap) and longer than one request.
+# halves of their readings do not overlap) and held more memory (the
+# ranges of their readings do not overlap); creating a session took longer
+# than one request.
 assert per_node.max() < 1.1 * per_node.min(), per_node
 assert (latency.verdict == "faster").all(), latency.verdict
 trees_sweep = sizes.loc["trees"].sort_values("nodes")
 assert trees_sweep.onnx_bytes.is_monotonic_increasing
 assert trees_sweep.session_ms_low.iloc[-1] > trees_sweep.session_ms_high.iloc[0]
+memory_low = trees_sweep.session_memory_bytes_low
+assert memory_low.iloc[-1] > trees_sweep.session_memory_bytes_high.iloc[0]
 load_or_run_frame = load_or_run.to_frame().set_index("candidate")
 assert load_or_run_frame.verdict["one request"] == "faster"
 
