@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import onnxruntime as ort
+
+from helpers.session import PRESETS
 
 __all__ = ["LEVELS", "MODES", "PRESET_SETTINGS", "Setting", "preset_setting"]
 
@@ -89,8 +91,12 @@ class Setting:
         return f"{threads}, {self.mode}, opt {self.optimization}, {spinning}"
 
 
-#: The presets of :data:`helpers.PRESETS` as settings, for a graph without a tree ensemble.
-PRESET_SETTINGS = {"latency": Setting(threads=1), "throughput": Setting(threads=0)}
+#: The presets of :data:`helpers.PRESETS`, as settings (read from them, so the two cannot drift
+#: apart), for a graph without a tree ensemble; :func:`preset_setting` gives a model's own.
+PRESET_SETTINGS = {
+    name: Setting(threads=preset["intra_op_num_threads"], spinning=preset["allow_spinning"])
+    for name, preset in PRESETS.items()
+}
 
 
 def preset_setting(preset: str, *, row_split: bool, cpus: int) -> Setting:
@@ -107,5 +113,5 @@ def preset_setting(preset: str, *, row_split: bool, cpus: int) -> Setting:
     if preset not in PRESET_SETTINGS:
         raise ValueError(f"preset must be one of {sorted(PRESET_SETTINGS)}, got {preset!r}")
     if preset == "throughput" and row_split and cpus > 1:
-        return Setting(threads=1, row_workers=cpus)
+        return replace(PRESET_SETTINGS[preset], threads=1, row_workers=cpus)
     return PRESET_SETTINGS[preset]
