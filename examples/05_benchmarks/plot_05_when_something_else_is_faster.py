@@ -296,7 +296,8 @@ else:
 # operators of the ``ai.onnx`` and ``com.microsoft`` domains. In a session
 # created with ``providers=["CUDAExecutionProvider",
 # "CPUExecutionProvider"]``, the tree operator is placed on the CPU, and the
-# data is copied between the devices around it.
+# data is copied between the devices around it. :ref:`running_gpu` checks
+# this in the installed onnxruntime's own kernel registry.
 #
 # Engines that do run trees on a GPU exist outside ONNX Runtime: cuML's
 # Forest Inference Library (FIL), which loads XGBoost, LightGBM and
