@@ -78,8 +78,9 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # budget keeps the docs build fast; raise it for steadier figures.
 #
 # We time two predictors on the same model: the ``"latency"`` preset (one
-# thread, for one request at a time) and the ``"throughput"`` preset (one
-# thread per core, for large batches). scikit-learn's gradient boosting uses
+# thread, for one request at a time) and the ``"throughput"`` preset (for
+# large batches: this tree ensemble's rows split over every usable core, see
+# :ref:`cores_and_batch_size`). scikit-learn's gradient boosting uses
 # every core through OpenMP, so a one-thread session competes with one hand
 # tied at large batches.
 X_test32 = X_test.astype(np.float32)

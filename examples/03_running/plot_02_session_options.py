@@ -72,9 +72,12 @@ pd.DataFrame(helpers.PRESETS).T
 # Threads: one, or one per core?
 # ------------------------------
 # ``"latency"`` runs every operator on the calling thread; ``"throughput"``
-# lets onnxruntime split an operator's rows over a pool of one thread per
-# physical core. Splitting has a cost, handing work to the pool and waiting
-# for it, that only a large enough batch pays back. Both candidates are timed
+# uses the other cores: for a tree ensemble, :class:`helpers.OnnxPredictor`
+# splits the batch's rows into chunks run at once on a one-thread session
+# (:ref:`cores_and_batch_size` says why), for other models onnxruntime
+# shares each operator's work over a pool of one thread per physical core.
+# Splitting has a cost, handing work to threads and waiting for them, that
+# only a large enough batch pays back. Both candidates are timed
 # in turns at each batch size (:func:`helpers.benchmark`); first, each is
 # checked against scikit-learn.
 predictors = {

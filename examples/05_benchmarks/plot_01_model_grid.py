@@ -156,8 +156,9 @@ default_session.run(None, {"X": X_test32[:2]})
 # options that are faster for a family (:data:`helpers.convert.FAST_OPTIONS`,
 # shown at the end of this lesson); :class:`helpers.OnnxPredictor` hides
 # ``InferenceSession(..., sess_options)``, with the ``"latency"`` preset (one
-# thread) for small batches and the ``"throughput"`` preset (one thread per
-# core) for large ones. Neither preset lets idle threads spin.
+# thread) for small batches and the ``"throughput"`` preset for large ones
+# (a tree ensemble's rows split over every usable core, one thread per core
+# for other models). Neither preset lets idle threads spin.
 import helpers
 
 helpers.OnnxPredictor(helpers.convert(model, X_train[:1]), preset="latency").predict_proba(X_test32[:2])
