@@ -176,21 +176,27 @@ class RowSplitter:
                     start, stop = bounds[index]
                     try:
                         results[index] = function({name: value[start:stop] for name, value in feed.items()})
-                    except BaseException as error:  # re-raised below, with its rows
+                    except BaseException as error:  # re-raised below, with its rows; never lost
                         errors[index] = error
                 with lock:
                     state["finished"] += 1
                     if state["finished"] == len(bounds):
                         all_done.set()
 
-        pool = self._executor()
-        helper_tasks = [pool.submit(work) for _ in range(min(self.workers, len(bounds)) - 1)]
+        pool, helper_tasks = self._executor(), []
+        try:
+            for _ in range(min(self.workers, len(bounds)) - 1):
+                helper_tasks.append(pool.submit(work))
+        except RuntimeError:  # closed meanwhile by another thread: the caller does the rest alone
+            pass
         work()  # the calling thread takes chunks too, so it never only waits
         all_done.wait()
         for future in helper_tasks:
             future.cancel()  # a helper still queued behind other callers' work has nothing left to do
         if errors:
             index = min(errors)
+            if not isinstance(errors[index], Exception):  # KeyboardInterrupt, SystemExit: as they are
+                raise errors[index]
             raise ChunkError(*bounds[index], errors[index]) from errors[index]
         return [_join([result[k] for result in results]) for k in range(len(results[0]))]
 

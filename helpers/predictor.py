@@ -7,6 +7,10 @@ It puts together the base layer: :mod:`helpers.session` (settings),
 :mod:`helpers.inputs` (checks), :mod:`helpers.outputs` (what each output
 means), :mod:`helpers.fastcall` (the call itself) and :mod:`helpers.parallel`
 (large batches of a tree ensemble, split by rows).
+
+Longer than 250 lines: the class docstring documents every option (presets,
+buffers, the row-parallel path) with examples; the code is a thin layer over
+the base modules.
 """
 
 from __future__ import annotations

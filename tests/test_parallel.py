@@ -223,3 +223,13 @@ def test_reused_buffers_serve_small_batches_and_large_ones_split(forest_and_data
     batch = np.tile(X, (2, 1)).astype(np.float32)
     assert predictor.predict_proba(batch) is not predictor.predict_proba(batch)
     predictor.close()
+
+
+def test_system_exit_in_a_chunk_is_not_turned_into_a_chunk_error():
+    def exits(feed):
+        if 900 in feed["X"]:
+            raise SystemExit(3)
+        return [feed["X"]]
+
+    with RowSplitter(2) as splitter, pytest.raises(SystemExit):
+        splitter.run(exits, {"X": np.arange(1_000, dtype=np.float64).reshape(-1, 1)})
