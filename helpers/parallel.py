@@ -142,6 +142,12 @@ class RowSplitter:
         chunks = "even chunks" if self.chunk_rows is None else f"chunks of {self.chunk_rows:,} rows"
         return f"RowSplitter(workers={self.workers}, {chunks})"
 
+    def splits(self, n_rows: int) -> bool:
+        """Whether a batch of ``n_rows`` rows is cut into more than one chunk (cheap: no list)."""
+        if self.workers == 1:
+            return False
+        return n_rows > self.chunk_rows if self.chunk_rows is not None else n_rows >= 2 * MIN_CHUNK_ROWS
+
     def bounds(self, n_rows: int) -> list[tuple[int, int]]:
         """The chunks a batch of ``n_rows`` rows is cut into (one: no split)."""
         if self.workers == 1:

@@ -209,16 +209,18 @@ class OnnxPredictor:
         ``predict_with_proba`` are views of it.
         """
         if self.inputs.is_ready(X):
-            split = self.rows is not None and len(self.rows.bounds(len(X))) > 1
+            split = self.rows is not None and self.rows.splits(len(X))
             if self._buffers is not None and len(names) == 1 and not split:
                 return [self._buffers.run(names[0], X)]
             feed = {self.inputs.names[0]: X}
         else:
             feed = self.inputs.feed(X)
-            if len(next(iter(feed.values()))) == 0:
+            rows = len(next(iter(feed.values())))
+            if rows == 0:
                 return [self.outputs.empty(name) for name in names]
+            split = self.rows is not None and self.rows.splits(rows)
         try:
-            if self.rows is not None:
+            if split:
                 return self.rows.run(lambda chunk: self._call.run(names, chunk), feed)
             return self._call.run(names, feed)
         except ChunkError as error:

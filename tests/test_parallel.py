@@ -43,6 +43,14 @@ def test_chunks_cover_the_rows_in_order(n_rows, workers):
         assert min(stop - start for start, stop in bounds) >= MIN_CHUNK_ROWS
 
 
+@pytest.mark.parametrize("chunk_rows", [None, 50])
+def test_splits_agrees_with_the_bounds(chunk_rows):
+    splitter = RowSplitter(4, chunk_rows=chunk_rows)
+    for n_rows in range(0, 400):
+        assert splitter.splits(n_rows) == (len(splitter.bounds(n_rows)) > 1), n_rows
+    assert not RowSplitter(1).splits(10_000)
+
+
 def test_chunk_rows_fixes_the_size():
     assert chunk_bounds(10, 2, chunk_rows=3) == [(0, 3), (3, 6), (6, 9), (9, 10)]
     assert chunk_bounds(5, 8, chunk_rows=100) == [(0, 5)]
