@@ -11,7 +11,7 @@ skl2onnx so that these models convert alone and inside a pipeline, why one
 kind of XGBoost pipeline disagrees with its ONNX copy and how to fix it,
 how to convert a bare booster, and how ONNX Runtime's speed compares with
 the libraries' own, for one row and for large batches, with intervals.
-It follows :ref:`running_large_forests` and builds on :ref:`with_helpers`.
+It follows :ref:`running_too_big` and builds on :ref:`with_helpers`.
 """
 
 # %%
