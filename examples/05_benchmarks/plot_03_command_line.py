@@ -60,7 +60,8 @@ joblib.dump(model, model_path)
 rows_path = workdir / "wine_rows.csv"
 X_test.assign(cultivar=y_test).to_csv(rows_path, index=False)
 n_rows, n_features = X_test.shape
-print(f"saved {model_path.name}; {rows_path.name}: {n_rows} rows, {n_features} + label")
+print(f"saved {model_path.name}, and {rows_path.name}: {n_rows} rows")
+print(f"{n_features} feature columns and the label column")
 
 # %%
 # A pickle is refused unless you trust it
