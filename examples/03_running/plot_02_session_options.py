@@ -209,7 +209,8 @@ choices.style.format("{:.2f}x", subset=ratio_columns).hide(axis="index")
 # ``inter_op_num_threads`` threads. Graph optimisation rewrites the graph when
 # the session is created: the *basic* level folds constants and removes
 # redundant nodes, *extended* fuses known patterns into onnxruntime's own
-# operators, *all* adds layout changes for this CPU. Both need a graph with
+# operators, *all* adds layout changes for this CPU (:ref:`running_optimizer`
+# shows each level at work on a neural network). Both need a graph with
 # something to work on; here is what the converted forest holds:
 GraphOptimizationLevel = onnxruntime.GraphOptimizationLevel
 forest_onnx = onnx_models["forest"]
