@@ -94,8 +94,8 @@ pd.Series(accuracy, name="test accuracy").to_frame().style.format("{:.3f}")
 # * **scikit-learn, n_jobs=-1**, the same model set to use every core, for
 #   the families whose prediction has an ``n_jobs`` setting (the forest and
 #   nearest neighbours; the logistic regression's ``n_jobs`` is used for
-#   fitting only, and histogram boosting uses every core through OpenMP
-#   whatever you set);
+#   fitting only, and histogram boosting has no ``n_jobs``: it predicts on
+#   OpenMP threads, every core by default);
 # * **ONNX Runtime session.run**, the call you would copy: the model
 #   converted with ``skl2onnx.to_onnx(..., options={"zipmap": False})``
 #   (:func:`helpers.convert`, which also picks the ``CDist`` operator for
