@@ -159,22 +159,29 @@ class OnnxPredictor:
         """The outputs ``names`` for the rows ``X``, checked and fed as the other methods do.
 
         The one place the session runs: ``predict``, ``predict_proba`` and
-        ``predict_with_proba`` are views of it.
+        ``predict_with_proba`` are views of it. A float output that is NaN or
+        infinite for finite rows (an overflow in a float32 graph, where
+        scikit-learn computes in float64) raises :class:`~helpers.InputError`
+        naming the rows; an answer that is finite is never refused.
         """
         if self.inputs.is_ready(X):
-            if self._buffers is not None and len(names) == 1:
-                return [self._buffers.run(names[0], X)]
             feed = {self.inputs.names[0]: X}
+            if self._buffers is not None and len(names) == 1:
+                outputs = [self._buffers.run(names[0], X)]
+                self.outputs.check_finite(names, outputs, feed)
+                return outputs
         else:
             feed = self.inputs.feed(X)
             if len(next(iter(feed.values()))) == 0:
                 return [self.outputs.empty(name) for name in names]
         try:
-            return self._call.run(names, feed)
+            outputs = self._call.run(names, feed)
         except Exception as error:  # onnxruntime's errors derive from Exception only
             raise RuntimeError(
                 f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
             ) from None
+        self.outputs.check_finite(names, outputs, feed)  # an overflow is an InputError, not NaN
+        return outputs
 
     def predict(self, X: Any) -> np.ndarray:
         """Labels for a classifier, values for a regressor; shape ``(n_rows,)``.
