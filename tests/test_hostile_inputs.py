@@ -79,16 +79,15 @@ def test_overflow_inside_the_float32_graph_names_the_rows_and_the_fix(logistic, 
 
 
 def test_overflow_in_a_regressor_output(ridge):
-    model, predictor, X = ridge
+    _, predictor, X = ridge
     rows = X[:2].copy()
     rows[0] = FLOAT32_MAX / 2
     with pytest.raises(InputError, match=r"row 0\b.*overflow"):
         predictor.predict(rows)
 
 
-def test_large_finite_answers_are_never_refused(forest, iris):
+def test_large_finite_answers_are_never_refused(forest):
     model, predictor = forest  # trees compare, never multiply: huge rows stay finite
-    X, _ = iris
     rows = np.full((2, 4), 3e38)
     rows[1] = -3e38
     np.testing.assert_array_equal(predictor.predict(rows), model.predict(rows))

@@ -6,6 +6,7 @@ import argparse
 import base64
 import io
 import json
+import math
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -19,7 +20,15 @@ from helpers.cli.runs import ModelRun
 from helpers.display import format_ratio
 from helpers.machine import machine_summary
 
-__all__ = ["TIMING_NOTE", "format_table", "report_dict", "report_html", "summary_table", "write_reports"]
+__all__ = [
+    "TIMING_NOTE",
+    "format_table",
+    "report_dict",
+    "report_html",
+    "report_json",
+    "summary_table",
+    "write_reports",
+]
 
 #: How the times were taken, printed above the table and in the HTML report.
 TIMING_NOTE = (
@@ -131,6 +140,28 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def report_json(report: dict[str, Any]) -> str:
+    """The report as strict JSON: NaN and infinity, which JSON cannot hold, written as null.
+
+    Examples
+    --------
+    >>> json.loads(report_json({"speedup": float("nan"), "rounds": np.int64(10)}))
+    {'speedup': None, 'rounds': 10}
+    """
+    return json.dumps(_strict(report), indent=2, allow_nan=False)
+
+
+def _strict(value: Any) -> Any:
+    value = _plain(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(item) for item in value]
+    return value
+
+
 def _figure_png(run: ModelRun) -> str:
     """The run's latency (and speed-up) figure as a base64 PNG; no pyplot state is touched."""
     from matplotlib.figure import Figure
@@ -220,6 +251,6 @@ def write_reports(
         written.append(path)
     report["models"] = [_run_dict(run) for run in runs]  # with the paths of the ONNX files
     json_path, html_path = out / "report.json", out / "report.html"
-    json_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    json_path.write_text(report_json(report), encoding="utf-8")
     html_path.write_text(report_html(runs, report, table), encoding="utf-8")
     return [*written, json_path, html_path]
