@@ -12,8 +12,8 @@ from sklearn.model_selection import train_test_split
 from tqdm import tqdm
 
 from helpers.cli.common import CliError
-from helpers.cli.data import PICKLE_SUFFIXES, align_to_model, load_data, load_sklearn_model
-from helpers.cli.runs import ModelRun, check_batches_fit, demo_models, run_onnx_model, run_sklearn_model
+from helpers.cli.data import PICKLE_SUFFIXES, align_to_model, check_batches_fit, load_data, load_sklearn_model
+from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 
 __all__ = ["run_demo", "run_model_file"]
 

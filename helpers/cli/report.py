@@ -136,8 +136,13 @@ def _run_dict(run: ModelRun) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python number JSON can write."""
-    return value.item() if isinstance(value, np.generic) else value
+    """What strict JSON can write: numpy scalars as Python numbers, NaN and infinity as None."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return [_plain(item) for item in value] if isinstance(value, (list, tuple)) else value
 
 
 def report_json(report: dict[str, Any]) -> str:
@@ -148,18 +153,7 @@ def report_json(report: dict[str, Any]) -> str:
     >>> json.loads(report_json({"speedup": float("nan"), "rounds": np.int64(10)}))
     {'speedup': None, 'rounds': 10}
     """
-    return json.dumps(_strict(report), indent=2, allow_nan=False)
-
-
-def _strict(value: Any) -> Any:
-    value = _plain(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _strict(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict(item) for item in value]
-    return value
+    return json.dumps(_plain(report), indent=2, allow_nan=False)
 
 
 def _figure_png(run: ModelRun) -> str:
