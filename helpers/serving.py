@@ -41,7 +41,7 @@ full batch, plus 4 KiB). Only an ONNX file is read: the scikit-learn backend
 exists only when your own code passes a model object to :func:`create_app`,
 and nothing is ever unpickled.
 
-**Under hostile requests** (:doc:`/deployment` says what the proxy in front
+**Under hostile requests** (:ref:`deployment` says what the proxy in front
 should still do): the body size is checked before the body is read (from
 ``Content-Length``, then byte by byte as it comes), the number of rows and
 their widths before any row is validated, and every refusal is a 4xx whose
@@ -94,16 +94,18 @@ __all__ = [
 DEFAULT_MAX_BATCH = 1000
 
 #: Bytes of JSON per value allowed in a body by default: a float64 written in
-#: full with its separator (``-1.2345678901234567e-308, ``) takes 26, pretty
+#: full (``-1.2345678901234567e-308``) takes 24, its separator 2, pretty
 #: printing a few more.
 BODY_BYTES_PER_VALUE = 64
 
 #: The largest body when the model's width is free (not in its input shape).
 BODY_BYTES_FREE_WIDTH = 8 * 2**20
 
-#: Longest ``detail`` of an error answer, in characters; the problems listed
-#: under ``errors`` are at most :data:`MAX_ERRORS`, each value in a few words.
-MAX_DETAIL, MAX_ERRORS = 1000, 5
+#: Longest ``detail`` of an error answer, in characters.
+MAX_DETAIL = 1000
+
+#: Most problems listed under ``errors`` in a 422 answer, each value in a few words.
+MAX_ERRORS = 5
 
 _EXAMPLE = '{"rows": [[x11, x12, ...], ...]}'
 _LOG = logging.getLogger(__name__)
