@@ -7,6 +7,8 @@ from typing import Any
 
 import onnxruntime as ort
 
+from helpers.session import PRESETS
+
 __all__ = ["LEVELS", "MODES", "PRESET_SETTINGS", "Setting"]
 
 MODES = {"sequential": ort.ExecutionMode.ORT_SEQUENTIAL, "parallel": ort.ExecutionMode.ORT_PARALLEL}
@@ -63,5 +65,8 @@ class Setting:
         return f"{threads}, {self.mode}, opt {self.optimization}, {spinning}"
 
 
-#: The presets of :data:`helpers.PRESETS`, as settings.
-PRESET_SETTINGS = {"latency": Setting(threads=1), "throughput": Setting(threads=0)}
+#: The presets of :data:`helpers.PRESETS`, as settings (read from them, so the two cannot drift apart).
+PRESET_SETTINGS = {
+    name: Setting(threads=preset["intra_op_num_threads"], spinning=preset["allow_spinning"])
+    for name, preset in PRESETS.items()
+}
