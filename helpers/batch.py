@@ -256,7 +256,9 @@ def score(
     """Score a ``dask.dataframe.DataFrame`` with an ONNX model, partition by partition.
 
     The model is shipped once per worker, as bytes: with ``client``, it is
-    scattered to every worker up front (``client.scatter(..., broadcast=True)``);
+    scattered to every worker up front (``client.scatter(..., broadcast=True,
+    hash=False)``: under a key of its own for each call, so that repeated calls
+    on one client never release each other's copy);
     without, it becomes one task of the graph that the scheduler copies to each
     worker that needs it. Each worker process loads one session
     (:meth:`OnnxModelBytes.predictor`). Nothing runs until you ``compute``,
@@ -278,6 +280,9 @@ def score(
     -------
     dask.dataframe.DataFrame
         Lazy: same partitions and index as ``frame``; columns as :func:`score_partition`.
+        A partition the model cannot score (infinity where scikit-learn refuses it, an
+        overflow, a missing column) makes ``compute`` raise the predictor's
+        :class:`~helpers.InputError`, naming the rows within that partition.
         Its ``meta`` (empty frame with the output types) is computed here, by
         scoring an empty partition with the real dtypes, not guessed by Dask.
 
@@ -311,5 +316,8 @@ def score(
     }
     empty = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in frame.dtypes.items()})
     meta = score_partition(empty, model, columns, **options)
-    shipped = client.scatter(model, broadcast=True) if client is not None else dask.delayed(model)
+    # hash=False: a key of its own for each call. With the default key (the model's token, the same
+    # each call), releasing the previous call's future dropped the model that this call had just
+    # scattered again, and its partitions failed with "lost dependencies" (dask/distributed#8576).
+    shipped = client.scatter(model, broadcast=True, hash=False) if client is not None else dask.delayed(model)
     return frame.map_partitions(score_partition, shipped, columns, **options, meta=meta)

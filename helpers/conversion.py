@@ -21,8 +21,9 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.validation import check_is_fitted
 
 from helpers.errors import InputError, UnsupportedModelError, first_line
+from helpers.inputs import check_sample
 from helpers.metadata import write_metadata
-from helpers.nan_checks import float_columns, nan_mismatched, nan_rejected
+from helpers.nan_checks import float_columns, inf_rejected, nan_mismatched, nan_rejected
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
@@ -179,6 +180,19 @@ def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelErro
     )
 
 
+def _check_opset(target_opset: Any) -> None:
+    """``target_opset`` is None, a positive int, or a dict of them by domain."""
+    values = target_opset.values() if isinstance(target_opset, dict) else [target_opset]
+    for value in values:
+        if value is None and not isinstance(target_opset, dict):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise TypeError(
+                "target_opset must be None, a positive integer (e.g. 21) or a dict of them by domain "
+                f"({{'': 21, 'ai.onnx.ml': 3}}), got {target_opset!r}"
+            )
+
+
 def convert(
     model: BaseEstimator,
     X: Any,
@@ -234,6 +248,11 @@ def convert(
         An estimator in ``model`` has no skl2onnx converter.
     sklearn.exceptions.NotFittedError
         The model is not fitted.
+    InputError
+        ``X`` has no rows, is sparse, or has other columns than the model was
+        fitted on (``n_features_in_``, ``feature_names_in_``).
+    TypeError
+        ``target_opset`` is not None, a positive integer or a dict of them.
 
     Examples
     --------
@@ -261,6 +280,12 @@ def convert(
     except NotFittedError as error:
         raise NotFittedError(f"{type(model).__name__} is not fitted: call fit before convert") from error
 
+    _check_opset(target_opset)
+    check_sample(
+        X,
+        n_features=getattr(model, "n_features_in_", None),
+        feature_names=getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None,
+    )
     types = initial_types(X, dtype=dtype)
     try:
         converter_options = _options(model, zipmap, options) or None
@@ -291,7 +316,11 @@ def convert(
         raise
 
     rejected = nan_rejected(model, X)
-    metadata: dict[str, Any] = {"estimator": type(model).__name__, "nan_rejected": rejected}
+    metadata: dict[str, Any] = {
+        "estimator": type(model).__name__,
+        "nan_rejected": rejected,
+        "inf_rejected": inf_rejected(model, X),
+    }
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = [str(name) for name in model.feature_names_in_]
     if isinstance(X, pd.DataFrame):

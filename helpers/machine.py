@@ -1,4 +1,5 @@
-"""Where a measurement was taken: the CPUs this process may use, and the versions that matter.
+"""Where a measurement was taken: the CPUs this process may use, the memory it may still
+allocate, and the versions that matter.
 
 Every lesson that shows timings prints :func:`machine_summary` once, so a
 reader knows which machine the figures describe.
@@ -14,7 +15,7 @@ from html import escape
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["MachineSummary", "machine_summary", "usable_cpus"]
+__all__ = ["MachineSummary", "available_memory", "machine_summary", "usable_cpus"]
 
 _PACKAGES = ("onnxruntime", "scikit-learn", "skl2onnx", "onnx", "numpy")
 
@@ -50,6 +51,53 @@ def _cgroup_quota() -> float | None:
         return quota / period if quota > 0 and period > 0 else None
     except (OSError, ValueError):
         return None
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate: the system's available memory, capped by what a
+    cgroup memory limit leaves; None where neither can be read.
+
+    The command-line tool uses it to refuse a batch that would not fit, rather than
+    allocate until the process is killed.
+
+    Examples
+    --------
+    >>> memory = available_memory()
+    >>> memory is None or memory > 0
+    True
+    """
+    known = [value for value in (_system_available(), _cgroup_memory_left()) if value is not None]
+    return min(known) if known else None
+
+
+def _system_available() -> int | None:
+    """``MemAvailable`` of ``/proc/meminfo`` (free plus reclaimable), else free pages (``sysconf``)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _cgroup_memory_left() -> int | None:
+    """What a cgroup memory limit leaves (v2 ``memory.max``, v1 ``limit_in_bytes``), or None."""
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
+        try:
+            limit = Path(limit_file).read_text().strip()
+            if limit == "max" or int(limit) >= 2**60:  # v1 writes a huge number for "no limit"
+                return None
+            return max(0, int(limit) - int(Path(usage_file).read_text()))
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _cpu_model() -> str:

@@ -37,11 +37,17 @@ class ModelMetadata:
         Columns (names or indices) where scikit-learn raises on NaN.
     nan_mismatched : list
         Columns where scikit-learn accepts NaN but the ONNX model answers differently.
+    inf_rejected : list or None
+        Columns where scikit-learn raises on infinity; None when not recorded
+        (a model :func:`helpers.convert` did not make), read as every column,
+        which is what scikit-learn's ``check_array`` does by default.
 
     Examples
     --------
     >>> ModelMetadata.read({"helpers.nan_rejected": "[0, 2]"}).nan_rejected
     (0, 2)
+    >>> ModelMetadata.read({}).inf_rejected is None  # not recorded: infinity refused everywhere
+    True
     """
 
     estimator: str | None = None
@@ -49,6 +55,7 @@ class ModelMetadata:
     columns: list[str] | None = None
     nan_rejected: tuple[Any, ...] = ()
     nan_mismatched: tuple[Any, ...] = ()
+    inf_rejected: tuple[Any, ...] | None = None
 
     @classmethod
     def read(cls, properties: Mapping[str, str]) -> ModelMetadata:
@@ -64,6 +71,7 @@ class ModelMetadata:
             columns=value("columns", None),
             nan_rejected=tuple(value("nan_rejected", [])),
             nan_mismatched=tuple(value("nan_mismatched", [])),
+            inf_rejected=None if (inf := value("inf_rejected", None)) is None else tuple(inf),
         )
 
 

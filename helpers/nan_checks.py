@@ -1,8 +1,10 @@
-"""What a model does with NaN: where scikit-learn rejects it, and where the ONNX model disagrees.
+"""What a model does with NaN and infinity: where scikit-learn rejects them, and where the
+ONNX model disagrees.
 
-:func:`helpers.convert` records both in the model (see :mod:`helpers.metadata`),
-so that :class:`helpers.OnnxPredictor` refuses NaN exactly where scikit-learn
-does, and where the ONNX model would silently answer something else.
+:func:`helpers.convert` records them in the model (see :mod:`helpers.metadata`),
+so that :class:`helpers.OnnxPredictor` refuses NaN and infinity exactly where
+scikit-learn does, and NaN where the ONNX model would silently answer
+something else.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import numpy as np
 import onnx
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
 
 from helpers.inputs import InputSpec
 from helpers.outputs import OutputSpec
 from helpers.session import create_session
 from helpers.validate import compare
 
-__all__ = ["float_columns", "nan_mismatched", "nan_rejected"]
+__all__ = ["float_columns", "inf_rejected", "nan_mismatched", "nan_rejected"]
 
 
 def float_columns(X: Any) -> list[Any]:
@@ -31,15 +34,32 @@ def float_columns(X: Any) -> list[Any]:
     return list(range(X.shape[1])) if X.dtype.kind == "f" else []
 
 
-def _with_nan(X: Any, column: Any, n_rows: int) -> Any:
-    """The first ``n_rows`` rows of ``X`` with NaN in ``column``."""
+def _with_nan(X: Any, column: Any, n_rows: int, value: float = np.nan) -> Any:
+    """The first ``n_rows`` rows of ``X`` with ``value`` (NaN) in ``column`` (or a list of columns)."""
     if isinstance(X, pd.DataFrame):
         rows = X.iloc[:n_rows].copy()
-        rows[column] = np.nan
+        rows[column] = value
         return rows
     rows = np.array(X[:n_rows], dtype=np.float64)
-    rows[:, column] = np.nan
+    rows[:, column] = value
     return rows
+
+
+def _refuses(model: BaseEstimator, rows: Any) -> bool:
+    """Whether ``model.predict(rows)`` raises ValueError (scikit-learn's "Input X contains ...")."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
+            model.predict(rows)
+    except ValueError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _plain(column: Any) -> Any:
+    return int(column) if isinstance(column, (int, np.integer)) else column
 
 
 def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
@@ -48,17 +68,33 @@ def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
     OnnxPredictor uses this to reject NaN exactly where scikit-learn does,
     instead of returning NaN predictions.
     """
-    rejected = []
-    for column in float_columns(X):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
-                model.predict(_with_nan(X, column, 1))
-        except ValueError:
-            rejected.append(int(column) if isinstance(column, (int, np.integer)) else column)
-        except Exception:
-            pass
-    return rejected
+    return [_plain(c) for c in float_columns(X) if _refuses(model, _with_nan(X, c, 1))]
+
+
+def inf_rejected(model: BaseEstimator, X: Any) -> list[Any]:
+    """Columns where the scikit-learn model raises on infinity.
+
+    Almost every estimator refuses infinity everywhere (``check_array``);
+    HistGradientBoosting takes it as a value beyond every threshold. So one
+    row with infinity in every float column is tried first: accepted, no
+    column refuses it; refused, every column does, except in a model that
+    routes columns to different steps (a ``ColumnTransformer``), where each
+    column is tried alone.
+    """
+    columns = float_columns(X)
+    if not columns or not _refuses(model, _with_nan(X, columns, 1, np.inf)):
+        return []
+    if not _routes_columns(model):
+        return [_plain(c) for c in columns]
+    return [_plain(c) for c in columns if _refuses(model, _with_nan(X, c, 1, np.inf))]
+
+
+def _routes_columns(model: Any) -> bool:
+    """Whether a ColumnTransformer is in ``model`` (as the model, a step, or a step's step)."""
+    if isinstance(model, ColumnTransformer):
+        return True
+    steps = getattr(model, "steps", None) or []
+    return any(_routes_columns(step) for _, step in steps)
 
 
 def nan_mismatched(

@@ -206,13 +206,18 @@ class OnnxPredictor:
         """The outputs ``names`` for the rows ``X``, checked and fed as the other methods do.
 
         The one place the session runs: ``predict``, ``predict_proba`` and
-        ``predict_with_proba`` are views of it.
+        ``predict_with_proba`` are views of it. A float output that is NaN or
+        infinite for finite rows (an overflow in a float32 graph, where
+        scikit-learn computes in float64) raises :class:`~helpers.InputError`
+        naming the rows; an answer that is finite is never refused.
         """
         if self.inputs.is_ready(X):
             split = self.rows is not None and self.rows.splits(len(X))
-            if self._buffers is not None and len(names) == 1 and not split:
-                return [self._buffers.run(names[0], X)]
             feed = {self.inputs.names[0]: X}
+            if self._buffers is not None and len(names) == 1 and not split:
+                outputs = [self._buffers.run(names[0], X)]
+                self.outputs.check_finite(names, outputs, feed)
+                return outputs
         else:
             feed = self.inputs.feed(X)
             rows = len(next(iter(feed.values())))
@@ -221,8 +226,9 @@ class OnnxPredictor:
             split = self.rows is not None and self.rows.splits(rows)
         try:
             if split:
-                return self.rows.run(lambda chunk: self._call.run(names, chunk), feed)
-            return self._call.run(names, feed)
+                outputs = self.rows.run(lambda chunk: self._call.run(names, chunk), feed)
+            else:
+                outputs = self._call.run(names, feed)
         except ChunkError as error:
             failed = f"onnxruntime failed to run the model from {self._source} on"
             raise ChunkError(error.start, error.stop, error.error, failed) from None
@@ -230,6 +236,8 @@ class OnnxPredictor:
             raise RuntimeError(
                 f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
             ) from None
+        self.outputs.check_finite(names, outputs, feed)  # an overflow is an InputError, not NaN
+        return outputs
 
     def predict(self, X: Any) -> np.ndarray:
         """Labels for a classifier, values for a regressor; shape ``(n_rows,)``.

@@ -1,6 +1,9 @@
-"""Small fitted models shared by the tests (bundled or synthetic data only)."""
+"""Small fitted models shared by the tests (bundled or synthetic data only), and the
+hypothesis settings of the property-based tests."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pandas as pd
@@ -14,6 +17,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import helpers
+
+try:
+    from hypothesis import settings
+except ImportError:  # the property-based tests skip themselves
+    pass
+else:
+    # "ci" (the default): the same examples every run, so `make test` is reproducible, and no
+    # example database written into the working tree. HYPOTHESIS_PROFILE=explore draws new ones.
+    settings.register_profile("ci", database=None, derandomize=True, deadline=None)
+    settings.register_profile("explore", database=None, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -195,3 +195,31 @@ def test_worker_processes_load_the_model_once_each(table, forest, forest_bytes):
     # 12 partitions on 2 workers: each worker that scored loaded the model once, not once per partition.
     assert all(loaded in ([], [(forest_bytes.digest, 1, 1)]) for loaded in sessions.values())
     assert any(sessions.values())
+
+
+# -- hostile use (issue 11) ------------------------------------------------------------------
+def test_repeated_scoring_on_one_client_never_loses_work(table, forest, forest_bytes):
+    # The model used to be scattered under one fixed key, derived from its hash: when the previous
+    # call's future was released, the scheduler dropped the key the next call had just scattered
+    # again ("lost dependencies", dask/distributed#8576). Each call now scatters under its own key.
+    frame, ddf = table
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        results = [
+            batch.score(ddf, forest_bytes, ["a", "b", "c", "d"], client=client).compute() for _ in range(20)
+        ]
+    for result in results:
+        _check_against_memory(result, frame, *forest)
+
+
+def test_infinity_in_a_partition_is_an_error_not_nan(table, forest_bytes):
+    frame, _ = table
+    broken = frame.copy()
+    broken.iloc[100, 2] = np.inf  # in the third of four partitions
+    scored = batch.score(dd.from_pandas(broken, npartitions=4), forest_bytes, ["a", "b", "c", "d"])
+    with pytest.raises(helpers.InputError, match=r"infinity in row \d+"):
+        scored.compute(scheduler="sync")

@@ -426,3 +426,53 @@ def test_auto_preset_is_the_default_and_follows_the_batch_size(monkeypatch):
     big = np.resize(X, (AUTO_BATCH, 4)).astype(np.float32)
     assert len(call(X[:5].astype(np.float32))) == 5 and len(call(big)) == AUTO_BATCH
     assert made == [("latency", 5), ("throughput", AUTO_BATCH)]
+
+
+# -- hostile options and data (issue 11) ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--budget", "nan"], "--budget must be a finite number of seconds, got nan"),
+        (["--budget", "inf"], "--budget must be a finite number of seconds, got inf"),
+        (["--budget", "1e999"], "--budget must be a finite number of seconds, got inf"),
+        (["--budget", "1e9"], "--budget must be at most 86400 s"),
+        (["--budget", "0"], "--budget must be positive"),
+        (["--rows", "0"], "--rows must be at least 1"),
+        (["--rows", "nan"], "invalid int value: 'nan'"),
+        (["--batch-sizes", "0,10"], "batch sizes must be positive"),
+        (["--batch-sizes", ""], "expected comma-separated integers"),
+        (["--batch-sizes", "1e3"], "expected comma-separated integers"),
+    ],
+)
+def test_numeric_options_are_finite_and_bounded(capsys, args, expected):
+    assert expected in _one_line_error(capsys, main(args))
+
+
+@pytest.mark.parametrize("model", ["logistic.onnx", "logistic.joblib"])
+def test_a_batch_that_would_not_fit_in_memory_is_refused_before_any_allocation(files, capsys, model):
+    import time
+
+    args = ["--model", str(files / model), "--trust-pickle", "--data", str(files / "rows.npy")]
+    start = time.perf_counter()
+    code = main([*args, "--budget", "1", "--batch-sizes", "1,1000000000"])
+    error = _one_line_error(capsys, code)
+    assert time.perf_counter() - start < 10
+    assert "a batch of 1,000,000,000 rows" in error and "available" in error and "at most" in error
+
+
+def test_demo_checks_the_batch_sizes_before_training(capsys):
+    error = _one_line_error(capsys, main(["--batch-sizes", "1000000000000"]))
+    assert "would not fit in memory" in error
+
+
+def test_report_json_is_strict_json():
+    from helpers.cli.report import report_json
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    text = report_json({"settings": {"budget_s": float("nan")}, "values": [1.0, float("inf"), np.float32(2)]})
+    assert json.loads(text, parse_constant=refuse) == {
+        "settings": {"budget_s": None},
+        "values": [1.0, None, 2.0],
+    }

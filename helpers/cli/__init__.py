@@ -16,6 +16,7 @@ the work lives in the modules beside it.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -62,6 +63,9 @@ __all__ = [
 #: Seconds for the whole run (loading, training, converting, checking, timing)
 #: when ``--budget`` is not given; timing gets what the other steps leave.
 DEFAULT_BUDGET = 30.0
+
+#: The longest ``--budget`` the tool takes: a day.
+MAX_BUDGET = 86_400.0
 
 _EPILOG = f"""\
 examples:
@@ -137,13 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--budget",
         type=float,
         default=DEFAULT_BUDGET,
-        help=f"seconds for the whole run; timing gets what other steps leave (default {DEFAULT_BUDGET:g})",
+        help=f"seconds for the whole run, at most {MAX_BUDGET:.0f}; timing gets what other steps leave "
+        f"(default {DEFAULT_BUDGET:g})",
     )
     parser.add_argument(
         "--batch-sizes",
         type=_batch_sizes,
         default=(1, 100, 10_000),
-        help="comma-separated rows per call to time (default 1,100,10000)",
+        help="comma-separated rows per call to time (default 1,100,10000); a batch that would not "
+        "fit in the available memory is refused before anything runs",
     )
     parser.add_argument(
         "--preset",
@@ -185,8 +191,12 @@ def _preset_text(preset: str) -> str:
 
 
 def _check_options(args: argparse.Namespace) -> None:
+    if not math.isfinite(args.budget):
+        raise CliError(f"--budget must be a finite number of seconds, got {args.budget:g}")
     if args.budget <= 0:
         raise CliError(f"--budget must be positive, got {args.budget:g}")
+    if args.budget > MAX_BUDGET:
+        raise CliError(f"--budget must be at most {MAX_BUDGET:.0f} s (a day), got {args.budget:g}")
     if args.rows < 1:
         raise CliError(f"--rows must be at least 1, got {args.rows}")
     if args.model is None and (args.data is not None or args.target is not None):

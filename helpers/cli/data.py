@@ -1,4 +1,5 @@
-"""Read the tool's inputs: data files (CSV, Parquet, ``.npy``) and, with consent, pickled models."""
+"""Read the tool's inputs: data files (CSV, Parquet, ``.npy``) and, with consent, pickled models;
+and check that the batches asked for fit in memory."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ from sklearn.base import BaseEstimator
 
 from helpers.cli.common import PROG, CliError
 from helpers.errors import first_line
+from helpers.machine import available_memory
 
-__all__ = ["DATA_SUFFIXES", "PICKLE_SUFFIXES", "align_to_model", "load_data", "load_sklearn_model"]
+__all__ = [
+    "DATA_SUFFIXES",
+    "PICKLE_SUFFIXES",
+    "align_to_model",
+    "check_batches_fit",
+    "load_data",
+    "load_sklearn_model",
+]
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 DATA_SUFFIXES = (".csv", ".parquet", ".pq", ".npy")
@@ -172,3 +181,49 @@ def load_sklearn_model(path: Path, trust_pickle: bool) -> Any:
     if not isinstance(model, BaseEstimator):
         raise CliError(f"{path.name!r} holds a {type(model).__name__}, not a scikit-learn estimator")
     return model
+
+
+#: Copies of a batch alive at once while it is timed: the batch, its ONNX input, and the
+#: float64 copies scikit-learn makes (e.g. in check_array and the per-tree arrays of a forest).
+BATCH_COPIES = 4
+
+
+def check_batches_fit(X: Any, batch_sizes: tuple[int, ...], available: int | None = None) -> None:
+    """Refuse a batch size whose batch would not fit in half the available memory.
+
+    A batch of ``n`` rows needs about ``n * BATCH_COPIES`` rows of at least 8
+    bytes per column (float64), plus an 8-byte row index; the other half of
+    the memory is left to the models, Python and the rest of the machine.
+    ``available`` defaults to :func:`helpers.machine.available_memory`.
+
+    Examples
+    --------
+    >>> check_batches_fit(np.zeros((10, 30)), (1, 10**9), available=16 * 2**30)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.cli.common.CliError: --batch-sizes: a batch of 1,000,000,000 rows would not fit in memory: ...
+    """
+    available = available_memory() if available is None else available
+    if available is None:
+        return
+    if isinstance(X, pd.DataFrame):
+        row_bytes = X.memory_usage(index=False, deep=True).sum() / max(len(X), 1)
+    else:
+        row_bytes = X.itemsize * X.shape[1]
+    per_row = BATCH_COPIES * max(row_bytes, 8 * X.shape[1]) + 8
+    largest = max(batch_sizes)
+    if largest * per_row > available / 2:
+        raise CliError(
+            f"--batch-sizes: a batch of {largest:,} rows would not fit in memory: it needs about "
+            f"{_bytes(largest * per_row)} ({BATCH_COPIES} copies of {X.shape[1]} columns per row), "
+            f"and {_bytes(available)} are available; choose batches of at most "
+            f"{int(available / 2 // per_row):,} rows"
+        )
+
+
+def _bytes(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if count < 1000 or unit == "TB":
+            return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
+        count /= 1000
+    return f"{count:,.1f} TB"

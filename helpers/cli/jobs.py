@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from tqdm import tqdm
 
 from helpers.cli.common import CliError
-from helpers.cli.data import PICKLE_SUFFIXES, align_to_model, load_data, load_sklearn_model
+from helpers.cli.data import PICKLE_SUFFIXES, align_to_model, check_batches_fit, load_data, load_sklearn_model
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 
 __all__ = ["run_demo", "run_model_file"]
@@ -31,6 +31,7 @@ def run_demo(
     """Train, convert, check and time the demonstration models, sharing the time left."""
 
     X, y = load_breast_cancer(return_X_y=True)
+    check_batches_fit(X, args.batch_sizes)
     X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
     models = demo_models()
     runs = []
@@ -78,6 +79,7 @@ def run_model_file(
         bar.set_description(f"{args.model.name}: load")
         model = load_sklearn_model(args.model, args.trust_pickle) if suffix in PICKLE_SUFFIXES else None
         data = load_data(args.data, args.target)
+        check_batches_fit(data, args.batch_sizes)
         rows = data[: args.rows]
         description = {"source": str(args.data), "rows": len(rows), "columns": data.shape[1]}
         bar.update()

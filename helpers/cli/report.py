@@ -6,6 +6,7 @@ import argparse
 import base64
 import io
 import json
+import math
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -19,7 +20,15 @@ from helpers.cli.runs import ALL_CORES, ModelRun
 from helpers.display import format_ratio
 from helpers.machine import machine_summary
 
-__all__ = ["TIMING_NOTE", "format_table", "report_dict", "report_html", "summary_table", "write_reports"]
+__all__ = [
+    "TIMING_NOTE",
+    "format_table",
+    "report_dict",
+    "report_html",
+    "report_json",
+    "summary_table",
+    "write_reports",
+]
 
 #: How the times were taken, printed above the table and in the HTML report.
 TIMING_NOTE = (
@@ -151,8 +160,24 @@ def _run_dict(run: ModelRun) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python number JSON can write."""
-    return value.item() if isinstance(value, np.generic) else value
+    """What strict JSON can write: numpy scalars as Python numbers, NaN and infinity as None."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return [_plain(item) for item in value] if isinstance(value, (list, tuple)) else value
+
+
+def report_json(report: dict[str, Any]) -> str:
+    """The report as strict JSON: NaN and infinity, which JSON cannot hold, written as null.
+
+    Examples
+    --------
+    >>> json.loads(report_json({"speedup": float("nan"), "rounds": np.int64(10)}))
+    {'speedup': None, 'rounds': 10}
+    """
+    return json.dumps(_plain(report), indent=2, allow_nan=False)
 
 
 def _figure_png(run: ModelRun) -> str:
@@ -244,6 +269,6 @@ def write_reports(
         written.append(path)
     report["models"] = [_run_dict(run) for run in runs]  # with the paths of the ONNX files
     json_path, html_path = out / "report.json", out / "report.html"
-    json_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    json_path.write_text(report_json(report), encoding="utf-8")
     html_path.write_text(report_html(runs, report, table), encoding="utf-8")
     return [*written, json_path, html_path]
