@@ -213,9 +213,11 @@ def tune(
     round the best so far and its challengers
     are timed in interleaved paired rounds (:mod:`helpers.timing`); a
     challenger replaces the best so far only when its whole 95% interval is
-    above ``1 + margin``. A final round times the choice against both presets.
-    When nothing cleared the margin the starting preset stays, and the result
-    says "no clear winner".
+    above ``1 + margin``. A final round times the choice against both presets;
+    when the search kept the starting preset and the final round finds the
+    other preset faster beyond the margin, the other preset is chosen. When
+    nothing cleared the margin the starting preset stays, and the result says
+    "no clear winner".
 
     Only the public ``session.run`` is timed (split over threads for a row
     split), on a batch converted to the model's input type before timing.
@@ -311,6 +313,10 @@ def tune(
         finalists["tuned"] = best
     final = timer.compare(list(finalists), list(finalists.values()), budget - (time.perf_counter() - start))
     timer.close()
+    if best == presets[first]:  # the search kept the start: the other preset may still be faster
+        faster = final[final.verdict == "faster"]
+        if len(faster):
+            best = finalists[faster.loc[faster.speedup_low.idxmax(), "setting"]]
     for name, setting in presets.items():  # a preset equal to another (one CPU): its row, not a second timing
         if f"preset {name}" not in finalists:
             same = next(label for label, other in finalists.items() if other == setting)

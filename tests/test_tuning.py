@@ -66,8 +66,34 @@ def test_a_challenger_wins_only_beyond_its_interval(logistic_onnx, iris):
         )
         if len(winners):
             best = helpers.Setting(*winners.loc[winners.speedup_low.idxmax(), SETTING_COLUMNS])
-    assert result.best == best
-    assert result.decided == (best != PRESET_SETTINGS["latency"])
+    final = result.final.set_index("setting")
+    if best == PRESET_SETTINGS["latency"] and (final.verdict == "faster").any():
+        # the search kept the start; the final round found the other preset faster beyond the margin
+        assert result.best == result.presets["throughput"]
+        assert final.verdict["preset throughput"] == "faster"
+    else:
+        assert result.best == best
+    assert result.decided == (result.best != PRESET_SETTINGS["latency"])
+
+
+def test_the_final_round_can_pick_the_other_preset(logistic_onnx, iris, monkeypatch):
+    """When the search keeps the start, a clearly faster other preset in the final round is chosen."""
+    X, _ = iris
+    real = helpers.tuning._Timer.compare
+
+    def compare(self, labels, settings, seconds):
+        frame = real(self, labels, settings, seconds)
+        if labels[0].startswith("preset"):  # the final round: make the other preset clearly faster
+            other = frame.setting == "preset throughput"
+            columns = ["speedup", "speedup_low", "speedup_high", "verdict"]
+            frame.loc[other, columns] = [3.0, 2.0, 4.0, "faster"]
+        else:  # the search rounds: no challenger wins
+            frame.loc[frame.index[1:], "verdict"] = "no clear difference"
+        return frame
+
+    monkeypatch.setattr(helpers.tuning._Timer, "compare", compare)
+    result = helpers.tune(logistic_onnx, X, budget=0.3)
+    assert result.best == result.presets["throughput"] and result.decided
 
 
 def test_an_impossible_margin_keeps_the_preset_and_says_so(logistic_onnx, iris):
