@@ -88,11 +88,19 @@ nbval: notebooks
 
 test: lint unit nbval
 
+# Lesson code wider than the column (about 90 characters at 1280 px) is listed, and does not
+# fail the check while examples/ still has lines over 88 characters; once it has none,
+# make it strict: SITE_CHECK_FLAGS :=
+SITE_CHECK_FLAGS ?= --allow-overflow
+
 # Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)
 # and a built site (make docs); it does not rebuild the docs itself.
 site-check: $(STAMP)
 	@test -f docs/_build/html/index.html || { echo "make: no docs/_build/html yet: run 'make docs' first"; exit 1; }
-	$(BIN)/python tools/site_check.py docs/_build/html --out build/site-check
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "make: site-check needs Chromium and its driver: sudo apt-get install chromium chromium-driver"; \
+	  exit 2; }
+	$(BIN)/python tools/site_check.py docs/_build/html --out build/site-check $(SITE_CHECK_FLAGS)
 
 clean:
 	rm -rf build docs/_build docs/auto_examples docs/generated
