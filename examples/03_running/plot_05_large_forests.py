@@ -219,6 +219,7 @@ sizes[["nodes", "onnx_bytes", "session_memory_bytes", "memory / file size"]].rou
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+# sphinx_gallery_thumbnail_number = 3
 memory_ratio = sizes["memory / file size"][largest]
 plot_by_nodes(
     ax,

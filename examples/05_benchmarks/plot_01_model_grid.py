@@ -303,6 +303,7 @@ limit = max(np.abs(values).max() for values in log_ratio.values())
 norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 6.5), layout="constrained", sharey=True)
+# sphinx_gallery_thumbnail_number = 1
 for ax, runtime in zip(axes, runtimes, strict=True):
     image = ax.imshow(log_ratio[runtime], cmap="RdBu", norm=norm, aspect="auto")
     for (row, column), value in np.ndenumerate(speedups[runtime].to_numpy()):

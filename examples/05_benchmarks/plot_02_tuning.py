@@ -136,6 +136,7 @@ import matplotlib.pyplot as plt
 
 positions = np.arange(len(threads))
 fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+# sphinx_gallery_thumbnail_number = 1
 ax.bar(positions - 0.2, threads[f"{ALL_CORES}, speed-up"], width=0.4, label=f"{ALL_CORES} against 1")
 control_label = "control: 1 thread, twice"
 ax.bar(positions + 0.2, threads["same setting twice"], width=0.4, label=control_label, color="grey")
