@@ -26,7 +26,13 @@ LOCK_FLAGS := --extra docs --extra tests --universal --python-version 3.10 --gen
 
 .PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check
 
-$(STAMP): pyproject.toml $(LOCK)
+ifdef UNLOCKED
+INSTALL_FROM := pyproject.toml
+else
+INSTALL_FROM := pyproject.toml $(LOCK)
+endif
+
+$(STAMP): $(INSTALL_FROM)
 	$(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)" \
 	  || echo "make: could not install uv $(UV_VERSION); installing with pip instead (slower)"
@@ -47,6 +53,9 @@ else
 	  exit 1; fi
 endif
 	touch $(STAMP)
+
+$(LOCK):
+	@echo "make: $(LOCK) is missing: write it with 'make lock'"; exit 1
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
