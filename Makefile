@@ -88,6 +88,7 @@ notebooks: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check helpers examples tests benchmarks tools
 	$(BIN)/ruff format --check helpers examples tests benchmarks tools
+	$(BIN)/lint-imports
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest helpers tests

@@ -78,9 +78,10 @@ def measure(models: dict, X: np.ndarray, budget: float) -> pd.DataFrame:
         # many short interleaved timings: a burst of other work on the machine then
         # spoils a few of them, which the median ignores
         result = helpers.benchmark(
-            timed, X32, batch_sizes=(1,), repeat=201, min_repeat=5, budget=budget, min_time=0.001
+            timed, X32, batch_sizes=(1,), repeat=201, min_repeat=10, budget=budget, min_time=0.001
         )
-        frame = result.to_frame()[["candidate", "repeats", "median_us", "min_us", "max_us", "speedup"]]
+        columns = ["candidate", "rounds", "median_us", "speedup", "speedup_low", "speedup_high", "verdict"]
+        frame = result.to_frame()[columns]
         frames.append(frame.assign(model=model_name))
     return pd.concat(frames, ignore_index=True)
 

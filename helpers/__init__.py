@@ -7,7 +7,9 @@ onnxruntime calls, then moved here:
 * :class:`OnnxPredictor`: ``predict`` / ``predict_proba`` over one
   ``onnxruntime.InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
-* :func:`benchmark`: fair, interleaved timings and their plots;
+* :func:`benchmark`: interleaved paired timings, speed-ups with confidence
+  intervals and verdicts, and their plots;
+* :func:`machine_summary`: where the timings were measured;
 * :func:`tune`: the fastest session settings for one model and batch size;
 * :func:`register_boosting_converters`: LightGBM and XGBoost models for
   skl2onnx (onnxmltools' converters);
@@ -15,16 +17,21 @@ onnxruntime calls, then moved here:
   installed onnx, skl2onnx and onnxruntime support;
 * :func:`describe` and :func:`plot_graph`: what an ONNX model holds;
 * :func:`profile_frame` and :func:`op_type_summary`: onnxruntime profiles as tables.
+
+``docs/architecture.rst`` shows how the modules are layered.
 """
 
+from helpers.benchmark import BenchmarkResult, benchmark, take_rows
 from helpers.boosting import register_boosting_converters
-from helpers.convert import convert, initial_types
+from helpers.conversion import convert, initial_types
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
 from helpers.inspection import ModelDescription, describe, plot_graph
-from helpers.predictor import PRESETS, OnnxPredictor, session_options
+from helpers.machine import machine_summary, usable_cpus
+from helpers.predictor import OnnxPredictor
 from helpers.profiling import op_type_summary, profile_frame
-from helpers.timing import BenchmarkResult, benchmark, take_rows
-from helpers.tuning import Setting, TuningResult, tune
+from helpers.session import PRESETS, session_options
+from helpers.settings import Setting
+from helpers.tuning import TuningResult, tune
 from helpers.validate import ComparisonReport, assert_agrees, compare
 from helpers.versions import onnx_model_opsets, runtime_max_ir_version, runtime_max_opset, version_table
 
@@ -45,6 +52,7 @@ __all__ = [
     "convert",
     "describe",
     "initial_types",
+    "machine_summary",
     "onnx_model_opsets",
     "op_type_summary",
     "plot_graph",
@@ -55,5 +63,6 @@ __all__ = [
     "session_options",
     "take_rows",
     "tune",
+    "usable_cpus",
     "version_table",
 ]

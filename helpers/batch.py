@@ -12,12 +12,14 @@ once, however many partitions and threads it runs.
 
 This module needs the ``lessons`` extra (``dask[dataframe]``); ``import helpers``
 does not import it, ``import helpers.batch`` does.
+
+Longer than 250 lines: most of it is the docstrings of the three public
+functions and their examples.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -29,7 +31,8 @@ import onnx
 import pandas as pd
 
 from helpers.errors import InputError
-from helpers.predictor import OnnxPredictor, _load_bytes
+from helpers.modelfile import ModelSource, model_bytes
+from helpers.predictor import OnnxPredictor
 
 __all__ = ["OnnxModelBytes", "cached_sessions", "score", "score_partition"]
 
@@ -82,15 +85,13 @@ class OnnxModelBytes:
     (True, True)
     """
 
-    def __init__(
-        self, model: onnx.ModelProto | bytes | str | os.PathLike, *, intra_op_num_threads: int = 1
-    ) -> None:
+    def __init__(self, model: ModelSource, *, intra_op_num_threads: int = 1) -> None:
         if not isinstance(intra_op_num_threads, (int, np.integer)) or intra_op_num_threads < 0:
             raise ValueError(
                 "intra_op_num_threads must be an integer >= 0 (0: one per core), "
                 f"got {intra_op_num_threads!r}"
             )
-        self.content, _ = _load_bytes(model)
+        self.content, _ = model_bytes(model)
         self.digest = hashlib.sha256(self.content).hexdigest()
         self.intra_op_num_threads = int(intra_op_num_threads)
 
@@ -205,10 +206,11 @@ def score_partition(
         features = features.to_numpy()  # an array model: the columns in the given order
     if predict_proba and not predictor.is_classifier:
         raise InputError("predict_proba=True, but the model has no probability output (a regressor?)")
-    outputs = _run_once(predictor, features, predict=predict, predict_proba=predict_proba)
+    names = [predictor.outputs.value_name] * predict + [predictor.outputs.proba_name] * predict_proba
+    outputs = predictor.run(names, features)  # labels and probabilities from one session run
     scored = frame[list(keep)].copy()
     if predict:
-        scored["label"] = outputs.pop(0)
+        scored["label"] = predictor.outputs.labels(outputs.pop(0))
     if predict_proba:
         proba = outputs.pop(0)
         names = [f"proba_{i}" for i in range(proba.shape[1])] if proba_columns is None else proba_columns
@@ -217,20 +219,6 @@ def score_partition(
         for index, name in enumerate(names):
             scored[name] = proba[:, index]
     return scored
-
-
-def _run_once(predictor: OnnxPredictor, X: Any, *, predict: bool, predict_proba: bool) -> list[np.ndarray]:
-    """Labels and/or probabilities from one ``session.run`` (``predict`` then
-    ``predict_proba`` would run the model twice), with the predictor's input checks."""
-    names = (predictor._label_names if predict else []) + (predictor._proba_names if predict_proba else [])
-    feed = predictor._feed(X)
-    if len(next(iter(feed.values()))) == 0:
-        return [predictor._empty(name) for name in names]
-    try:
-        return predictor.session.run(names, feed)
-    except Exception as error:  # onnxruntime's errors derive from Exception only
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise RuntimeError(f"onnxruntime failed to run the model: {reason}") from None
 
 
 def score(

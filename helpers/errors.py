@@ -1,13 +1,13 @@
-"""Exceptions raised by :mod:`helpers`.
+"""Exceptions raised by :mod:`helpers`, and the one-line form of any error.
 
-Each one subclasses the built-in exception a caller would already catch
+Each exception subclasses the built-in exception a caller would already catch
 (``ValueError`` or ``TypeError``), so ``except ValueError`` keeps working, and
 each message says what was expected and what came instead.
 """
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ModelFileError", "UnsupportedModelError"]
+__all__ = ["InputError", "ModelFileError", "UnsupportedModelError", "first_line"]
 
 
 class InputError(ValueError):
@@ -30,3 +30,20 @@ class UnsupportedModelError(TypeError):
     The message names the estimator class and the two ways out: replace the
     step with a convertible one, or register a custom converter.
     """
+
+
+def first_line(error: object) -> str:
+    """The first line of an error's message, or its type's name when it has none.
+
+    onnxruntime and skl2onnx put a stack of C++ or converter context under the
+    first line; what a reader needs is that line.
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad shape\\n  at line 12 of graph.cc"))
+    'bad shape'
+    >>> first_line(KeyError())
+    'KeyError'
+    """
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -39,6 +39,9 @@ then::
 Only an ONNX file is read: the scikit-learn backend exists only when your own
 code passes a model object to :func:`create_app`, and nothing is ever
 unpickled.
+
+Longer than 250 lines: the request schema, the error answers and the endpoints
+form one application; a third is its documentation.
 """
 
 from __future__ import annotations
@@ -51,13 +54,13 @@ from enum import Enum
 from typing import Any
 
 import numpy as np
-import onnx
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
+from helpers.modelfile import ModelSource, check_source
 from helpers.predictor import OnnxPredictor
 
 __all__ = ["DEFAULT_MAX_BATCH", "PredictRequest", "PredictResponse", "app_from_env", "create_app"]
@@ -134,40 +137,20 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     return "invalid request: " + "; ".join(lines) + more
 
 
-def _model_source(onnx_model: onnx.ModelProto | bytes | str | os.PathLike) -> bytes | str | onnx.ModelProto:
-    """Fail early, when the application is created, on a missing file or a wrong type.
-
-    A path stays a path: the session reads it at start-up, and names it in its errors.
-    """
-    if isinstance(onnx_model, (str, os.PathLike)):
-        if not os.path.isfile(onnx_model):
-            raise FileNotFoundError(f"no ONNX model at {os.fspath(onnx_model)!r}: the file does not exist")
-        return os.fspath(onnx_model)
-    if isinstance(onnx_model, (bytes, bytearray, memoryview)):
-        return bytes(onnx_model)
-    if isinstance(onnx_model, onnx.ModelProto):
-        return onnx_model
-    raise TypeError(
-        f"onnx_model: expected an onnx.ModelProto, bytes or a path to a .onnx file, "
-        f"got {type(onnx_model).__name__}"
-    )
-
-
 def _check_servable(predictor: OnnxPredictor) -> int | None:
     """The number of features, after checking the model takes one numeric matrix."""
-    inputs = predictor.session.get_inputs()
-    if len(inputs) != 1 or inputs[0].type not in ("tensor(float)", "tensor(double)"):
-        described = ", ".join(f"{item.name}: {item.type} {item.shape}" for item in inputs)
+    slot = predictor.inputs.single_float
+    if slot is None:
+        described = ", ".join(f"{s.name}: {s.dtype.name}[{s.width or '?'}]" for s in predictor.inputs.slots)
         raise ValueError(
             "helpers.serving serves models with one float input of shape [n_rows, n_features] "
             f"(convert an array, not a DataFrame); this model has: {described}"
         )
-    width = inputs[0].shape[1] if len(inputs[0].shape) == 2 else None
-    return width if isinstance(width, int) else None
+    return slot.width
 
 
 def create_app(
-    onnx_model: onnx.ModelProto | bytes | str | os.PathLike,
+    onnx_model: ModelSource,
     *,
     sklearn_model: Any = None,
     max_batch: int = DEFAULT_MAX_BATCH,
@@ -222,7 +205,8 @@ def create_app(
     """
     if not isinstance(max_batch, int) or max_batch < 1:
         raise ValueError(f"max_batch must be a positive integer, got {max_batch!r}")
-    source = _model_source(onnx_model)
+    check_source(onnx_model)  # fail now on a missing file or a wrong type; read at start-up
+    source = os.fspath(onnx_model) if isinstance(onnx_model, (str, os.PathLike)) else onnx_model
     state: dict[str, Any] = {}
 
     @asynccontextmanager
@@ -233,10 +217,8 @@ def create_app(
             width = getattr(sklearn_model, "n_features_in_", None)
         if width is not None:  # a model whose width is free, served without sklearn_model, is not warmed up
             warm_up = np.zeros((1, width), dtype=np.float32)
-            predictor.predict(warm_up)
-            if predictor.is_classifier:
-                predictor.predict_proba(warm_up)
-        state.update(predictor=predictor, width=width, dtype=predictor.session.get_inputs()[0].type)
+            _predict(predictor, warm_up)
+        state.update(predictor=predictor, width=width, dtype=predictor.inputs.slots[0].dtype)
         yield
         state.clear()
 
@@ -307,12 +289,11 @@ def create_app(
                 )
             model, dtype = sklearn_model, np.float64  # what the scikit-learn model was trained on
         else:
-            model, dtype = predictor, (np.float64 if state["dtype"] == "tensor(double)" else np.float32)
+            model, dtype = predictor, state["dtype"]
         X = _rows_to_array(body.rows, state["width"], dtype)
         try:
             start = time.perf_counter()
-            predictions = model.predict(X)
-            probabilities = model.predict_proba(X) if predictor.is_classifier else None
+            predictions, probabilities = _predict(model, X, predictor.is_classifier)
             model_ms = (time.perf_counter() - start) * 1e3
         except ValueError as error:  # helpers.InputError (NaN where rejected) or scikit-learn's ValueError
             raise HTTPException(422, f"the model rejected the rows: {error}") from None
@@ -325,6 +306,13 @@ def create_app(
         return JSONResponse(content, headers={"Server-Timing": f"model;dur={model_ms:.3f}"})
 
     return app
+
+
+def _predict(model: Any, X: np.ndarray, classifier: bool = True) -> tuple[Any, Any]:
+    """Labels and probabilities (None for a regressor): one session run for an OnnxPredictor."""
+    if isinstance(model, OnnxPredictor):
+        return model.predict_with_proba(X) if model.is_classifier else (model.predict(X), None)
+    return model.predict(X), (model.predict_proba(X) if classifier else None)
 
 
 def app_from_env() -> FastAPI:

@@ -176,12 +176,3 @@ def test_worker_processes_load_the_model_once_each(table, forest, forest_bytes):
     # 12 partitions on 2 workers: each worker that scored loaded the model once, not once per partition.
     assert all(loaded in ([], [(forest_bytes.digest, 1)]) for loaded in sessions.values())
     assert any(sessions.values())
-
-
-def test_import_helpers_does_not_import_dask():
-    import subprocess
-    import sys
-
-    code = "import sys, helpers; print('dask' in sys.modules, 'distributed' in sys.modules)"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert output.split() == ["False", "False"]

@@ -91,7 +91,7 @@ def test_demo_trains_converts_checks_and_times_three_models(capsys, monkeypatch)
     models = cli.demo_models()  # the same models, smaller, to keep the test fast
     models["random forest"].set_params(n_estimators=5)
     models["gradient boosting"].set_params(max_iter=5)
-    monkeypatch.setattr(cli, "demo_models", lambda: models)
+    monkeypatch.setattr(cli.jobs, "demo_models", lambda: models)
     assert main(FAST) == EXIT_OK
     captured = capsys.readouterr()
     for name in ("logistic regression", "random forest", "gradient boosting"):
@@ -120,7 +120,7 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
     assert {(t["candidate"], t["batch_size"]) for t in run["timings"]} == {
         (c, b) for c in ("scikit-learn", "onnxruntime") for b in (1, 20)
     }
-    assert all(t["median_us"] > 0 and t["repeats"] >= 3 for t in run["timings"])
+    assert all(t["median_us"] > 0 and t["rounds"] >= 6 for t in run["timings"])
 
     # the converted model written next to the report predicts what the original does
     assert run["onnx_file"] == str(out / "logistic.onnx")
@@ -220,8 +220,8 @@ def test_rows_are_converted_for_onnx_once_per_batch_not_per_call():
         prepared.append(len(batch))
         return np.asarray(batch, dtype=np.float32)
 
-    call = cli._with_prepared_input(lambda X: seen.append(X.dtype), prepare)
-    result = helpers.benchmark({"onnx": call}, np.ones((4, 2)), batch_sizes=(1, 3), repeat=3, min_time=0.0)
+    call = cli.runs._with_prepared_input(lambda X: seen.append(X.dtype), prepare)
+    result = helpers.benchmark({"onnx": call}, np.ones((4, 2)), batch_sizes=(1, 3), repeat=10, min_time=0.0)
     assert prepared == [1, 3]  # once per batch size, at the untimed warm-up
     assert set(seen) == {np.dtype(np.float32)} and len(seen) > 2 * 3
     assert result.batch_sizes == [1, 3]
@@ -233,7 +233,7 @@ def test_mismatch_exits_1_and_is_reported(files, capsys, monkeypatch):
     def strict_compare(model, predictor, X, **kwargs):
         return real_compare(model, predictor, X, rtol=0, atol=0)  # float32 rounding then counts
 
-    monkeypatch.setattr(helpers, "compare", strict_compare)
+    monkeypatch.setattr(cli.runs, "compare", strict_compare)
     out = files / "report"
     args = ["--model", str(files / "logistic.joblib"), "--trust-pickle", "--data", str(files / "rows.npy")]
     error = _one_line_error(capsys, main([*args, "--out", str(out), *FAST]), expected_code=EXIT_MISMATCH)
@@ -401,6 +401,7 @@ def test_auto_preset_is_the_default_and_follows_the_batch_size(monkeypatch):
 
     import helpers
     from helpers import cli
+    from helpers.session import AUTO_BATCH
 
     assert cli.build_parser().parse_args([]).preset == "auto"
     X, y = load_iris(return_X_y=True)
@@ -413,8 +414,8 @@ def test_auto_preset_is_the_default_and_follows_the_batch_size(monkeypatch):
             made.append((self.preset, len(X)))
             return super().predict(X)
 
-    monkeypatch.setattr(helpers, "OnnxPredictor", Recording)
-    call = cli._timed_call(onnx_model, "auto", "predict")
-    big = np.resize(X, (cli.AUTO_BATCH, 4)).astype(np.float32)
-    assert len(call(X[:5].astype(np.float32))) == 5 and len(call(big)) == cli.AUTO_BATCH
-    assert made == [("latency", 5), ("throughput", cli.AUTO_BATCH)]
+    monkeypatch.setattr(cli.runs, "OnnxPredictor", Recording)
+    call = cli.runs._timed_call(onnx_model, "auto", "predict")
+    big = np.resize(X, (AUTO_BATCH, 4)).astype(np.float32)
+    assert len(call(X[:5].astype(np.float32))) == 5 and len(call(big)) == AUTO_BATCH
+    assert made == [("latency", 5), ("throughput", AUTO_BATCH)]

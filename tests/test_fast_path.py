@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers.predictor import _MAX_BINDINGS, _has_nan
+from helpers.fastcall import MAX_BINDINGS, ReusedBuffers, SessionCall
+from helpers.inputs import _may_hold_nan
 
 
 @pytest.fixture(scope="module")
@@ -45,18 +46,31 @@ def test_fast_path_gives_exactly_what_session_run_gives(name, onnx_models, iris,
         np.testing.assert_array_equal(predictor.predict(rows.astype(np.float64)), label)
 
 
+class _PublicOnly:
+    """A session without onnxruntime's private attributes: only the public API, delegated."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._session, name)
+
+
 def test_public_api_fallback_gives_the_same_results(logistic, iris):
     """Without onnxruntime's compiled session (``session._sess``), the public calls are used."""
     model, _ = logistic
     X32 = iris[0].astype(np.float32)
-    for reuse_buffers in (False, True):
-        predictor = helpers.OnnxPredictor(helpers.convert(model, iris[0][:1]), reuse_buffers=reuse_buffers)
-        fast = predictor.predict_proba(X32[:5]).copy()
-        predictor._session_run = predictor.session.run  # what __init__ picks when _sess is missing
-        predictor._binding_run = predictor.session.run_with_iobinding
-        predictor._buffers = threading.local()
-        for _ in range(2):  # the first call binds, the second runs the binding
-            np.testing.assert_array_equal(predictor.predict_proba(X32[:5]), fast)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, iris[0][:1]))
+    fast = predictor.predict_proba(X32[:5])
+    private = SessionCall(predictor.session)
+    public = SessionCall(_PublicOnly(predictor.session))
+    assert private.private and not public.private
+    np.testing.assert_array_equal(public.run(["probabilities"], {"X": X32[:5]})[0], fast)
+    buffers = ReusedBuffers(public, "X")
+    for _ in range(2):  # the first call binds, the second runs the binding through the public API
+        np.testing.assert_array_equal(buffers.run("probabilities", X32[:5]), fast)
 
 
 def test_default_returns_a_new_array_every_call(logistic, iris):
@@ -101,11 +115,11 @@ def test_reuse_buffers_keeps_a_bounded_number_of_buffers(logistic, iris):
     model, _ = logistic
     predictor = helpers.OnnxPredictor(helpers.convert(model, iris[0][:1]), reuse_buffers=True)
     X32 = iris[0].astype(np.float32)
-    for rows in range(1, 3 * _MAX_BINDINGS):
+    for rows in range(1, 3 * MAX_BINDINGS):
         np.testing.assert_allclose(
             predictor.predict_proba(X32[:rows]), model.predict_proba(iris[0][:rows]), atol=1e-5
         )
-    assert len(predictor._buffers.bindings) <= _MAX_BINDINGS
+    assert len(predictor._buffers._local.bindings) <= MAX_BINDINGS
 
 
 def test_input_checks_still_apply_on_the_fast_path(logistic, iris):
@@ -122,18 +136,18 @@ def test_input_checks_still_apply_on_the_fast_path(logistic, iris):
             current.predict(np.ones((1, 5), dtype=np.float32))
 
 
-def test_has_nan():
+def test_may_hold_nan():
     row = np.ones((1, 20), dtype=np.float32)
     ones = np.ones(20, dtype=np.float32)
     for width in (ones, None):
-        assert not _has_nan(row, width)
-        assert not _has_nan(np.ones((50, 20), dtype=np.float32), width)
+        assert not _may_hold_nan(row, width)
+        assert not _may_hold_nan(np.ones((50, 20), dtype=np.float32), width)
         with_nan = row.copy()
         with_nan[0, 19] = np.nan
-        assert _has_nan(with_nan, width)
+        assert _may_hold_nan(with_nan, width)
         many = np.ones((50, 20), dtype=np.float32)
         many[37, 0] = np.nan
-        assert _has_nan(many, width)
+        assert _may_hold_nan(many, width)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered")  # numpy's note on inf - inf, as before

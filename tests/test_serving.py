@@ -238,12 +238,6 @@ def test_multi_input_model_is_refused_with_a_clear_message(pipeline, mixed_frame
         pass
 
 
-def test_helpers_does_not_import_fastapi():
-    code = "import sys, helpers; sys.exit('fastapi' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-
-
-# -- from the environment, as uvicorn --factory does ---------------------------
 def test_app_from_env(forest, iris, tmp_path, monkeypatch):
     model, _ = forest
     X, _ = iris

@@ -1,3 +1,5 @@
+"""The timing core and helpers.benchmark: paired rounds, intervals, verdicts, and their error rates."""
+
 from __future__ import annotations
 
 import time
@@ -8,75 +10,148 @@ import pandas as pd
 import pytest
 
 import helpers
-import helpers.timing
+from helpers.timing import median_interval, verdict
 
 matplotlib.use("Agg")
 
 
-def _sleeper(seconds):
-    def function(X):
-        time.sleep(seconds)
+class FakeMachine:
+    """A clock and candidates whose call times follow a seeded noise model.
 
-    return function
+    Each call costs ``base * factor`` seconds, times a per-call jitter
+    (log-normal, ``jitter``), times the machine's current slowness: every so
+    often a burst of other work (``burst_rate`` per call) makes a stretch of
+    calls ``burst`` times slower. Nothing sleeps: the clock only advances.
+    """
 
-
-class _FakeClock:
-    """Stands in for time.perf_counter: each candidate call advances it by a fixed cost."""
-
-    def __init__(self):
+    def __init__(self, seed, jitter=0.15, burst_rate=0.02, burst=2.5, burst_calls=6):
         self.now = 0.0
+        self.rng = np.random.default_rng(seed)
+        self.jitter, self.burst_rate, self.burst, self.burst_calls = jitter, burst_rate, burst, burst_calls
+        self.slow_for = 0
 
     def __call__(self):
         return self.now
 
-    def candidate(self, seconds_per_row):
-        def function(X):
-            self.now += seconds_per_row * len(X)
+    def candidate(self, factor, base=1e-3):
+        def call(X):
+            if self.slow_for == 0 and self.rng.random() < self.burst_rate:
+                self.slow_for = self.burst_calls
+            slowness = self.burst if self.slow_for else 1.0
+            self.slow_for = max(0, self.slow_for - 1)
+            self.now += base * factor * slowness * self.rng.lognormal(0.0, self.jitter)
 
-        return function
+        return call
 
 
-def test_speedup_is_the_ratio_of_medians(monkeypatch):
-    clock = _FakeClock()
-    monkeypatch.setattr(helpers.timing.time, "perf_counter", clock)
+def _verdicts(factor, trials, **options):
+    verdicts = []
+    for seed in range(trials):
+        machine = FakeMachine(seed)
+        result = helpers.benchmark(
+            {"baseline": machine.candidate(1.0), "candidate": machine.candidate(factor)},
+            np.ones((1, 1)),
+            batch_sizes=(1,),
+            min_time=0.0,
+            budget=None,
+            seed=seed,
+            clock=machine,
+            **options,
+        )
+        verdicts.append(result.verdict("candidate", 1))
+    return verdicts
+
+
+def test_identical_candidates_rarely_get_a_verdict():
+    """Two identical candidates: 'faster' or 'slower' in at most 5% of trials (the target)."""
+    verdicts = _verdicts(1.0, trials=200)
+    false_rate = sum(v != "no clear difference" for v in verdicts) / len(verdicts)
+    assert false_rate <= 0.05, false_rate
+
+
+def test_a_true_one_and_a_half_difference_is_detected():
+    """The same kernel run 3 times against 2 times: 'faster' in at least 95% of trials."""
+    verdicts = _verdicts(2 / 3, trials=200)
+    detected = sum(v == "faster" for v in verdicts) / len(verdicts)
+    assert detected >= 0.95, detected
+    assert "slower" not in verdicts
+    slower = _verdicts(3 / 2, trials=50)
+    assert sum(v == "slower" for v in slower) / len(slower) >= 0.95
+
+
+def test_a_median_alone_would_give_false_verdicts():
+    """Why the interval matters: on the same noise, the median ratio alone often leaves the margin."""
+    false = 0
+    for seed in range(200):
+        machine = FakeMachine(seed)
+        result = helpers.benchmark(
+            {"a": machine.candidate(1.0), "b": machine.candidate(1.0)},
+            np.ones((1, 1)),
+            batch_sizes=(1,),
+            min_time=0.0,
+            budget=None,
+            repeat=12,
+            min_repeat=12,
+            seed=seed,
+            clock=machine,
+        )
+        speedup = result.speedup("b", 1)
+        false += not (1 / 1.05 <= speedup <= 1.05)
+    assert false / 200 > 0.05
+
+
+def test_median_interval_is_the_order_statistic_interval():
+    median, low, high = median_interval(np.arange(1.0, 101.0))
+    assert median == 50.5 and (low, high) == (40.0, 61.0)
+    assert median_interval([3.0, 1.0, 2.0]) == (2.0, 1.0, 3.0)  # too few values: the whole range
+    with pytest.raises(ValueError, match="no values"):
+        median_interval([])
+
+
+def test_verdict_needs_the_whole_interval_beyond_the_margin():
+    assert verdict(1.06, 3.0) == "faster"
+    assert verdict(1.04, 3.0) == "no clear difference"
+    assert verdict(0.5, 0.95) == "slower"
+    assert verdict(0.5, 0.96) == "no clear difference"
+    assert verdict(1.2, 1.3, margin=0.25) == "no clear difference"
+
+
+def test_frame_has_the_contract_columns():
+    machine = FakeMachine(0, jitter=0.0, burst_rate=0.0)
     result = helpers.benchmark(
-        {"slow": clock.candidate(4e-3), "fast": clock.candidate(1e-3)},
+        {"slow": machine.candidate(4.0), "fast": machine.candidate(1.0)},
         np.ones((5, 2)),
         batch_sizes=(1, 2),
-        repeat=3,
         min_time=0.0,
         budget=None,
+        clock=machine,
     )
-    assert result.baseline == "slow"
-    assert result.speedup("slow", 1) == 1.0
-    assert result.speedup("fast", 1) == pytest.approx(4.0)
-    assert result.median("slow", 2) == pytest.approx(8e-3)
     frame = result.to_frame()
-    assert list(frame.candidate) == ["slow", "fast", "slow", "fast"]
-    assert set(frame.columns) >= {"median_us", "min_us", "max_us", "per_row_us", "speedup", "repeats"}
-    row = frame[(frame.candidate == "fast") & (frame.batch_size == 2)].iloc[0]
-    assert row.median_us == pytest.approx(2000.0)
-    assert row.per_row_us == pytest.approx(1000.0)
-    assert row.min_us <= row.median_us <= row.max_us
-    assert row.repeats == 3
+    expected = {"candidate", "batch_size", "median_s", "speedup", "speedup_low", "speedup_high", "verdict"}
+    assert expected <= set(frame.columns)
+    fast = frame[frame.candidate == "fast"].iloc[0]
+    assert fast.speedup == pytest.approx(4.0) and fast.speedup_low == pytest.approx(4.0)
+    assert fast.verdict == "faster" and frame.iloc[0].verdict == "baseline"
+    assert fast.median_s == pytest.approx(1e-3) and fast.rounds == 10  # precise at once: the minimum
+    assert result.baseline == "slow" and result.speedup("slow", 1) == 1.0
 
 
-def test_calls_are_looped_to_fill_min_time(monkeypatch):
-    clock = _FakeClock()
-    monkeypatch.setattr(helpers.timing.time, "perf_counter", clock)
+def test_calls_are_looped_to_fill_min_time():
+    machine = FakeMachine(0, jitter=0.0, burst_rate=0.0)
     calls = []
+    timed = machine.candidate(1.0)
 
     def function(X):
         calls.append(1)
-        clock.now += 1e-3
+        timed(X)
 
     helpers.benchmark(
-        {"f": function}, np.ones((1, 1)), batch_sizes=(1,), repeat=3, min_time=0.01, budget=None
+        {"f": function}, np.ones((1, 1)), batch_sizes=(1,), repeat=10, min_time=0.01, clock=machine
     )
-    assert len(calls) == 2 + 3 * 10  # warm-up and calibration, then 3 timings of 10 calls
+    assert len(calls) == 2 + 10 * 10  # warm-up and calibration, then 10 rounds of 10 calls
 
 
-def test_candidates_are_interleaved_and_batches_prepared_once():
+def test_rounds_shuffle_the_order_and_batches_are_prepared_once():
     calls = []
     seen_batches = set()
 
@@ -88,24 +163,21 @@ def test_candidates_are_interleaved_and_batches_prepared_once():
         return function
 
     helpers.benchmark(
-        {"a": make("a"), "b": make("b")}, np.ones((3, 2)), batch_sizes=(4,), repeat=3, min_time=0.0
+        {"a": make("a"), "b": make("b")}, np.ones((3, 2)), batch_sizes=(4,), repeat=10, min_time=0.0
     )
-    timed = calls[4:]  # after two warm-up calls and two calibration calls
-    assert timed == ["a", "b", "b", "a", "a", "b"]  # turns rotate who goes first
+    rounds = [tuple(calls[i : i + 2]) for i in range(4, len(calls), 2)]  # after warm-ups and calibrations
+    assert set(rounds) == {("a", "b"), ("b", "a")}  # both orders occur
     assert len(seen_batches) == 1
 
 
-def test_budget_stops_repeats_but_keeps_the_minimum():
+def test_budget_stops_rounds_but_keeps_the_minimum():
+    def sleep(X):
+        time.sleep(0.005)
+
     result = helpers.benchmark(
-        {"sleep": _sleeper(0.01)},
-        np.ones((2, 2)),
-        batch_sizes=(1,),
-        repeat=50,
-        min_repeat=3,
-        budget=0.05,
-        min_time=0.0,
+        {"a": sleep, "b": sleep}, np.ones((2, 2)), batch_sizes=(1,), repeat=50, budget=0.05, min_time=0.0
     )
-    assert 3 <= len(result.timings["sleep", 1]) < 50
+    assert len(result.timings["a", 1]) == 10  # the minimum, although the budget was spent earlier
 
 
 def test_batches_repeat_rows_and_accept_dataframes():
@@ -113,9 +185,7 @@ def test_batches_repeat_rows_and_accept_dataframes():
     taken = helpers.take_rows(frame, 5)
     assert list(taken.a) == [1.0, 2.0, 1.0, 2.0, 1.0]
     sizes = []
-    helpers.benchmark(
-        {"len": lambda X: sizes.append(len(X))}, frame, batch_sizes=(3,), repeat=1, min_repeat=1
-    )
+    helpers.benchmark({"len": lambda X: sizes.append(len(X))}, frame, batch_sizes=(3,), budget=0.01)
     assert set(sizes) == {3}
 
 
@@ -123,7 +193,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="at least one candidate"):
         helpers.benchmark({}, np.ones((2, 2)))
     with pytest.raises(ValueError, match="min_repeat"):
-        helpers.benchmark({"a": len}, np.ones((2, 2)), repeat=2, min_repeat=3)
+        helpers.benchmark({"a": len}, np.ones((2, 2)), repeat=20, min_repeat=3)
     with pytest.raises(ValueError, match="no rows"):
         helpers.take_rows(np.ones((0, 2)), 3)
 
@@ -139,6 +209,7 @@ def test_plot_and_reprs(logistic, iris):
         assert ax.get_xscale() == "log"
         assert len(ax.get_lines()) >= 1
     assert "speed-up against 'sklearn'" in repr(result)
-    assert "<table" in result._repr_html_()
+    html = result._repr_html_()
+    assert "<table" in html and "verdict" in html
     with pytest.raises(ValueError, match="kind must be"):
         result.plot("pie")

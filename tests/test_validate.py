@@ -52,10 +52,7 @@ def test_mismatches_are_counted_and_located(logistic, iris):
 def test_tolerance_decides(logistic, iris):
     model, predictor = logistic
     X, _ = iris
-    shifted = _Shifted(predictor, shift=1e-3, flip_rows=[])
-    shifted.flip_rows = []
-    proba_shift = _Shifted(predictor, shift=0.0)
-    assert helpers.compare(model, proba_shift, X).ok
+    assert helpers.compare(model, _Shifted(predictor, shift=0.0), X).ok
 
     class _Offset(_Shifted):
         def predict_proba(self, X):

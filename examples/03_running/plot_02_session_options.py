@@ -123,18 +123,16 @@ plt.show()
 # The rule the presets encode: one thread for single requests, because one
 # row is too little work to share; a thread per core for large batches of
 # models with much work per row, such as forests. The verdicts below are
-# computed from this run: ``throughput`` only where it was clearly faster
-# (beyond 10%, and its slowest timing faster than the latency preset's
-# fastest), ``latency`` otherwise, since it leaves cores free. On a busy or
+# computed from this run: ``throughput`` only where its verdict is "faster"
+# (its whole 95% interval beyond the 5% margin), ``latency`` otherwise, since
+# it leaves cores free. On a busy or
 # small machine the gain of more threads shrinks or vanishes, which is why
 # you should rerun this lesson on your server.
 verdicts = []
 for name, result in thread_results.items():
-    frame = result.to_frame().set_index(["candidate", "batch_size"])
     for batch_size in batch_sizes:
         ratio = result.speedup("throughput", batch_size)
-        # "clearly faster": beyond 10% and the slowest throughput timing beats the fastest latency one
-        clear = ratio > 1.1 and frame.max_us["throughput", batch_size] < frame.min_us["latency", batch_size]
+        clear = result.verdict("throughput", batch_size) == "faster"
         verdicts.append(
             {
                 "model": name,
@@ -184,23 +182,19 @@ knob_result = helpers.benchmark(
 knob_result
 
 # %%
-# Read the ``speedup`` column against the latency preset together with the
-# min-max spread: with a one-node graph, a difference between optimisation
-# levels that stays within the spread is noise. The verdicts, computed from
-# this run, call a candidate faster or slower only when its ratio is beyond
-# 20% *and* its range of timings does not overlap the preset's:
-timings = knob_result.to_frame().set_index(["candidate", "batch_size"])
+# Read the ``speedup`` column against the latency preset together with its
+# interval: with a one-node graph, a difference between optimisation levels
+# that stays inside the interval is noise. The verdicts, computed from this
+# run, call a candidate faster or slower only when its whole 95% interval is
+# beyond the 5% margin:
 for name in list(knob_predictors)[1:]:
     for batch_size in (1, 1_000):
-        ratio = knob_result.speedup(name, batch_size)
-        candidate, preset = timings.loc[name, batch_size], timings.loc["latency preset", batch_size]
-        separate = candidate.max_us < preset.min_us or candidate.min_us > preset.max_us
-        verdict = (
-            ("faster" if ratio > 1 else "slower")
-            if separate and not 0.8 < ratio < 1.25
-            else "no clear difference"
+        ratio, low, high = knob_result.interval(name, batch_size)
+        verdict = knob_result.verdict(name, batch_size)
+        print(
+            f"{name:>28}, {batch_size:>5} rows: {ratio:.3g}x the latency preset "
+            f"[{low:.3g}, {high:.3g}], {verdict}"
         )
-        print(f"{name:>28}, {batch_size:>5} rows: {ratio:.3g}x the latency preset, {verdict}")
 
 # %%
 # Save the optimised model
@@ -262,14 +256,10 @@ creation
 # attributes, which no saved file skips, so expect a modest saving for
 # converted scikit-learn models. The option pays most for large graphs with
 # many rewrites (neural networks, long preprocessing pipelines). The
-# verdict of this run, by the same rule as above (beyond 20% and no overlap
-# of the timings):
-creation_times = creation.to_frame().set_index("candidate")
-clear_gain = (
-    creation_times.max_us["saved optimised, optimisations off"]
-    < creation_times.min_us["original, optimised at load"]
-)
-verdict = "a clear saving" if saving > 1.2 and clear_gain else "no clear saving, not worth a build step"
+# verdict of this run, by the same rule as above (the whole interval beyond
+# the margin):
+clear_gain = creation.verdict("saved optimised, optimisations off", 1) == "faster"
+verdict = "a clear saving" if clear_gain else "no clear saving, not worth a build step"
 print(f"saved optimised model: {saving:.2f}x faster session creation, {verdict} for this forest")
 
 # %%

@@ -151,7 +151,8 @@ for key, forest in forests.items():
         },
         X32,
         batch_sizes=(1,),
-        repeat=5,
+        repeat=6,
+        min_repeat=6,
         budget=0.3,
     )
     sizes.loc[key, "unpickle_ms"] = load_result.median("pickle.loads", 1) * 1e3
@@ -247,7 +248,8 @@ for key, forest in forests.items():
         {"scikit-learn": forest.predict_proba, "onnxruntime": predictor.predict_proba},
         X32,
         batch_sizes=(1,),
-        repeat=5,
+        repeat=6,
+        min_repeat=6,
         budget=0.3,
     )
     sizes.loc[key, "sklearn_us"] = result.median("scikit-learn", 1) * 1e6

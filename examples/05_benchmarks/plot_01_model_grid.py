@@ -456,7 +456,7 @@ threads
 # classifier, and ``optim="cdist"`` for nearest neighbours.
 # :func:`helpers.convert` applies both by default; its table of per-estimator
 # options is :data:`helpers.convert.FAST_OPTIONS`:
-from helpers.convert import FAST_OPTIONS
+from helpers.conversion import FAST_OPTIONS
 
 {estimator.__name__: options for estimator, options in FAST_OPTIONS.items()}
 

@@ -156,7 +156,7 @@ plt.show()
 # waking a second thread costs about as much as it could save. At 10,000
 # rows, a forest's rows are independent and can be split across threads,
 # which pays off when cores are free (the comment on
-# :data:`helpers.predictor.PRESETS` records such a measurement); a linear
+# :data:`helpers.PRESETS` records such a measurement); a linear
 # model's one matrix product is short, so splitting it may cost more than it
 # saves. On a machine busy with other work, extra threads wait for cores, and
 # the control strays from 1. So each rule fails somewhere, and which one
@@ -201,7 +201,7 @@ forest_session.get_session_options().intra_op_num_threads
 # operators, so expect it to lose. Spinning keeps idle pool threads
 # busy-waiting for the next call: it can win a benchmark while slowing down
 # everything else on the machine (the comment on
-# :data:`helpers.predictor.PRESETS` gives a measurement), which is one more
+# :data:`helpers.PRESETS` gives a measurement), which is one more
 # reason a winner must clear the margin.
 tunings = {
     (name, batch_size): helpers.tune(onnx_model, X_test, batch_size=batch_size, budget=0.8)

@@ -122,7 +122,8 @@ assert forest_run["comparison"]["label_agreement"] == 1.0
 assert {"settings", "environment", "data", "models"} <= set(report)
 assert Path(forest_run["onnx_file"]).exists()
 timings = pd.DataFrame(forest_run["timings"])
-timings[["candidate", "batch_size", "repeats", "median_us", "min_us", "max_us", "speedup"]].round(1)
+columns = ["candidate", "batch_size", "rounds", "median_us", "speedup"]
+timings[[*columns, "speedup_low", "speedup_high", "verdict"]].round(2)
 
 # %%
 # The HTML page shows the same table, the agreement report and one figure per

@@ -295,7 +295,8 @@ result = helpers.benchmark(
     {name: score_on_cluster(lazy) for name, lazy in candidates.items()},
     np.arange(N_ROWS),
     batch_sizes=(N_ROWS,),
-    repeat=5,
+    repeat=6,
+    min_repeat=6,
     budget=6,
 )
 throughput = pd.DataFrame(

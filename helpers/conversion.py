@@ -2,13 +2,14 @@
 
 Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`,
 which shows the raw :func:`skl2onnx.to_onnx` call this function wraps.
+
+Longer than 250 lines: the ``convert`` docstring documents every option and
+metadata key; the code is a pipeline of named steps.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import warnings
 from typing import Any
 
 import numpy as np
@@ -19,24 +20,21 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.validation import check_is_fitted
 
-from helpers.errors import InputError, UnsupportedModelError
+from helpers.errors import InputError, UnsupportedModelError, first_line
+from helpers.metadata import write_metadata
+from helpers.nan_checks import float_columns, nan_mismatched, nan_rejected
 
-__all__ = ["FAST_OPTIONS", "METADATA_PREFIX", "convert", "initial_types"]
-
-#: Prefix of the ``metadata_props`` keys that :func:`convert` writes and
-#: :class:`helpers.OnnxPredictor` reads.
-METADATA_PREFIX = "helpers."
+__all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
 #: skl2onnx converter options that :func:`convert` applies by default, per
 #: estimator class, wherever the estimator sits in the model (a pipeline step
-#: too). Only options that keep every output identical are listed; measured in
-#: :ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`:
+#: too). Only options that keep every output identical are listed; the grid
+#: lesson (:ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`)
+#: measures each against skl2onnx's default on the reader's machine:
 #:
 #: * nearest neighbours, ``optim="cdist"``: the distances come from one
 #:   ``com.microsoft.CDist`` operator instead of a ``Scan`` loop over the
-#:   rows. On a 2-core machine it was 36x faster at one row and 9x at 1,000
-#:   rows (1,000 training rows, 20 features; with 2,000 training rows, over
-#:   100x and 14x to 22x).
+#:   rows, one compiled kernel instead of one small graph per row.
 #:   onnxruntime implements CDist for the euclidean metric only, so the
 #:   option is applied only when the fitted estimator's ``effective_metric_``
 #:   is ``"euclidean"`` (the default, minkowski with p=2).
@@ -123,72 +121,6 @@ def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
         f"expected a numeric sample (float32, float64 or int64), got dtype {X.dtype}; "
         "for mixed string and numeric columns pass a pandas DataFrame"
     )
-
-
-def _float_columns(X: Any) -> list[Any]:
-    """The columns of ``X`` that can hold NaN: names for a DataFrame, indices for an array."""
-    if isinstance(X, pd.DataFrame):
-        return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype)]
-    X = np.asarray(X)
-    return list(range(X.shape[1])) if X.dtype.kind == "f" else []
-
-
-def _with_nan(X: Any, column: Any, n_rows: int) -> Any:
-    """The first ``n_rows`` rows of ``X`` with NaN in ``column``."""
-    if isinstance(X, pd.DataFrame):
-        rows = X.iloc[:n_rows].copy()
-        rows[column] = np.nan
-        return rows
-    rows = np.array(X[:n_rows], dtype=np.float64)
-    rows[:, column] = np.nan
-    return rows
-
-
-def _nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
-    """Columns where the scikit-learn model raises on NaN (tried one column at a time).
-
-    OnnxPredictor uses this to reject NaN exactly where scikit-learn does,
-    instead of returning NaN predictions.
-    """
-    rejected = []
-    for column in _float_columns(X):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
-                model.predict(_with_nan(X, column, 1))
-        except ValueError:
-            rejected.append(int(column) if isinstance(column, (int, np.integer)) else column)
-        except Exception:
-            pass
-    return rejected
-
-
-def _nan_mismatched(
-    model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, columns: list[Any]
-) -> list[Any]:
-    """The NaN-accepting ``columns`` when the ONNX model handles NaN differently from scikit-learn.
-
-    Tried in one batch: for each column, the first rows of the sample (up to
-    5) with NaN in that column. skl2onnx 1.20 does not convert the
-    missing-value support of random forests and decision trees (scikit-learn
-    1.3+): without this check their ONNX models would silently give other
-    answers for rows with NaN. The cause is the converter, not one column, so
-    one disagreement marks every column.
-    """
-    from helpers.predictor import OnnxPredictor
-    from helpers.validate import compare
-
-    if not columns:
-        return []
-    blocks = [_with_nan(X, column, 5) for column in columns]
-    rows = pd.concat(blocks, ignore_index=True) if isinstance(X, pd.DataFrame) else np.vstack(blocks)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
-            agrees = compare(model, OnnxPredictor(onnx_model), rows).ok
-    except Exception:
-        return []  # the check could not run; it proves nothing either way
-    return [] if agrees else [int(c) if isinstance(c, (int, np.integer)) else c for c in columns]
 
 
 def _newest_opsets() -> dict[str, int]:
@@ -352,30 +284,21 @@ def convert(
             raise _unsupported(model, error) from None
         if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
             raise UnsupportedModelError(
-                f"skl2onnx cannot convert a step of {type(model).__name__}: {str(error).splitlines()[0]} "
+                f"skl2onnx cannot convert a step of {type(model).__name__}: {first_line(error)} "
                 "Replace that step with an estimator skl2onnx supports, or register a converter "
                 "for it (see the lesson 'Models without a converter')."
             ) from None
         raise
 
-    rejected = _nan_rejected(model, X)
-    metadata = {"estimator": type(model).__name__, "nan_rejected": json.dumps(rejected)}
+    rejected = nan_rejected(model, X)
+    metadata: dict[str, Any] = {"estimator": type(model).__name__, "nan_rejected": rejected}
     if hasattr(model, "feature_names_in_"):
-        metadata["feature_names"] = json.dumps([str(name) for name in model.feature_names_in_])
+        metadata["feature_names"] = [str(name) for name in model.feature_names_in_]
     if isinstance(X, pd.DataFrame):
         # skl2onnx rewrites characters it does not allow in input names ("a/b" becomes "a_b"):
         # keep the original column of each input, in input order.
-        metadata["columns"] = json.dumps([str(name) for name in X.columns])
-    _set_metadata(onnx_model, metadata)
-    accepted = [c for c in _float_columns(X) if c not in rejected]
-    metadata["nan_mismatched"] = json.dumps(_nan_mismatched(model, onnx_model, X, accepted))
-    _set_metadata(onnx_model, metadata)
+        metadata["columns"] = [str(name) for name in X.columns]
+    write_metadata(onnx_model, metadata)  # the probe below feeds the model by these columns
+    accepted = [c for c in float_columns(X) if c not in rejected]
+    write_metadata(onnx_model, {"nan_mismatched": nan_mismatched(model, onnx_model, X, accepted)})
     return onnx_model
-
-
-def _set_metadata(onnx_model: onnx.ModelProto, metadata: dict[str, str]) -> None:
-    """Write ``metadata`` under :data:`METADATA_PREFIX`, keeping the model's other properties."""
-    kept = {p.key: p.value for p in onnx_model.metadata_props if not p.key.startswith(METADATA_PREFIX)}
-    onnx.helper.set_model_props(
-        onnx_model, {**kept, **{METADATA_PREFIX + key: value for key, value in metadata.items()}}
-    )

@@ -1,0 +1,314 @@
+"""Time prediction functions fairly, and say what the timings support.
+
+Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
+How rounds, ratios, intervals and verdicts are computed is in :mod:`helpers.timing`.
+
+Longer than 250 lines: the result's table, HTML and plot are the reason to use
+it; the statistics live in :mod:`helpers.timing`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.display import format_ratio, html_table
+from helpers.timing import MIN_ROUNDS, calibrate, paired_rounds, ratio_interval, verdict
+
+__all__ = ["BenchmarkResult", "benchmark", "take_rows"]
+
+_FORMATS = {
+    "median_us": "{:,.1f}",
+    "per_row_us": "{:,.3f}",
+    "speedup": format_ratio,
+    "speedup_low": format_ratio,
+    "speedup_high": format_ratio,
+}
+_SHOWN = ["candidate", "batch_size", "rounds", "median_us", "per_row_us", "speedup"]
+_SHOWN += ["speedup_low", "speedup_high", "verdict"]
+
+
+def take_rows(X: Any, n_rows: int) -> Any:
+    """The first ``n_rows`` rows of ``X``, repeating ``X`` when it is shorter.
+
+    Returns a C-contiguous copy (or a fresh DataFrame), made here so that
+    the copy is not part of any timing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> take_rows(np.arange(6).reshape(3, 2), 4)
+    array([[0, 1],
+           [2, 3],
+           [4, 5],
+           [0, 1]])
+    """
+    if len(X) == 0:
+        raise ValueError("X has no rows to take")
+    index = np.arange(n_rows) % len(X)
+    if isinstance(X, pd.DataFrame):
+        return X.iloc[index].reset_index(drop=True)
+    return np.ascontiguousarray(np.asarray(X)[index])
+
+
+@dataclass
+class BenchmarkResult:
+    """Seconds per call of each candidate at each batch size, round by round.
+
+    Attributes
+    ----------
+    timings : dict
+        ``{(candidate, batch_size): [seconds per call, one value per round]}``;
+        the i-th values of two candidates come from the same round.
+    candidates : list of str
+        In the order given; the first is the baseline.
+    batch_sizes : list of int
+    margin : float
+        Relative difference below which the verdict is "no clear difference".
+    confidence : float
+        Level of the speed-up intervals.
+    """
+
+    timings: dict[tuple[str, int], list[float]]
+    candidates: list[str]
+    batch_sizes: list[int]
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    margin: float = 0.05
+    confidence: float = 0.95
+
+    @property
+    def baseline(self) -> str:
+        """The candidate the speed-ups are measured against (the first one)."""
+        return self.candidates[0]
+
+    def median(self, candidate: str, batch_size: int) -> float:
+        """Median seconds per call."""
+        return float(np.median(self.timings[candidate, batch_size]))
+
+    def interval(
+        self, candidate: str, batch_size: int, baseline: str | None = None
+    ) -> tuple[float, float, float]:
+        """Speed-up of ``candidate`` over the baseline: median of the paired ratios, low, high."""
+        base = self.timings[baseline or self.baseline, batch_size]
+        return ratio_interval(base, self.timings[candidate, batch_size], self.confidence)
+
+    def speedup(self, candidate: str, batch_size: int, baseline: str | None = None) -> float:
+        """How many times faster ``candidate`` is than the baseline (median paired ratio)."""
+        return self.interval(candidate, batch_size, baseline)[0]
+
+    def verdict(self, candidate: str, batch_size: int, baseline: str | None = None) -> str:
+        """``"faster"``, ``"slower"`` or ``"no clear difference"`` against the baseline."""
+        if candidate == (baseline or self.baseline):
+            return "baseline"
+        _, low, high = self.interval(candidate, batch_size, baseline)
+        return verdict(low, high, self.margin)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per candidate and batch size: times, the speed-up, its interval and the verdict.
+
+        Columns: ``candidate``, ``batch_size``, ``rounds``, ``median_s``,
+        ``median_us``, ``per_row_us``, ``speedup`` (baseline time / candidate
+        time), ``speedup_low``, ``speedup_high``, ``verdict``.
+        """
+        rows = []
+        for batch_size in self.batch_sizes:
+            for candidate in self.candidates:
+                median = self.median(candidate, batch_size)
+                speedup, low, high = self.interval(candidate, batch_size)
+                rows.append(
+                    {
+                        "candidate": candidate,
+                        "batch_size": batch_size,
+                        "rounds": len(self.timings[candidate, batch_size]),
+                        "median_s": median,
+                        "median_us": median * 1e6,
+                        "per_row_us": median * 1e6 / batch_size,
+                        "speedup": speedup,
+                        "speedup_low": low,
+                        "speedup_high": high,
+                        "verdict": self.verdict(candidate, batch_size),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def _caption(self) -> str:
+        return (
+            f"speed-up against {self.baseline!r} ({self.confidence:.0%} interval; "
+            f"verdicts beyond a {self.margin:.0%} margin)"
+        )
+
+    def __repr__(self) -> str:
+        frame = self.to_frame()[_SHOWN]
+        formatters = {k: (f if callable(f) else f.format) for k, f in _FORMATS.items()}
+        return f"BenchmarkResult: {self._caption()}\n" + frame.to_string(index=False, formatters=formatters)
+
+    def _repr_html_(self) -> str:
+        return html_table(self.to_frame()[_SHOWN], _FORMATS, self._caption())
+
+    def plot(self, kind: str = "latency", ax: Any = None, title: str | None = None) -> Any:
+        """Plot the result and return the matplotlib ``Axes``.
+
+        Parameters
+        ----------
+        kind : {"latency", "per_row", "speedup"}
+            ``"latency"``: median time per call against batch size, the
+            quartiles of the rounds shaded; ``"per_row"``: the same divided by
+            the batch size; ``"speedup"``: each candidate's speed-up against the
+            baseline, its confidence interval shaded.
+        ax : matplotlib Axes, optional
+        title : str, optional
+        """
+        import matplotlib.pyplot as plt
+
+        if kind not in ("latency", "per_row", "speedup"):
+            raise ValueError(f"kind must be 'latency', 'per_row' or 'speedup', got {kind!r}")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
+        sizes = np.asarray(self.batch_sizes)
+        for index, candidate in enumerate(self.candidates):
+            color = f"C{index}"  # the same colour for a candidate in every kind of plot
+            if kind == "speedup":
+                if candidate == self.baseline:
+                    continue
+                values = np.array([self.interval(candidate, b) for b in self.batch_sizes])
+                ax.plot(sizes, values[:, 0], marker="o", label=candidate, color=color)
+                ax.fill_between(sizes, values[:, 1], values[:, 2], color=color, alpha=0.2)
+                continue
+            scale = 1e6 / (sizes if kind == "per_row" else np.ones(len(sizes)))
+            times = [np.asarray(self.timings[candidate, b]) for b in self.batch_sizes]
+            quartiles = np.array([np.percentile(t, [25, 50, 75]) for t in times]) * scale[:, None]
+            ax.plot(sizes, quartiles[:, 1], marker="o", label=candidate, color=color)
+            ax.fill_between(sizes, quartiles[:, 0], quartiles[:, 2], color=color, alpha=0.2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size (rows per call)")
+        if kind == "speedup":
+            ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
+            ax.set_ylabel(f"speed-up against {self.baseline} (x)")
+        else:
+            ax.set_ylabel("time per row (µs)" if kind == "per_row" else "time per call (µs)")
+        ax.set_title(title or ("Speed-up" if kind == "speedup" else "Latency") + " by batch size")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend()
+        return ax
+
+
+def benchmark(
+    candidates: Mapping[str, Callable[[Any], Any]],
+    X: Any,
+    *,
+    batch_sizes: Sequence[int] = (1, 100, 10_000),
+    repeat: int = 100,
+    min_repeat: int = 10,
+    budget: float | None = 10.0,
+    min_time: float = 0.005,
+    margin: float = 0.05,
+    confidence: float = 0.95,
+    precision: float = 0.02,
+    seed: int = 0,
+    clock: Callable[[], float] = time.perf_counter,
+) -> BenchmarkResult:
+    """Time each candidate on batches of ``X`` in interleaved paired rounds.
+
+    For each batch size the batch is prepared once, outside the timing (see
+    :func:`take_rows`); each candidate is warmed up and calibrated; then
+    rounds time every candidate once, in a shuffled order (see
+    :mod:`helpers.timing`). Rounds go on until every speed-up's interval is
+    narrow enough (``precision``), or the batch size's share of the budget is
+    spent, or ``repeat`` rounds are done.
+
+    Parameters
+    ----------
+    candidates : mapping of name to callable
+        Each callable takes a batch and predicts, e.g.
+        ``{"scikit-learn": model.predict_proba, "ONNX Runtime": run}``.
+        The first is the baseline for speed-ups.
+    X : array or DataFrame
+        Rows to predict; repeated when a batch size is larger.
+    batch_sizes : sequence of int
+    repeat : int, default 100
+        Rounds per batch size, at most.
+    min_repeat : int, default 10
+        Rounds per batch size, at least, whatever the budget (at least 6, which
+        a 95% interval needs).
+    budget : float or None, default 10
+        Seconds for the whole benchmark, shared equally by the batch sizes.
+        None: no limit.
+    min_time : float, default 0.005
+        Seconds one timing lasts at least (calls are looped to fill it).
+    margin : float, default 0.05
+        A verdict other than "no clear difference" needs the whole interval
+        beyond ``1 + margin`` (or below ``1 / (1 + margin)``).
+    confidence : float, default 0.95
+        Level of the intervals.
+    precision : float, default 0.02
+        Stop early once every interval's half-width, relative to its speed-up, is below this.
+    seed : int, default 0
+        Seed of the shuffled orders.
+    clock : callable, default time.perf_counter
+        The clock timings and the budget are read from (a fake one in simulations and tests).
+
+    Returns
+    -------
+    BenchmarkResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.ones((10, 3))
+    >>> result = benchmark({"sum": np.sum, "mean": np.mean}, X, batch_sizes=(1, 10), budget=1)
+    >>> list(result.to_frame().columns[-4:])
+    ['speedup', 'speedup_low', 'speedup_high', 'verdict']
+    """
+    if not candidates:
+        raise ValueError("give at least one candidate")
+    if min_repeat < MIN_ROUNDS or repeat < min_repeat:
+        raise ValueError(
+            f"need {MIN_ROUNDS} <= min_repeat <= repeat (a 95% interval needs {MIN_ROUNDS} rounds), "
+            f"got min_repeat={min_repeat}, repeat={repeat}"
+        )
+    names = list(candidates)
+    calls = [candidates[name] for name in names]
+    start = clock()
+    share = math.inf if budget is None else budget / len(batch_sizes)
+
+    def precise(times: np.ndarray) -> bool:
+        for column in range(1, times.shape[1]):
+            speedup, low, high = ratio_interval(times[:, 0], times[:, column], confidence)
+            if (high - low) / 2 > precision * speedup:
+                return False
+        return True
+
+    timings: dict[tuple[str, int], list[float]] = {}
+    for batch_size in batch_sizes:
+        batch = take_rows(X, int(batch_size))
+        batch_start = clock()
+        numbers = [calibrate(call, batch, min_time, clock) for call in calls]
+        times = paired_rounds(
+            calls,
+            batch,
+            numbers,
+            min_rounds=min_repeat,
+            max_rounds=repeat,
+            seconds=share - (clock() - batch_start),
+            done=precise if len(calls) > 1 else None,
+            seed=seed,
+            clock=clock,
+        )
+        for column, name in enumerate(names):
+            timings[name, int(batch_size)] = times[:, column].tolist()
+    return BenchmarkResult(
+        timings=timings,
+        candidates=names,
+        batch_sizes=[int(b) for b in batch_sizes],
+        seconds=clock() - start,
+        margin=margin,
+        confidence=confidence,
+    )

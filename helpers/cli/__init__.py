@@ -1,0 +1,258 @@
+"""The command-line tool: ``python -m helpers``, also installed as ``train-convert-predict``.
+
+Introduced in :ref:`command_line`. It chains the other helpers for a reader
+who wants an answer rather than a lesson: load or train a model,
+:func:`helpers.convert` it, check it with :func:`helpers.compare`, time it
+with :func:`helpers.benchmark` through an :class:`helpers.OnnxPredictor`, then
+print a table and, with ``--out``, write an HTML and a JSON report.
+
+Every bad input ends in one line on stderr and exit code 2; a model whose ONNX
+predictions disagree with scikit-learn's ends in exit code 1, after the report.
+
+Longer than 250 lines: the help text, with its examples, is a third of it;
+the work lives in the modules beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sklearn.exceptions import NotFittedError
+
+from helpers.cli.common import EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, PROG, CliError
+from helpers.cli.data import align_to_model, load_data, load_sklearn_model
+from helpers.cli.jobs import run_demo, run_model_file
+from helpers.cli.report import (
+    TIMING_NOTE,
+    format_table,
+    report_dict,
+    report_html,
+    summary_table,
+    write_reports,
+)
+from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
+from helpers.errors import ModelFileError, UnsupportedModelError, first_line
+from helpers.session import AUTO_BATCH
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_MISMATCH",
+    "EXIT_OK",
+    "CliError",
+    "ModelRun",
+    "align_to_model",
+    "build_parser",
+    "demo_models",
+    "format_table",
+    "load_data",
+    "load_sklearn_model",
+    "main",
+    "report_dict",
+    "report_html",
+    "run_onnx_model",
+    "run_sklearn_model",
+    "summary_table",
+    "write_reports",
+]
+
+#: Seconds for the whole run (loading, training, converting, checking, timing)
+#: when ``--budget`` is not given; timing gets what the other steps leave.
+DEFAULT_BUDGET = 30.0
+
+_EPILOG = f"""\
+examples:
+  python -m helpers
+      train three models on scikit-learn's breast cancer data, convert, check
+      and time them; print the table (about {DEFAULT_BUDGET:.0f} s in all: see --budget)
+  python -m helpers --out report/
+      the same, and write report/report.html (figures embedded) and report/report.json
+  python -m helpers --model model.onnx --data rows.npy
+      check that an ONNX model runs on your rows (shape, columns), then time it
+  python -m helpers --model model.joblib --trust-pickle --data rows.csv --out report/
+      convert a scikit-learn model, compare it with the original on your rows,
+      time both, write report/model.onnx next to the report
+
+data files: .csv and .parquet (a header row of column names; Parquet needs pyarrow)
+or .npy (a 2-D numeric array, loaded with allow_pickle=False). A column named by
+--target is dropped before predicting.
+
+pickles: .joblib, .pkl and .pickle files are loaded only with --trust-pickle,
+because unpickling runs whatever code the file contains. Pass it only for a
+file you made or trust; ONNX files and data files are never unpickled.
+
+exit codes: 0 success; 1 the ONNX model disagrees with scikit-learn (the
+report says where); 2 bad input (a one-line error on stderr).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line, raised as :class:`CliError`."""
+
+    def error(self, message: str) -> Any:  # argparse's own prints the usage, then exits
+        raise CliError(f"{message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m helpers``; ``--help`` lists every option with examples.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["--model", "m.onnx", "--data", "x.npy"]).model
+    PosixPath('m.onnx')
+    """
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Train (or load), convert to ONNX, check against scikit-learn, and time "
+            "scikit-learn against ONNX Runtime at several batch sizes. Also runs as "
+            "`python -m helpers`. Without --model, runs a demonstration on data "
+            "bundled with scikit-learn."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="an ONNX model (.onnx), or a fitted scikit-learn model (.joblib, .pkl, .pickle: "
+        "needs --trust-pickle); needs --data",
+    )
+    parser.add_argument(
+        "--data", type=Path, help="rows to check and time the model on (.csv, .parquet, .npy)"
+    )
+    parser.add_argument("--target", help="a column of the data file to drop (labels), if it has one")
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow loading a .joblib/.pkl model; unpickling runs code from the file: only for trusted files",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="directory to write report.html, report.json (and model .onnx)"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_BUDGET,
+        help=f"seconds for the whole run; timing gets what other steps leave (default {DEFAULT_BUDGET:g})",
+    )
+    parser.add_argument(
+        "--batch-sizes",
+        type=_batch_sizes,
+        default=(1, 100, 10_000),
+        help="comma-separated rows per call to time (default 1,100,10000)",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=["auto", "latency", "throughput"],
+        default="auto",
+        help=(
+            "ONNX Runtime session: latency = one thread, throughput = one per core, auto = latency "
+            f"below {AUTO_BATCH:,} rows per call and throughput from there on (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=10_000,
+        help="compare ONNX and scikit-learn on at most this many rows of --data (default 10000)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
+    return parser
+
+
+def _batch_sizes(text: str) -> tuple[int, ...]:
+    """Parse ``"1,100,10000"`` into positive integers (an argparse ``type``)."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"batch sizes must be positive, got {text!r}")
+    return sizes
+
+
+def _preset_text(preset: str) -> str:
+    if preset == "auto":
+        return f"auto (latency below {AUTO_BATCH:,} rows per call, throughput from {AUTO_BATCH:,})"
+    return preset
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.budget <= 0:
+        raise CliError(f"--budget must be positive, got {args.budget:g}")
+    if args.rows < 1:
+        raise CliError(f"--rows must be at least 1, got {args.rows}")
+    if args.model is None and (args.data is not None or args.target is not None):
+        raise CliError("--data and --target go with --model; without --model the tool runs its demonstration")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise CliError(f"--out {str(args.out)!r} is a file, not a directory")
+
+
+def _run(args: argparse.Namespace) -> int:
+    _check_options(args)
+    start = time.perf_counter()
+    job = run_model_file if args.model is not None else run_demo
+    runs, data, onnx_models = job(args, start + args.budget)
+    table = summary_table(runs)
+    print(f"data: {data['source']}, {data['rows']:,} rows x {data['columns']} columns")
+    print(f"preset: {_preset_text(args.preset)} (ONNX Runtime session settings)\n{TIMING_NOTE}")
+    print(format_table(table))
+    for run in runs:
+        for note in run.notes:
+            print(f"note: {run.name}: {note}")
+    report = report_dict(runs, data, args)
+    if args.out is not None:
+        for path in write_reports(args.out, runs, report, table, onnx_models):
+            print(f"wrote {path}")
+    elif onnx_models:
+        print("note: pass --out DIR to save the converted model and the report")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    mismatched = [run.name for run in runs if not run.ok]
+    if mismatched:
+        print(
+            f"{PROG}: the ONNX predictions of {', '.join(mismatched)} differ from scikit-learn's beyond "
+            "the tolerance (see the table and the report)",
+            file=sys.stderr,
+        )
+        return EXIT_MISMATCH
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the tool with the arguments ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Prints the table on stdout, errors as one line on stderr; never raises,
+    except with ``--debug``.
+
+    Examples
+    --------
+    >>> main(["--budget", "0"])
+    2
+    """
+
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    # ValueError: what scikit-learn raises on data it cannot take (e.g. NaN where it rejects it)
+    expected = (CliError, ModelFileError, UnsupportedModelError, ValueError)
+    try:
+        args = build_parser().parse_args(argv)
+        return _run(args)
+    except SystemExit as exit:  # --help
+        return exit.code if isinstance(exit.code, int) else EXIT_OK
+    except (*expected, NotFittedError) as error:
+        print(f"{PROG}: error: {first_line(error)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if debug:
+            raise
+        print(
+            f"{PROG}: unexpected {type(error).__name__}: {first_line(error)} (rerun with --debug)",
+            file=sys.stderr,
+        )
+    return EXIT_ERROR

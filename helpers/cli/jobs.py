@@ -1,0 +1,102 @@
+"""The two jobs of the tool: the demonstration, and a model file on a data file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import train_test_split
+from tqdm import tqdm
+
+from helpers.cli.common import CliError
+from helpers.cli.data import PICKLE_SUFFIXES, align_to_model, load_data, load_sklearn_model
+from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
+
+__all__ = ["run_demo", "run_model_file"]
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    """A tqdm bar on stderr when it is a terminal, silent when piped or disabled."""
+
+    disable = not (enabled and sys.stderr.isatty())
+    return tqdm(total=total, file=sys.stderr, disable=disable, leave=False, unit="step")
+
+
+def run_demo(
+    args: argparse.Namespace, deadline: float
+) -> tuple[list[ModelRun], dict[str, Any], dict[str, Any]]:
+    """Train, convert, check and time the demonstration models, sharing the time left."""
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    models = demo_models()
+    runs = []
+    with _progress(2 * len(models), not args.no_progress) as bar:
+        for index, (name, model) in enumerate(models.items()):
+            left = len(models) - index
+            bar.set_description(f"{name}: train")
+            model.fit(X_train, y_train)
+            bar.update()
+            bar.set_description(f"{name}: convert, check, time")
+            run, _ = run_sklearn_model(
+                name,
+                model,
+                X_test,
+                batch_sizes=args.batch_sizes,
+                budget=lambda left=left: (deadline - time.perf_counter()) / left,
+                preset=args.preset,
+            )
+            runs.append(run)
+            bar.update()
+    data = {
+        "source": "sklearn.datasets.load_breast_cancer (bundled), 70/30 split, random_state=0",
+        "rows": len(X_test),
+        "columns": X.shape[1],
+    }
+    return runs, data, {}
+
+
+def run_model_file(
+    args: argparse.Namespace, deadline: float
+) -> tuple[list[ModelRun], dict[str, Any], dict[str, Any]]:
+    """Check and time the model file given with ``--model`` on ``--data``."""
+    if args.data is None:
+        raise CliError("--model needs --data: the rows to check and time the model on")
+    suffix = args.model.suffix.lower()
+    if suffix != ".onnx" and suffix not in PICKLE_SUFFIXES:
+        raise CliError(
+            f"unsupported model file {args.model.name!r}: expected .onnx, or a scikit-learn model "
+            f"saved as {', '.join(PICKLE_SUFFIXES)}"
+        )
+    if not args.model.is_file():
+        raise CliError(f"no model file at {str(args.model)!r}")
+    onnx_models = {}
+    with _progress(2, not args.no_progress) as bar:
+        bar.set_description(f"{args.model.name}: load")
+        model = load_sklearn_model(args.model, args.trust_pickle) if suffix in PICKLE_SUFFIXES else None
+        data = load_data(args.data, args.target)
+        rows = data[: args.rows]
+        description = {"source": str(args.data), "rows": len(rows), "columns": data.shape[1]}
+        bar.update()
+        bar.set_description(
+            f"{args.model.name}: " + ("check, time" if model is None else "convert, check, time")
+        )
+        if model is None:
+            run = run_onnx_model(args.model, rows, **_timing_args(args, deadline))
+        else:
+            X = align_to_model(model, rows)
+            run, onnx_models[f"{args.model.stem}.onnx"] = run_sklearn_model(
+                args.model.stem, model, X, **_timing_args(args, deadline)
+            )
+        bar.update()
+    return [run], description, onnx_models
+
+
+def _timing_args(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
+    def budget() -> float:
+        return deadline - time.perf_counter()
+
+    return {"batch_sizes": args.batch_sizes, "budget": budget, "preset": args.preset}

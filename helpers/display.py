@@ -1,0 +1,37 @@
+"""Shared display helpers: formatted HTML tables and ratios, for every result's ``_repr_html_``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from html import escape
+
+import pandas as pd
+
+__all__ = ["format_ratio", "html_table"]
+
+
+def format_ratio(value: float) -> str:
+    """A speed-up as ``0.73x``, ``4.2x`` or ``1,988x``: the digits that matter.
+
+    Examples
+    --------
+    >>> format_ratio(0.7312), format_ratio(4.21), format_ratio(1987.6)
+    ('0.73x', '4.2x', '1,988x')
+    """
+    if value != value:  # NaN
+        return "n/a"
+    return f"{value:.2f}x" if value < 1 else f"{value:.1f}x" if value < 10 else f"{value:,.0f}x"
+
+
+def html_table(frame: pd.DataFrame, formats: Mapping[str, str | Callable[[float], str]], caption: str) -> str:
+    """``frame`` as an HTML table with formatted columns, no index, and an escaped caption.
+
+    Examples
+    --------
+    >>> html = html_table(pd.DataFrame({"x": [1.23456]}), {"x": "{:.1f}"}, "a <caption>")
+    >>> "1.2" in html and "a &lt;caption&gt;" in html
+    True
+    """
+    shown = {column: value for column, value in formats.items() if column in frame.columns}
+    styled = frame.style.format(shown).hide(axis="index")
+    return styled.set_caption(escape(caption)).to_html()

@@ -1,0 +1,142 @@
+"""Session settings (the presets) and session creation with clear errors.
+
+Introduced in :ref:`sphx_glr_auto_examples_03_running_plot_02_session_options.py`,
+which sets the same ``SessionOptions`` by hand and measures each preset on
+the reader's machine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import onnxruntime as ort
+
+from helpers.errors import ModelFileError, first_line
+from helpers.modelfile import ModelSource, model_bytes
+
+__all__ = ["AUTO_BATCH", "PRESETS", "create_session", "preset_for", "session_options"]
+
+#: Session settings per preset. The reasoning, not figures: the lessons
+#: measure each preset on the machine that builds them.
+#:
+#: * ``"latency"``, one request at a time: one intra-op thread. A single row
+#:   has too little work to share between threads, and the other cores stay
+#:   free for other requests.
+#: * ``"throughput"``, large batches: onnxruntime's default thread pool (one
+#:   thread per physical core). Tree ensembles split their work between the
+#:   threads; a linear model's single small matrix product often does not
+#:   gain, which :func:`helpers.tune` measures for a given model.
+#:
+#: Both turn spinning off (``session.intra_op.allow_spinning = 0``): idle pool
+#: threads then sleep instead of busy-waiting, so a session does not slow the
+#: work that runs after it on the same cores (another session, scikit-learn).
+#: Neither uses parallel execution: converted scikit-learn graphs are chains of
+#: operators with no branches to run side by side.
+PRESETS: dict[str, dict[str, Any]] = {
+    "latency": {
+        "intra_op_num_threads": 1,
+        "inter_op_num_threads": 1,
+        "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL,
+        "allow_spinning": False,
+    },
+    "throughput": {
+        "intra_op_num_threads": 0,
+        "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL,
+        "allow_spinning": False,
+    },
+}
+
+
+#: From this many rows per call on, :func:`preset_for` picks ``"throughput"``:
+#: below it a call has too little work to share between threads. The grid
+#: and session-options lessons measure both presets around it.
+AUTO_BATCH = 1_000
+
+
+def preset_for(batch_size: int) -> str:
+    """The preset to start from for batches of ``batch_size`` rows (the CLI's ``--preset auto``).
+
+    Examples
+    --------
+    >>> preset_for(1), preset_for(10_000)
+    ('latency', 'throughput')
+    """
+    return "throughput" if batch_size >= AUTO_BATCH else "latency"
+
+
+def session_options(preset: str | None = "latency", **overrides: Any) -> ort.SessionOptions:
+    """Build ``onnxruntime.SessionOptions`` from a preset plus overrides.
+
+    Parameters
+    ----------
+    preset : {"latency", "throughput"} or None
+        Starting point (see :data:`PRESETS`); None starts from onnxruntime's defaults.
+    **overrides
+        Any ``SessionOptions`` attribute (``intra_op_num_threads``,
+        ``graph_optimization_level``, ``optimized_model_filepath``,
+        ``enable_profiling``, ...), plus ``allow_spinning`` (bool), which sets
+        the ``session.intra_op.allow_spinning`` and ``session.inter_op.allow_spinning``
+        config entries (the second matters only with ``execution_mode=ORT_PARALLEL``).
+
+    Examples
+    --------
+    >>> options = session_options("latency", intra_op_num_threads=2)
+    >>> options.intra_op_num_threads
+    2
+    """
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(f"preset must be one of {sorted(PRESETS)} or None, got {preset!r}")
+    settings = {**(PRESETS[preset] if preset else {}), **overrides}
+    options = ort.SessionOptions()
+    spinning = settings.pop("allow_spinning", None)
+    if spinning is not None:
+        for pool in ("intra_op", "inter_op"):  # inter_op: the pool of execution_mode=ORT_PARALLEL
+            options.add_session_config_entry(f"session.{pool}.allow_spinning", "1" if spinning else "0")
+    for name, value in settings.items():
+        if name.startswith("_") or not hasattr(options, name):
+            known = sorted(
+                n for n in dir(options) if not n.startswith("_") and not callable(getattr(options, n))
+            )
+            raise TypeError(f"unknown session option {name!r}; expected one of {known} or allow_spinning")
+        setattr(options, name, value)
+    return options
+
+
+def create_session(
+    model: ModelSource,
+    options: ort.SessionOptions | None = None,
+    providers: list[str] | None = None,
+) -> tuple[ort.InferenceSession, str]:
+    """An ``InferenceSession`` for ``model`` and a description of its source, for errors.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto, bytes, str or path
+        Pickles are refused, never loaded (see :func:`helpers.modelfile.model_bytes`).
+    options : onnxruntime.SessionOptions, optional
+        Default: the latency preset.
+    providers : list of str, optional
+        Default ``["CPUExecutionProvider"]``.
+
+    Raises
+    ------
+    ModelFileError
+        The content is not a model onnxruntime can load; the message names the source.
+
+    Examples
+    --------
+    >>> create_session(b"not a model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.errors.ModelFileError: the given bytes is not a loadable ONNX model: ...
+    """
+    content, source = model_bytes(model)
+    try:
+        session = ort.InferenceSession(
+            content,
+            options if options is not None else session_options("latency"),
+            providers=providers or ["CPUExecutionProvider"],
+        )
+    except Exception as error:  # onnxruntime's errors derive from Exception only
+        raise ModelFileError(f"{source} is not a loadable ONNX model: {first_line(error)}") from None
+    return session, source
