@@ -9,8 +9,7 @@ preprocess it in a ``ColumnTransformer``. You will learn how skl2onnx gives
 such a pipeline one ONNX input per column, which tensor type each column
 needs, how to feed a DataFrame to the ONNX model, and how to check that
 imputed missing values and categories never seen in training give the same
-predictions as scikit-learn. It continues :ref:`with_helpers` and runs in
-a few seconds.
+predictions as scikit-learn. It continues :ref:`with_helpers`.
 """
 
 # %%

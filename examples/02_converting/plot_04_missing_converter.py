@@ -9,16 +9,16 @@ stops the conversion. You will learn to recognise the error skl2onnx raises
 (``MissingShapeCalculator``), what :func:`helpers.convert` says instead, and
 the two ways out: replace the step with one skl2onnx can convert, or teach
 skl2onnx your step with a short converter and shape calculator registered by
-``update_registered_converter``. It continues :ref:`float_vs_double` and
-runs in a few seconds.
+``update_registered_converter``. It continues :ref:`float_vs_double`.
 """
 
 # %%
 # A pipeline with a step of our own
 # ---------------------------------
-# The breast cancer features are positive and skewed, so a log transform
-# helps a linear model. ``LogTransformer`` computes ``log(1 + x)`` for every
-# value: a custom scikit-learn transformer, as many projects have.
+# The breast cancer features are positive and skewed, and a log transform is
+# a common first step for a linear model on such features. ``LogTransformer``
+# computes ``log(1 + x)`` for every value: a custom scikit-learn transformer,
+# as many projects have.
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import load_breast_cancer

@@ -9,7 +9,7 @@ takes, the outputs it returns, their types and shapes, who produced it with
 which opsets, the metadata you attach (a model version, say), and the
 operators inside. You will read each of them twice, from the ``onnx`` model
 and from the ``onnxruntime`` session, then draw the graph with matplotlib.
-It follows :ref:`opsets_versions` and runs in about 5 seconds.
+It follows :ref:`debugging_disagreement`.
 """
 
 # %%
@@ -206,14 +206,20 @@ node_table
 # ``Concat`` that stacks both, and ``LinearClassifier``, which writes both
 # outputs. A node's ``inputs`` name either a graph input, an initializer (a
 # constant stored in the model, like ``shape_tensor``), or another node's
-# output.
-#
+# output. The assertion keeps this description true for the installed
+# skl2onnx:
+described = ["Cast", "Concat", "Gather", "Imputer", "Scaler", "OneHotEncoder"]
+described += ["Reshape", "Concat", "LinearClassifier"]
+assert sorted(node_table["op_type"]) == sorted(described), node_table["op_type"]
+
+# %%
 # The ``onnx`` package prints a graph as text with
 # :func:`onnx.printer.to_text` (``onnx.helper.printable_graph``, which older
 # tutorials use, is deprecated since onnx 1.19). It shows every attribute,
 # here every category and coefficient, so long lines are cut below:
 graph_text = onnx.printer.to_text(onnx_model.graph)
-print("\n".join(line[:100] + (" ..." if len(line) > 100 else "") for line in graph_text.splitlines()))
+for line in graph_text.splitlines():
+    print(line[:80] + (" ..." if len(line) > 80 else ""))
 
 # %%
 # All of it at once: :func:`helpers.describe`

@@ -5,13 +5,13 @@ Session options
 ===============
 
 An ``InferenceSession`` takes a ``SessionOptions`` object: how many threads
-share one operator (``intra_op_num_threads``), whether independent operators
-run side by side (``execution_mode``, ``inter_op_num_threads``), how much the
-graph is rewritten at load time (``graph_optimization_level``), and where the
-rewritten model is saved (``optimized_model_filepath``). You will measure
+share one operator (``intra_op_num_threads``), whether idle threads spin,
+whether independent operators run side by side (``execution_mode``), how much
+the graph is rewritten at load time (``graph_optimization_level``), and where
+the rewritten model is saved (``optimized_model_filepath``). You will measure
 each on a logistic regression and a 100-tree random forest, from one row to
-10,000, and pick a ``helpers`` preset from the numbers of this run. It
-follows :ref:`running_inspect_model` and runs in about 15 seconds.
+10,000, and pick a ``helpers`` preset from the verdicts of this run. It
+follows :ref:`running_inspect_model`.
 """
 
 # %%
@@ -28,15 +28,24 @@ from sklearn.linear_model import LogisticRegression
 
 import helpers
 
-X, y = make_classification(n_samples=2000, n_features=20, n_informative=10, random_state=0)
+X, y = make_classification(
+    n_samples=2000,
+    n_features=20,
+    n_informative=10,
+    random_state=0,
+)
 X32 = X.astype(np.float32)  # prepared once, outside every timing
-logistic_model = LogisticRegression(max_iter=1000).fit(X, y)
-forest_model = RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0, n_jobs=2).fit(X, y)
-onnx_models = {
-    "logistic": helpers.convert(logistic_model, X[:1]),
-    "forest": helpers.convert(forest_model, X[:1]),
+sklearn_models = {
+    "logistic": LogisticRegression(max_iter=1000).fit(X, y),
+    "forest": RandomForestClassifier(
+        n_estimators=100,
+        max_depth=8,
+        random_state=0,
+    ).fit(X, y),
 }
-sklearn_models = {"logistic": logistic_model, "forest": forest_model}
+onnx_models = {}
+for name, model in sklearn_models.items():
+    onnx_models[name] = helpers.convert(model, X[:1])
 
 # %%
 # The raw options
@@ -46,27 +55,33 @@ sklearn_models = {"logistic": logistic_model, "forest": forest_model}
 # attributes, string *config entries* reach settings that have no attribute:
 # ``session.intra_op.allow_spinning = "0"`` lets idle pool threads sleep
 # instead of busy-waiting for work, so they leave the cores to the rest of
-# the process.
+# the process. Every session this lesson times has spinning off: a spinning
+# session would slow down whatever is timed after it on the same cores.
 import onnxruntime
 
 options = onnxruntime.SessionOptions()
-options.intra_op_num_threads = 1  # threads that share one operator; 0 = one per physical core
-options.inter_op_num_threads = 1  # threads that run independent operators, in parallel mode only
+options.intra_op_num_threads = 1  # threads sharing one operator; 0: one per core
+options.inter_op_num_threads = 1  # threads for independent operators (parallel mode)
 options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL  # the default
+options.graph_optimization_level = (
+    onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL  # the default
+)
 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 session = onnxruntime.InferenceSession(
-    onnx_models["forest"].SerializeToString(), options, providers=["CPUExecutionProvider"]
+    onnx_models["forest"].SerializeToString(),
+    options,
+    providers=["CPUExecutionProvider"],
 )
 session.run(["probabilities"], {"X": X32[:2]})[0]
 
 # %%
 # :func:`helpers.session_options` builds the same object from a preset name
-# plus overrides, and :class:`helpers.OnnxPredictor` passes it to
-# ``InferenceSession``. The two presets:
+# plus overrides (``allow_spinning=False`` sets the config entry), and
+# :class:`helpers.OnnxPredictor` passes it to ``InferenceSession``. The two
+# presets:
 import pandas as pd
 
-pd.DataFrame(helpers.PRESETS).T
+pd.DataFrame(helpers.PRESETS).T.astype(str)
 
 # %%
 # Threads: one, or one per core?
@@ -74,21 +89,53 @@ pd.DataFrame(helpers.PRESETS).T
 # ``"latency"`` runs every operator on the calling thread; ``"throughput"``
 # lets onnxruntime split an operator's rows over a pool of one thread per
 # physical core. Splitting has a cost, handing work to the pool and waiting
-# for it, that only a large enough batch pays back. Both candidates are timed
-# in turns at each batch size (:func:`helpers.benchmark`); first, each is
-# checked against scikit-learn.
-predictors = {
-    (name, preset): helpers.OnnxPredictor(onnx_model, preset=preset)
-    for name, onnx_model in onnx_models.items()
-    for preset in ("latency", "throughput")
-}
-for (name, _), predictor in predictors.items():
-    helpers.assert_agrees(sklearn_models[name], predictor, X[:500])
+# for it, that only a large enough batch pays back.
+#
+# We time the public ``session.run``, the call you would copy, of one session
+# per preset. First each session is checked against scikit-learn: the same
+# probabilities up to float32 rounding (``atol=1e-5``).
 
-batch_sizes = (1, 10, 100, 1_000, 10_000)
+
+def make_session(onnx_model, **settings):
+    """A session with ``helpers.session_options(**settings)``; spinning is off."""
+    return onnxruntime.InferenceSession(
+        onnx_model.SerializeToString(),
+        helpers.session_options(**settings),
+        providers=["CPUExecutionProvider"],
+    )
+
+
+def probabilities(session):
+    """``session.run`` for the probabilities, as a function of a batch."""
+    return lambda batch: session.run(["probabilities"], {"X": batch})[0]
+
+
+preset_calls = {}
+for name, onnx_model in onnx_models.items():
+    for preset in ("latency", "throughput"):
+        call = probabilities(make_session(onnx_model, preset=preset))
+        expected = sklearn_models[name].predict_proba(X[:500])
+        np.testing.assert_allclose(call(X32[:500]), expected, atol=1e-5)
+        preset_calls[name, preset] = call
+
+# %%
+# Where were the timings of this page measured?
+helpers.machine_summary()
+
+# %%
+# :func:`helpers.benchmark` times the two sessions in interleaved rounds at
+# each batch size, the batches prepared (float32) before timing. For each
+# batch size it reports the speed-up of the throughput preset over the
+# latency preset, the median of the rounds' paired ratios, with its 95%
+# interval, and a verdict: "faster" or "slower" only when the whole interval
+# is beyond a 5% margin, "no clear difference" otherwise.
+batch_sizes = (1, 100, 1_000, 10_000)
 thread_results = {
     name: helpers.benchmark(
-        {preset: predictors[name, preset].predict_proba for preset in ("latency", "throughput")},
+        {
+            "latency preset": preset_calls[name, "latency"],
+            "throughput preset": preset_calls[name, "throughput"],
+        },
         X32,
         batch_sizes=batch_sizes,
         budget=2.0,
@@ -102,99 +149,105 @@ thread_results["forest"]
 thread_results["logistic"]
 
 # %%
-# The speed-up of the throughput preset over the latency preset, per model.
-# Above the dashed line, more threads paid off.
+# The speed-up of the throughput preset over the latency preset, per model,
+# with its interval shaded. Above the dashed line, more threads paid off.
 import matplotlib.pyplot as plt
+
+
+def with_interval(result, candidate, batch_size):
+    """'1.8x [1.6x, 2.0x], faster': a speed-up, its interval and its verdict."""
+    ratio, low, high = result.interval(candidate, batch_size)
+    verdict = result.verdict(candidate, batch_size)
+    return f"{ratio:.2f}x [{low:.2f}x, {high:.2f}x], {verdict}"
+
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained", sharey=True)
 for ax, (name, result) in zip(axes, thread_results.items(), strict=True):
     result.plot("speedup", ax=ax, title=f"{name}: throughput / latency preset")
-forest_gain = thread_results["forest"].speedup("throughput", 10_000)
-logistic_gain = thread_results["logistic"].speedup("throughput", 10_000)
 fig.suptitle(
-    f"At 10,000 rows, one thread per core is {forest_gain:.2f}x as fast for the forest, "
-    f"{logistic_gain:.2f}x for the logistic regression"
+    "At 10,000 rows, throughput against latency preset: forest "
+    f"{with_interval(thread_results['forest'], 'throughput preset', 10_000)};\n"
+    "logistic regression "
+    f"{with_interval(thread_results['logistic'], 'throughput preset', 10_000)}"
 )
 plt.show()
 
 # %%
-# Which preset, from these numbers
-# --------------------------------
+# Which preset, from these verdicts
+# ---------------------------------
 # The rule the presets encode: one thread for single requests, because one
 # row is too little work to share; a thread per core for large batches of
-# models with much work per row, such as forests. The verdicts below are
-# computed from this run: ``throughput`` only where its verdict is "faster"
-# (its whole 95% interval beyond the 5% margin), ``latency`` otherwise, since
-# it leaves cores free. On a busy or
-# small machine the gain of more threads shrinks or vanishes, which is why
-# you should rerun this lesson on your server.
-verdicts = []
+# models with much work per row, such as forests. The table below applies it
+# to this run: ``throughput`` only where its verdict is "faster", ``latency``
+# otherwise, since it leaves cores free for other work. On a busy or small
+# machine the gain of more threads shrinks or vanishes, which is why you
+# should rerun this lesson on your server.
+choices = []
 for name, result in thread_results.items():
     for batch_size in batch_sizes:
-        ratio = result.speedup("throughput", batch_size)
-        clear = result.verdict("throughput", batch_size) == "faster"
-        verdicts.append(
+        ratio, low, high = result.interval("throughput preset", batch_size)
+        verdict = result.verdict("throughput preset", batch_size)
+        choices.append(
             {
                 "model": name,
                 "rows": batch_size,
                 "throughput / latency": ratio,
-                "use": "throughput" if clear else "latency",
+                "low": low,
+                "high": high,
+                "verdict": verdict,
+                "use": "throughput" if verdict == "faster" else "latency",
             }
         )
-verdicts = pd.DataFrame(verdicts)
-verdicts.pivot(index="rows", columns="model", values="use")
+choices = pd.DataFrame(choices)
+ratio_columns = ["throughput / latency", "low", "high"]
+choices.style.format("{:.2f}x", subset=ratio_columns).hide(axis="index")
 
 # %%
 # Execution mode and graph optimisation
 # -------------------------------------
 # ``ORT_PARALLEL`` runs independent branches of a graph at the same time on
-# ``inter_op_num_threads`` threads. A converted scikit-learn model is usually
-# a single chain, here a single ``TreeEnsembleClassifier`` node, so there is
-# nothing to run side by side and the extra pool is pure overhead.
-#
-# Graph optimisation rewrites the graph when the session is created: the
-# *basic* level folds constants and removes redundant nodes, *extended*
-# fuses known patterns into onnxruntime's own operators, *all* adds layout
-# changes for this CPU. A one-node graph gives them little to do. Measured on
-# the forest, against the latency preset (all optimisations on, sequential):
+# ``inter_op_num_threads`` threads. Graph optimisation rewrites the graph when
+# the session is created: the *basic* level folds constants and removes
+# redundant nodes, *extended* fuses known patterns into onnxruntime's own
+# operators, *all* adds layout changes for this CPU (:ref:`running_optimizer`
+# shows each level at work on a neural network). Both need a graph with
+# something to work on; here is what the converted forest holds:
 GraphOptimizationLevel = onnxruntime.GraphOptimizationLevel
 forest_onnx = onnx_models["forest"]
-knob_predictors = {
-    "latency preset": predictors["forest", "latency"],
-    "optimisations off": helpers.OnnxPredictor(
+[node.op_type for node in forest_onnx.graph.node]
+
+# %%
+# The same session settings as the latency preset, one knob changed at a
+# time, timed against it in one interleaved benchmark, each session checked
+# first:
+knob_sessions = {
+    "latency preset": make_session(forest_onnx, preset="latency"),
+    "optimisations off": make_session(
         forest_onnx, graph_optimization_level=GraphOptimizationLevel.ORT_DISABLE_ALL
     ),
-    "basic optimisations": helpers.OnnxPredictor(
+    "basic optimisations": make_session(
         forest_onnx, graph_optimization_level=GraphOptimizationLevel.ORT_ENABLE_BASIC
     ),
-    "parallel, 2 inter-op threads": helpers.OnnxPredictor(
-        forest_onnx, execution_mode=onnxruntime.ExecutionMode.ORT_PARALLEL, inter_op_num_threads=2
+    "parallel, 2 inter-op threads": make_session(
+        forest_onnx,
+        execution_mode=onnxruntime.ExecutionMode.ORT_PARALLEL,
+        inter_op_num_threads=2,
     ),
 }
-for predictor in knob_predictors.values():
-    helpers.assert_agrees(forest_model, predictor, X[:500])
-knob_result = helpers.benchmark(
-    {name: predictor.predict_proba for name, predictor in knob_predictors.items()},
-    X32,
-    batch_sizes=(1, 1_000),
-    budget=1.5,
-)
+knob_calls = {name: probabilities(s) for name, s in knob_sessions.items()}
+for call in knob_calls.values():
+    expected = sklearn_models["forest"].predict_proba(X[:500])
+    np.testing.assert_allclose(call(X32[:500]), expected, atol=1e-5)
+knob_result = helpers.benchmark(knob_calls, X32, batch_sizes=(1, 1_000), budget=1.5)
 knob_result
 
 # %%
-# Read the ``speedup`` column against the latency preset together with its
-# interval: with a one-node graph, a difference between optimisation levels
-# that stays inside the interval is noise. The verdicts, computed from this
-# run, call a candidate faster or slower only when its whole 95% interval is
-# beyond the 5% margin:
-for name in list(knob_predictors)[1:]:
+# The verdicts of this run, each from its interval against the latency
+# preset:
+for name in list(knob_calls)[1:]:
     for batch_size in (1, 1_000):
-        ratio, low, high = knob_result.interval(name, batch_size)
-        verdict = knob_result.verdict(name, batch_size)
-        print(
-            f"{name:>28}, {batch_size:>5} rows: {ratio:.3g}x the latency preset "
-            f"[{low:.3g}, {high:.3g}], {verdict}"
-        )
+        measured = with_interval(knob_result, name, batch_size)
+        print(f"{name:>28}, {batch_size:>5,} rows: {measured}")
 
 # %%
 # Save the optimised model
@@ -211,7 +264,7 @@ from pathlib import Path
 
 workdir = Path(tempfile.mkdtemp(prefix="session-options-"))
 optimized_path = workdir / "forest.optimized.onnx"
-helpers.OnnxPredictor(
+make_session(
     forest_onnx,
     optimized_model_filepath=str(optimized_path),
     graph_optimization_level=GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
@@ -221,8 +274,9 @@ original_bytes = forest_onnx.SerializeToString()
 optimized_predictor = helpers.OnnxPredictor(
     optimized_bytes, graph_optimization_level=GraphOptimizationLevel.ORT_DISABLE_ALL
 )
-helpers.assert_agrees(forest_model, optimized_predictor, X[:500])
-print(f"original {len(original_bytes):,} bytes, optimised {len(optimized_bytes):,} bytes")
+helpers.assert_agrees(sklearn_models["forest"], optimized_predictor, X[:500])
+sizes = {"original": len(original_bytes), "optimised": len(optimized_bytes)}
+{name: f"{size:,} bytes" for name, size in sizes.items()}
 
 # %%
 # How much creation time does it save? :func:`helpers.benchmark` times any
@@ -231,38 +285,43 @@ print(f"original {len(original_bytes):,} bytes, optimised {len(optimized_bytes):
 no_optimisation = helpers.session_options(
     "latency", graph_optimization_level=GraphOptimizationLevel.ORT_DISABLE_ALL
 )
+
+
+def create(content, session_options):
+    return lambda _: onnxruntime.InferenceSession(
+        content, session_options, providers=["CPUExecutionProvider"]
+    )
+
+
 creation = helpers.benchmark(
     {
-        "original, optimised at load": lambda _: onnxruntime.InferenceSession(
-            original_bytes, helpers.session_options("latency"), providers=["CPUExecutionProvider"]
+        "original, optimised at load": create(
+            original_bytes,
+            helpers.session_options("latency"),
         ),
-        "saved optimised, optimisations off": lambda _: onnxruntime.InferenceSession(
-            optimized_bytes, no_optimisation, providers=["CPUExecutionProvider"]
-        ),
+        "saved optimised, optimisations off": create(optimized_bytes, no_optimisation),
     },
     X32,
     batch_sizes=(1,),
     budget=1.0,
 )
-saving = creation.speedup("saved optimised, optimisations off", 1)
-creation_ms = creation.median("original, optimised at load", 1) * 1e3
-print(
-    f"session from the saved optimised model: {saving:.2f}x as fast to create ({creation_ms:.1f} ms before)"
-)
 creation
 
 # %%
-# Creating a forest's session is mostly building the trees from the node's
-# attributes, which no saved file skips, so expect a modest saving for
-# converted scikit-learn models. The option pays most for large graphs with
-# many rewrites (neural networks, long preprocessing pipelines). The
-# verdict of this run, by the same rule as above (the whole interval beyond
-# the margin):
-clear_gain = creation.verdict("saved optimised, optimisations off", 1) == "faster"
-verdict = "a clear saving" if clear_gain else "no clear saving, not worth a build step"
-print(f"saved optimised model: {saving:.2f}x faster session creation, {verdict} for this forest")
+# Creating a forest's session includes building the trees from the node's
+# attributes, which a saved file does not skip, and a one-node graph leaves the
+# optimiser little to do. The verdict of this run, by the same rule as above:
+creation_ms = creation.median("original, optimised at load", 1) * 1e3
+print(
+    "session from the saved optimised model: "
+    f"{with_interval(creation, 'saved optimised, optimisations off', 1)} "
+    f"(creation took {creation_ms:.1f} ms before)"
+)
 
 # %%
+# A graph with many rewrites may gain more; measure it for your model the
+# same way before adding a build step for it.
+#
 # Next, :ref:`running_profiling` shows where the time of a run goes. Clean up:
 import shutil
 

@@ -9,8 +9,7 @@ turn profiling on for the session that runs the predictions, write the
 profile into a temporary directory, read the JSON it produces, and add up
 the time per operator type, for one row and for a batch. The onnxruntime
 gallery's own profiling example gets one thing wrong, and you will see what
-its mistake produces. It follows :ref:`running_session_options` and runs in
-about 5 seconds.
+its mistake produces. It follows :ref:`running_session_options`.
 """
 
 # %%
@@ -30,9 +29,17 @@ from sklearn.preprocessing import StandardScaler
 import helpers
 
 X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X,
+    y,
+    test_size=0.3,
+    stratify=y,
+    random_state=0,
+)
 model = make_pipeline(
-    StandardScaler(), PCA(n_components=20, random_state=0), RandomForestClassifier(50, random_state=0)
+    StandardScaler(),
+    PCA(n_components=20, random_state=0),
+    RandomForestClassifier(50, random_state=0),
 ).fit(X_train, y_train)
 onnx_model = helpers.convert(model, X_train[:1])
 onnx_bytes = onnx_model.SerializeToString()
@@ -57,14 +64,16 @@ workdir = Path(tempfile.mkdtemp(prefix="profiling-"))
 options = onnxruntime.SessionOptions()
 options.enable_profiling = True
 options.profile_file_prefix = str(workdir / "digits_batch")
-session = onnxruntime.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+cpu = ["CPUExecutionProvider"]
+session = onnxruntime.InferenceSession(onnx_bytes, options, providers=cpu)
 
 n_runs = 20
 for _ in range(n_runs):
     onnx_proba = session.run(["probabilities"], {"X": X_test32})[0]
 profile_path = Path(session.end_profiling())
 assert profile_path.parent == workdir
-np.testing.assert_allclose(onnx_proba, model.predict_proba(X_test), atol=1e-5)  # float32 rounding
+sklearn_proba = model.predict_proba(X_test)
+np.testing.assert_allclose(onnx_proba, sklearn_proba, atol=1e-5)  # float32 rounding
 profile_path.name
 
 # %%
@@ -76,13 +85,14 @@ profile_path.name
 # of a model and no run at all. The same mistake, on purpose:
 import json
 
-plain_session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+plain_session = onnxruntime.InferenceSession(onnx_bytes, providers=cpu)
 options.profile_file_prefix = str(workdir / "wrong_session")
-profiled_session = onnxruntime.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+profiled_session = onnxruntime.InferenceSession(onnx_bytes, options, providers=cpu)
 plain_session.run(["probabilities"], {"X": X_test32})  # runs, but nothing records it
 wrong_events = json.loads(Path(profiled_session.end_profiling()).read_text())
 wrong_names = sorted({event["name"] for event in wrong_events})
-assert not any(event["cat"] == "Node" for event in wrong_events), "the wrong session recorded operators"
+operator_events = [event for event in wrong_events if event["cat"] == "Node"]
+assert not operator_events, "the wrong session recorded operators"
 wrong_names
 
 # %%
@@ -98,9 +108,17 @@ wrong_names
 # initialisation and each ``model_run``; ``Node`` events cover one operator
 # call each, with the operator type in ``args["op_name"]``.
 events = json.loads(profile_path.read_text())
-kernel_events = [e for e in events if e["cat"] == "Node" and e["name"].endswith("_kernel_time")]
+
+
+def is_kernel(event):
+    return event["cat"] == "Node" and event["name"].endswith("_kernel_time")
+
+
+kernel_events = [event for event in events if is_kernel(event)]
 first = kernel_events[0]
-{key: first[key] for key in ("cat", "name", "ts", "dur")} | {"op_name": first["args"]["op_name"]}
+{key: first[key] for key in ("cat", "name", "ts", "dur")} | {
+    "op_name": first["args"]["op_name"],
+}
 
 # %%
 # The ``_kernel_time`` event is the operator's work (some onnxruntime
@@ -133,12 +151,16 @@ batch_summary
 # %%
 # One row against a batch
 # -----------------------
-# The same session options, now for single requests:
-# :class:`helpers.OnnxPredictor` passes ``enable_profiling`` and
+# The same session settings, now for single requests:
+# :class:`helpers.OnnxPredictor` with ``preset=None`` keeps onnxruntime's
+# defaults, as the session above did, and passes ``enable_profiling`` and
 # ``profile_file_prefix`` on to the session, which stays available as
-# ``predictor.session``.
+# ``predictor.session``. Only the batch size changes.
 predictor = helpers.OnnxPredictor(
-    onnx_model, enable_profiling=True, profile_file_prefix=str(workdir / "digits_one_row")
+    onnx_model,
+    preset=None,
+    enable_profiling=True,
+    profile_file_prefix=str(workdir / "digits_one_row"),
 )
 for row in X_test32[:n_runs]:
     predictor.predict_proba(row.reshape(1, -1))
@@ -172,6 +194,10 @@ ax.set_title(
 plt.show()
 
 # %%
+# These times describe the machine that built this page:
+helpers.machine_summary()
+
+# %%
 # Time outside the operators
 # --------------------------
 # A ``model_run`` also includes work that no operator does: checking the
@@ -183,8 +209,9 @@ plt.show()
 
 
 def outside_share(frame):
-    """Median share of a run's time spent outside operator kernels (runs after the first)."""
-    runs = frame[frame.name == "model_run"].sort_values("start_us").reset_index(drop=True)
+    """Median share of a run's time outside operator kernels (runs after the first)."""
+    runs = frame[frame.name == "model_run"].sort_values("start_us")
+    runs = runs.reset_index(drop=True)
     kernels = frame[frame.name.str.endswith("_kernel_time") & (frame.run >= 1)]
     kernel_time = kernels.groupby("run").duration_us.sum()
     run_time = runs.duration_us.iloc[kernel_time.index]
@@ -192,26 +219,33 @@ def outside_share(frame):
 
 
 outside = pd.Series(
-    {"1 row": outside_share(one_row_profile), f"{len(X_test32)} rows": outside_share(profile)},
+    {"1 row": outside_share(one_row_profile), batch_label: outside_share(profile)},
     name="share of run time outside operators",
 )
 assert (outside >= 0).all() and (outside < 1).all()
 outside.map("{:.1%}".format)
 
 # %%
+# The assertion below checks what the table shows: a larger share of a
+# one-row run than of a batch run is spent outside the operators.
+assert outside["1 row"] > outside[batch_label], outside
+
+# %%
 # What to take from a profile
 # ---------------------------
 # * Optimise the operator at the top of the table: making anything else
 #   faster cannot save more than its own share.
-# * For single requests, the share outside the operators is a floor that no
-#   change to the model removes; batching requests is what lowers it.
-# * Profiling itself costs time on every run: keep it off in production, and
-#   call ``end_profiling()`` to stop it and get the file.
+# * The time outside the operators is paid once per run, whatever the number
+#   of rows: batching requests spreads it over more rows.
+# * Profiling records every operator call of every run and keeps the events
+#   in memory until ``end_profiling()`` writes them: keep it off in
+#   production.
 #
 # For this pipeline, computed from the batch profile (medians per call):
 batch_shares = per_call[batch_label] / per_call[batch_label].sum()
 top_op = batch_shares.idxmax()
-print(f"{top_op} takes {batch_shares.max():.0%} of operator time for {batch_label}: start there.")
+top_share = batch_shares.max()
+print(f"{top_op}: {top_share:.0%} of operator time for {batch_label}. Start there.")
 
 # %%
 # Next, :ref:`running_common_errors`. Clean up the profiles:

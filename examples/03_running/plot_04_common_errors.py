@@ -10,7 +10,7 @@ misspelt input or output name, a missing input, a pickle instead of an
 ``.onnx`` file. For each you will see the exception onnxruntime raises, its
 type and first line, and what :class:`helpers.OnnxPredictor` says or does
 instead. Every error is caught and its type asserted, so the lesson checks
-itself. It follows :ref:`running_profiling` and runs in about 5 seconds.
+itself. It follows :ref:`running_profiling`.
 """
 
 # %%

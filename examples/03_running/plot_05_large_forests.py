@@ -6,34 +6,58 @@ Large forests
 
 A random forest grows with its number of trees and with their depth, and so
 does everything around it: the ``.onnx`` file, the time to create a
-session, the memory the session holds, the time of one prediction. You will
-measure each, against the pickle of the same model and against
-scikit-learn, as the forest grows from 10 to 300 trees and from depth 4 to
-unlimited, and see which costs follow the number of nodes and which the
-depth. It follows :ref:`running_common_errors` and runs in about 20 seconds.
+session, the memory the session holds, the time of one prediction, and
+perhaps its accuracy. You will measure each, with repeated readings and
+their spread, as the forest grows from 10 to 300 trees and from depth 4 to
+unlimited, against the pickle of the same model and against scikit-learn,
+and see which of these costs the number of tree nodes predicts. It follows
+:ref:`running_common_errors`.
 """
+
+# %%
+# Where this page was measured
+# ----------------------------
+# Every time below comes from this run, on this machine:
+import helpers
+
+helpers.machine_summary()
 
 # %%
 # Forests of growing size
 # -----------------------
-# Two sweeps on the same synthetic data (2,000 rows, 20 features, some label
-# noise so that unlimited trees keep splitting):
+# Two sweeps on the same synthetic data (2,000 training rows, 20 features,
+# some label noise so that unlimited trees keep splitting), and 1,000 held-out
+# rows to check and score them:
 #
 # * **trees**: one forest of 300 trees of depth at most 8, and its first 10,
 #   30 and 100 trees as smaller forests (a forest's trees are independent, so
 #   the first ``n`` trees are a forest of ``n`` trees);
 # * **depth**: forests of 50 trees with depth capped at 4, 8, 12, or not.
 #
-# Prediction with scikit-learn uses one job (``n_jobs=1``), as a web worker
-# serving one request would; training used two.
+# Training uses two jobs. Prediction with scikit-learn then uses one
+# (``n_jobs=1``), as a web worker serving one request at a time would: for a
+# single row there is no work to share between threads.
 import copy
 
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
 
-X, y = make_classification(n_samples=2000, n_features=20, n_informative=10, flip_y=0.05, random_state=0)
-X32 = X.astype(np.float32)
+X, y = make_classification(
+    n_samples=3000,
+    n_features=20,
+    n_informative=10,
+    flip_y=0.05,
+    random_state=0,
+)
+X_train, X_test, y_train, y_test = train_test_split(
+    X,
+    y,
+    test_size=1000,
+    random_state=0,
+    stratify=y,
+)
 
 
 def first_trees(forest, n_trees):
@@ -44,87 +68,159 @@ def first_trees(forest, n_trees):
     return smaller
 
 
-big_forest = RandomForestClassifier(n_estimators=300, max_depth=8, random_state=0, n_jobs=2).fit(X, y)
-forests = {("trees", f"{n} trees"): first_trees(big_forest, n) for n in (10, 30, 100, 300)}
+big_forest = RandomForestClassifier(
+    n_estimators=300,
+    max_depth=8,
+    random_state=0,
+    n_jobs=2,
+).fit(X_train, y_train)
+tree_counts = (10, 30, 100, 300)
+forests = {("trees", f"{n} trees"): first_trees(big_forest, n) for n in tree_counts}
 for depth in (4, 8, 12, None):
     forests["depth", f"depth {depth or 'unlimited'}"] = RandomForestClassifier(
         n_estimators=50, max_depth=depth, random_state=0, n_jobs=2
-    ).fit(X, y)
+    ).fit(X_train, y_train)
 for forest in forests.values():
     forest.n_jobs = 1
 
 # %%
-# Convert and check each forest
-# -----------------------------
+# Convert, check and score each forest
+# ------------------------------------
 # Each forest is converted (:func:`helpers.convert`) and checked against
-# scikit-learn on 500 rows: same labels, probabilities within float32
-# rounding. The table counts the tree nodes, the quantity most costs follow.
+# scikit-learn on the 1,000 held-out rows: probabilities within ``1e-5``
+# (float32 rounding of a sum over trees), and the same labels
+# (:func:`helpers.assert_agrees`) on every row but the exact ties. Fully
+# grown trees have pure leaves, so each tree votes 0 or 1, and an even
+# number of them can split 50/50 on a row: scikit-learn then picks the first
+# class, while ONNX Runtime's float32 sum lands a hair above or below 0.5 and
+# may pick the other. The ``tied rows`` column counts them; the accuracy is
+# scikit-learn's. It comes with a 95% interval from a bootstrap over the
+# held-out rows: 1,000 rows cannot tell apart accuracies closer than a few
+# points.
 import pandas as pd
 
-import helpers
+rng = np.random.default_rng(0)
+resamples = rng.integers(0, len(y_test), size=(1000, len(y_test)))
 
 onnx_bytes = {}
+correct = {}
 rows = []
 for key, forest in forests.items():
-    onnx_model = helpers.convert(forest, X[:1])
+    onnx_model = helpers.convert(forest, X_train[:1])
     onnx_bytes[key] = onnx_model.SerializeToString()
-    helpers.assert_agrees(forest, helpers.OnnxPredictor(onnx_model), X[:500])
+    predictor = helpers.OnnxPredictor(onnx_model)
+    sklearn_proba = forest.predict_proba(X_test)
+    onnx_proba = predictor.predict_proba(X_test)
+    np.testing.assert_allclose(onnx_proba, sklearn_proba, atol=1e-5)
+    tied = np.abs(sklearn_proba[:, 0] - sklearn_proba[:, 1]) < 1e-5
+    helpers.assert_agrees(forest, predictor, X_test[~tied])
+    correct[key] = forest.predict(X_test) == y_test
+    low, high = np.percentile(correct[key][resamples].mean(axis=1), [2.5, 97.5])
     rows.append(
         {
             "trees": len(forest.estimators_),
             "max_depth": "none" if forest.max_depth is None else forest.max_depth,
             "depth reached": max(tree.tree_.max_depth for tree in forest.estimators_),
             "nodes": sum(tree.tree_.node_count for tree in forest.estimators_),
+            "tied rows": tied.sum(),
+            "accuracy": correct[key].mean(),
+            "accuracy_low": low,
+            "accuracy_high": high,
         }
     )
-sizes = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(forests, names=["sweep", "forest"]))
-sizes
+index = pd.MultiIndex.from_tuples(forests, names=["sweep", "forest"])
+sizes = pd.DataFrame(rows, index=index)
+sizes.style.format(
+    {
+        "nodes": "{:,}",
+        "accuracy": "{:.1%}",
+        "accuracy_low": "{:.1%}",
+        "accuracy_high": "{:.1%}",
+    }
+)
 
 # %%
 # File size: ONNX against pickle
 # ------------------------------
 # ``pickle.dumps`` of a model you trained yourself is a fair yardstick (never
-# unpickle a file you did not make: unpickling runs code). Both grow with the
-# number of nodes; the ratio says which format stores a node more compactly.
+# unpickle a file you did not make: unpickling runs code). A file's size does
+# not change from one run to the next, so one reading is enough. The last
+# column says how many bytes the ONNX file spends per tree node.
 import pickle
 
+pickles = {key: pickle.dumps(forest) for key, forest in forests.items()}
 sizes["onnx_bytes"] = [len(onnx_bytes[key]) for key in forests]
-sizes["pickle_bytes"] = [len(pickle.dumps(forest)) for forest in forests.values()]
+sizes["pickle_bytes"] = [len(pickles[key]) for key in forests]
 sizes["onnx / pickle"] = sizes.onnx_bytes / sizes.pickle_bytes
 sizes["onnx bytes per node"] = sizes.onnx_bytes / sizes.nodes
-sizes[["nodes", "onnx_bytes", "pickle_bytes", "onnx / pickle", "onnx bytes per node"]].round(2)
+size_columns = [
+    "nodes",
+    "onnx_bytes",
+    "pickle_bytes",
+    "onnx / pickle",
+    "onnx bytes per node",
+]
+sizes[size_columns].style.format(
+    {
+        "nodes": "{:,}",
+        "onnx_bytes": "{:,}",
+        "pickle_bytes": "{:,}",
+        "onnx / pickle": "{:.2f}",
+        "onnx bytes per node": "{:.1f}",
+    }
+)
 
 # %%
 import matplotlib.pyplot as plt
 
 
 def plot_by_nodes(ax, columns, ylabel, title):
-    """One line per column and sweep, against the number of nodes, log-log."""
+    """One line per column and sweep against the number of nodes, log-log.
+
+    ``columns`` maps a column of ``sizes`` to its label; columns
+    ``<name>_low`` and ``<name>_high``, when present, shade the spread of the
+    readings.
+    """
     for column_index, (column, label) in enumerate(columns.items()):
         for marker, sweep in (("o", "trees"), ("s", "depth")):
             part = sizes.loc[sweep].sort_values("nodes")
+            color = f"C{column_index}"
             ax.plot(
                 part.nodes,
-                part[column].where(part[column] > 0),  # a log scale cannot show 0: leave it out
+                part[column],
                 marker=marker,
-                color=f"C{column_index}",
+                color=color,
                 linestyle="-" if sweep == "trees" else "--",
                 label=f"{label}, {sweep} sweep",
             )
-    ax.set(xscale="log", yscale="log", xlabel="tree nodes in the forest", ylabel=ylabel, title=title)
+            if f"{column}_low" in part:
+                ax.fill_between(
+                    part.nodes,
+                    part[f"{column}_low"],
+                    part[f"{column}_high"],
+                    color=color,
+                    alpha=0.2,
+                )
+    ax.set(xscale="log", yscale="log", xlabel="tree nodes in the forest", ylabel=ylabel)
+    ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
 
 
+def span(values, spec):
+    """'lowest to highest' of ``values``, each formatted with ``spec``."""
+    return f"{values.min():{spec}} to {values.max():{spec}}"
+
+
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
-median_ratio = sizes["onnx / pickle"].median()
-comparison = f"{1 / median_ratio:.1f}x smaller" if median_ratio < 1 else f"{median_ratio:.1f}x larger"
+per_node = sizes["onnx bytes per node"]
+onnx_to_pickle = sizes["onnx / pickle"]
 plot_by_nodes(
     ax,
     {"onnx_bytes": "ONNX", "pickle_bytes": "pickle"},
     "size (bytes)",
-    f"The ONNX file is {comparison} than the pickle (median), "
-    f"{sizes['onnx bytes per node'].median():.0f} bytes per node",
+    f"The ONNX file takes {span(per_node, '.1f')} bytes per node,\n"
+    f"{span(onnx_to_pickle, '.2f')}x the size of the pickle",
 )
 plt.show()
 
@@ -133,42 +229,93 @@ plt.show()
 # ----------------------------------------------
 # A server pays this once per process (or per model reload). Creating an
 # ``InferenceSession`` parses the protobuf and builds onnxruntime's own tree
-# structures; ``pickle.loads`` rebuilds the scikit-learn objects. Both are
-# timed in turns for each forest, the batch argument of
-# :func:`helpers.benchmark` being ignored.
+# structures; ``pickle.loads`` rebuilds the scikit-learn objects. For each
+# forest, :func:`helpers.benchmark` times the two in interleaved, paired
+# rounds and gives the speed-up of creating a session over unpickling with
+# its 95% interval, and a verdict from that interval (the data it is given is
+# not used: both calls load the same bytes each time). Sessions use
+# :func:`helpers.session_options` ``("latency")``: one thread, spinning off.
 import onnxruntime
 
 session_options = helpers.session_options("latency")
-for key, forest in forests.items():
-    pickled = pickle.dumps(forest)
-    content = onnx_bytes[key]
+
+
+def create_session(content):
+    """An ONNX Runtime session on the CPU, from the bytes of a model."""
+    cpu = ["CPUExecutionProvider"]
+    return onnxruntime.InferenceSession(content, session_options, providers=cpu)
+
+
+def quartiles(result, candidate):
+    """Median, first and third quartile of one candidate's timings, in seconds."""
+    return np.percentile(result.timings[candidate, 1], [50, 25, 75])
+
+
+load_rows = {}
+for key in forests:
     load_result = helpers.benchmark(
         {
-            "pickle.loads": lambda _, pickled=pickled: pickle.loads(pickled),
-            "InferenceSession": lambda _, content=content: onnxruntime.InferenceSession(
-                content, session_options, providers=["CPUExecutionProvider"]
-            ),
+            "pickle.loads": lambda _, data=pickles[key]: pickle.loads(data),
+            "InferenceSession": lambda _, data=onnx_bytes[key]: create_session(data),
         },
-        X32,
+        X_test,
         batch_sizes=(1,),
-        repeat=6,
-        min_repeat=6,
         budget=0.3,
     )
-    sizes.loc[key, "unpickle_ms"] = load_result.median("pickle.loads", 1) * 1e3
-    sizes.loc[key, "session_ms"] = load_result.median("InferenceSession", 1) * 1e3
-sizes["session / unpickle"] = sizes.session_ms / sizes.unpickle_ms
-sizes[["nodes", "unpickle_ms", "session_ms", "session / unpickle"]].round(2)
+    frame = load_result.to_frame().set_index("candidate")
+    session_ms = quartiles(load_result, "InferenceSession") * 1e3
+    load_rows[key] = {
+        "unpickle_ms": frame.median_s["pickle.loads"] * 1e3,
+        "session_ms": session_ms[0],
+        "session_ms_low": session_ms[1],
+        "session_ms_high": session_ms[2],
+        # the benchmark's speed-up is unpickle time / session time: invert it
+        "session / unpickle": 1 / frame.speedup["InferenceSession"],
+        "low": 1 / frame.speedup_high["InferenceSession"],
+        "high": 1 / frame.speedup_low["InferenceSession"],
+        "session verdict": frame.verdict["InferenceSession"],
+    }
+loads = pd.DataFrame.from_dict(load_rows, orient="index")
+loads.index = index
+sizes = sizes.join(loads)
+sizes["session µs per node"] = sizes.session_ms * 1e3 / sizes.nodes
+load_columns = ["nodes", "unpickle_ms", "session_ms", "session_ms_low"]
+load_columns += ["session_ms_high"]
+load_columns += ["session µs per node", "session / unpickle", "low", "high"]
+load_columns += ["session verdict"]
+ms = "{:.2f}"
+sizes[load_columns].style.format(
+    {
+        "nodes": "{:,}",
+        "unpickle_ms": ms,
+        "session_ms": ms,
+        "session_ms_low": ms,
+        "session_ms_high": ms,
+        "session µs per node": "{:.2f}",
+        "session / unpickle": "{:.1f}x",
+        "low": "{:.1f}x",
+        "high": "{:.1f}x",
+    }
+)
 
 # %%
+# ``session_ms`` is the median of the rounds, ``_low`` and ``_high`` the
+# first and third quartiles: the middle half of the rounds.
+# ``session / unpickle`` is how many times as long creating a session took
+# as unpickling, ``low`` and ``high`` its 95% interval, and ``session
+# verdict`` says whether creating a session was faster or slower than
+# unpickling beyond the benchmark's 5% margin. The figure shades the middle
+# half of the rounds; its title counts the verdicts of this run.
+verdicts = sizes["session verdict"].value_counts()
+verdict_counts = " and ".join(f"{name} for {count}" for name, count in verdicts.items())
+verdict_counts += f" of {len(sizes)} forests"
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
-largest = sizes.nodes.idxmax()
 plot_by_nodes(
     ax,
     {"unpickle_ms": "pickle.loads", "session_ms": "InferenceSession"},
     "time to load (ms)",
-    f"Largest forest ({sizes.nodes[largest]:,} nodes): a session takes "
-    f"{sizes.session_ms[largest]:.0f} ms, {sizes['session / unpickle'][largest]:.1f}x unpickling",
+    f"Creating a session against unpickling: {verdict_counts};"
+    f"\n{span(sizes['session µs per node'], '.2f')} µs per node",
 )
 plt.show()
 
@@ -178,11 +325,15 @@ plt.show()
 # Resident memory (RSS, read with ``psutil``) before and after creating a
 # session. Measured in this process, the numbers would be wrong: the
 # sessions created and dropped above left freed memory behind, which the
-# next session reuses without the process growing. So a fresh Python process
-# does the measuring: it creates a first session to set up onnxruntime's
-# environment (logging, thread pools, once per process), then creates one
-# session per forest, smallest first, keeping each alive so that none reuses
-# another's memory. The models go to it as files in a temporary directory.
+# next session reuses without the process growing. So a fresh Python
+# process does the measuring, keeping every session it creates alive. The
+# first session of a model in a process also pays for onnxruntime's
+# one-off setup and for the buffers used while parsing the file, which the
+# allocator keeps for later reuse. So for each forest, smallest first, the
+# process creates one session, then three more, and reads what each of
+# these adds: the memory one session of that forest holds. Three processes
+# give nine readings per forest; the table shows their median and range.
+# The models go to the process as files in a temporary directory.
 import json
 import subprocess
 import sys
@@ -195,112 +346,318 @@ import onnxruntime, psutil
 
 process = psutil.Process()
 options = onnxruntime.SessionOptions()
-warm_up = onnxruntime.InferenceSession(sys.argv[1], options, providers=["CPUExecutionProvider"])
-sessions, growth = [], []
+options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+cpu = ["CPUExecutionProvider"]
+sessions, readings = [], []
 for path in sys.argv[1:]:
-    before = process.memory_info().rss
-    sessions.append(onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"]))
-    growth.append(process.memory_info().rss - before)
-print(json.dumps(growth))
+    sessions.append(onnxruntime.InferenceSession(path, options, providers=cpu))
+    growth = []
+    for _ in range(3):
+        before = process.memory_info().rss
+        sessions.append(onnxruntime.InferenceSession(path, options, providers=cpu))
+        growth.append(process.memory_info().rss - before)
+    readings.append(growth)
+print(json.dumps(readings))
 """
 
 workdir = Path(tempfile.mkdtemp(prefix="large-forests-"))
 by_size = sizes.sort_values("nodes").index
 paths = []
-for index, key in enumerate(by_size):
-    paths.append(workdir / f"forest_{index}.onnx")
+for number, key in enumerate(by_size):
+    paths.append(workdir / f"forest_{number}.onnx")
     paths[-1].write_bytes(onnx_bytes[key])
-measured = subprocess.run(
-    [sys.executable, "-c", MEASURE_MEMORY, *map(str, paths)], capture_output=True, text=True, check=True
+command = [sys.executable, "-c", MEASURE_MEMORY, *map(str, paths)]
+processes = [subprocess.run(command, capture_output=True, check=True) for _ in range(3)]
+# one row per forest, one column per reading (3 processes x 3 sessions)
+readings = np.concatenate([json.loads(done.stdout) for done in processes], axis=1)
+memory = pd.DataFrame(
+    {
+        "session_memory_bytes": np.median(readings, axis=1),
+        "session_memory_bytes_low": readings.min(axis=1),
+        "session_memory_bytes_high": readings.max(axis=1),
+    },
+    index=by_size,
 )
-sizes.loc[by_size, "session_memory_bytes"] = json.loads(measured.stdout)
-sizes["session_memory_bytes"] = sizes.session_memory_bytes.astype(int)
+sizes = sizes.join(memory)
 sizes["memory / file size"] = sizes.session_memory_bytes / sizes.onnx_bytes
-sizes[["nodes", "onnx_bytes", "session_memory_bytes", "memory / file size"]].round(2)
+sizes["memory bytes per node"] = sizes.session_memory_bytes / sizes.nodes
+memory_columns = ["nodes", "onnx_bytes", "session_memory_bytes"]
+memory_columns += ["session_memory_bytes_low", "session_memory_bytes_high"]
+memory_columns += ["memory / file size", "memory bytes per node"]
+renamed = {"session_memory_bytes_low": "lowest", "session_memory_bytes_high": "highest"}
+memory_table = sizes[memory_columns].rename(columns=renamed)
+memory_formats = dict.fromkeys(memory_table.columns, "{:,.0f}")
+memory_table.style.format({**memory_formats, "memory / file size": "{:.1f}"})
 
 # %%
+# The figure shades the range of the nine readings.
+largest = sizes.nodes.idxmax()
+memory_ratio = sizes["memory / file size"]
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
 # sphinx_gallery_thumbnail_number = 3
-memory_ratio = sizes["memory / file size"][largest]
 plot_by_nodes(
     ax,
     {"onnx_bytes": "ONNX file", "session_memory_bytes": "session memory (RSS growth)"},
     "bytes",
-    f"Largest forest: the session holds {memory_ratio:.1f}x its file size in memory",
+    f"A session holds {span(memory_ratio, '.1f')}x its file size;"
+    f"\nlargest forest: {sizes.session_memory_bytes[largest] / 2**20:.1f} MiB",
 )
 plt.show()
-assert sizes.session_memory_bytes[largest] > 0, "creating the largest session did not grow the process"
+assert (readings[-1] > 0).all(), "a session of the largest forest added no memory"
 
 # %%
-# One request: latency as the forest grows
-# ----------------------------------------
-# A prediction walks each tree from the root to a leaf: its work follows
-# *trees x depth*, not the number of nodes. Both libraries get the same
-# float32 row (scikit-learn's trees compute in float32 too, so nothing is
-# converted inside the timing). onnxruntime's times are tens of
-# microseconds, where a busy machine adds visible noise: compare the two
-# libraries by orders of magnitude, and rerun on an idle machine to see the
-# trend of each.
-latency_rows = []
+# One request: scikit-learn against ONNX Runtime
+# ----------------------------------------------
+# A prediction walks each tree from the root to a leaf. For each forest,
+# :func:`helpers.benchmark` times one row through scikit-learn's
+# ``predict_proba`` and through ONNX Runtime's public ``session.run``, in
+# paired rounds. scikit-learn gets the row as float64, the type it was
+# trained on; ONNX Runtime gets the same row as float32, converted once,
+# outside the timing (its function ignores the batch the benchmark hands
+# it, which is that same first held-out row).
+row64 = X_test[:1]
+row32 = row64.astype(np.float32)
+sessions = {key: create_session(onnx_bytes[key]) for key in forests}
+input_name = sessions[largest].get_inputs()[0].name
+
+
+def run_onnx(session):
+    """One request through the public ``session.run``, on the prepared float32 row."""
+    return lambda _: session.run(None, {input_name: row32})
+
+
+latency_rows = {}
 for key, forest in forests.items():
-    predictor = helpers.OnnxPredictor(onnx_bytes[key], preset="latency")
     result = helpers.benchmark(
-        {"scikit-learn": forest.predict_proba, "onnxruntime": predictor.predict_proba},
-        X32,
+        {"scikit-learn": forest.predict_proba, "ONNX Runtime": run_onnx(sessions[key])},
+        row64,
         batch_sizes=(1,),
-        repeat=6,
-        min_repeat=6,
-        budget=0.3,
+        budget=0.5,
     )
-    sizes.loc[key, "sklearn_us"] = result.median("scikit-learn", 1) * 1e6
-    sizes.loc[key, "onnxruntime_us"] = result.median("onnxruntime", 1) * 1e6
-sizes["speed-up"] = sizes.sklearn_us / sizes.onnxruntime_us
-sizes[["trees", "depth reached", "sklearn_us", "onnxruntime_us", "speed-up"]].round(1)
+    frame = result.to_frame().set_index("candidate")
+    latency_rows[key] = {
+        "sklearn_us": frame.median_us["scikit-learn"],
+        "onnxruntime_us": frame.median_us["ONNX Runtime"],
+        "speed-up": frame.speedup["ONNX Runtime"],
+        "speed-up low": frame.speedup_low["ONNX Runtime"],
+        "speed-up high": frame.speedup_high["ONNX Runtime"],
+        "verdict": frame.verdict["ONNX Runtime"],
+    }
+latency = pd.DataFrame.from_dict(latency_rows, orient="index")
+latency.index = index
+latency.insert(1, "sklearn_us per tree", latency.sklearn_us / sizes.trees)
+sizes = sizes.join(latency)
+latency_columns = ["trees", "depth reached", *latency.columns]
+sizes[latency_columns].style.format(
+    {
+        "sklearn_us": "{:,.0f}",
+        "sklearn_us per tree": "{:,.0f}",
+        "onnxruntime_us": "{:,.1f}",
+        "speed-up": "{:,.0f}x",
+        "speed-up low": "{:,.0f}x",
+        "speed-up high": "{:,.0f}x",
+    }
+)
 
 # %%
-fig, (trees_ax, depth_ax) = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained", sharey=True)
+# How one request grows with the forest
+# -------------------------------------
+# How much longer does a request to the largest forest of a sweep take than
+# one to the smallest? Comparing medians from the separate benchmarks above
+# would mix rounds taken at different moments, so each library gets one
+# more benchmark per sweep, in which its four forests take turns. The
+# smallest forest is the baseline: a speed-up of 0.1x means ten times as
+# long.
+growth_rows = []
+for sweep in ("trees", "depth"):
+    keys = sizes.loc[sweep].sort_values("nodes").index
+    for library, function in (
+        ("scikit-learn", lambda key: forests[key].predict_proba),
+        ("ONNX Runtime", lambda key: run_onnx(sessions[key])),
+    ):
+        result = helpers.benchmark(
+            {name: function((sweep, name)) for name in keys},
+            row64,
+            batch_sizes=(1,),
+            budget=1.0 if library == "scikit-learn" else 0.6,
+        )
+        frame = result.to_frame().set_index("candidate")
+        smallest, biggest = (sizes.loc[(sweep, name)] for name in (keys[0], keys[-1]))
+        growth_rows.append(
+            {
+                "sweep": sweep,
+                "library": library,
+                "from": keys[0],
+                "to": keys[-1],
+                "x nodes": biggest.nodes / smallest.nodes,
+                "x time": 1 / frame.speedup[keys[-1]],
+                "x time low": 1 / frame.speedup_high[keys[-1]],
+                "x time high": 1 / frame.speedup_low[keys[-1]],
+            }
+        )
+growth = pd.DataFrame(growth_rows)
+less = growth["x time high"] < growth["x nodes"]
+more = growth["x time low"] > growth["x nodes"]
+unclear = "no clear difference"
+growth["against nodes"] = np.select([less, more], ["grew less", "grew more"], unclear)
+growth.style.format(
+    {
+        "x nodes": "{:.1f}",
+        "x time": "{:.1f}",
+        "x time low": "{:.1f}",
+        "x time high": "{:.1f}",
+    }
+).hide(axis="index")
+
+# %%
+# ``x time`` is how many times as long a request to the largest forest took
+# as one to the smallest, with its 95% interval; ``x nodes`` how many times
+# as many nodes it has; ``against nodes`` says whether the time grew less
+# or more than the nodes, beyond the interval. The figure puts the two
+# libraries side by side.
+fig, (trees_ax, depth_ax) = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
 for ax, sweep, x_column, xlabel in (
     (trees_ax, "trees", "trees", "trees in the forest (depth at most 8)"),
-    (depth_ax, "depth", "depth reached", "depth reached (50 trees; last point: no cap)"),
+    (
+        depth_ax,
+        "depth",
+        "depth reached",
+        "depth reached (50 trees; last point: no cap)",
+    ),
 ):
     part = sizes.loc[sweep].sort_values(x_column)
-    for column, label in (("sklearn_us", "scikit-learn"), ("onnxruntime_us", "onnxruntime")):
+    for column, label in (
+        ("sklearn_us", "scikit-learn"),
+        ("onnxruntime_us", "ONNX Runtime"),
+    ):
         ax.plot(part[x_column], part[column], marker="o", label=label)
     ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="time per request (µs)")
     ax.grid(True, alpha=0.3)
     ax.legend()
-largest_trees = sizes.loc[("trees", "300 trees")]
+speedups = sizes["speed-up"]
 fig.suptitle(
-    f"One request to 300 trees: onnxruntime {largest_trees.onnxruntime_us:.0f} µs, "
-    f"scikit-learn {largest_trees.sklearn_us / 1e3:.1f} ms ({largest_trees['speed-up']:.0f}x faster)"
+    f"One request: ONNX Runtime {speedups.min():,.0f}x to {speedups.max():,.0f}x "
+    "faster than scikit-learn (medians of paired rounds)"
 )
 plt.show()
 
 # %%
-# The facts this lesson's figures show, checked on this run with wide
-# margins: ONNX Runtime answers one request faster than scikit-learn for
-# every forest (scikit-learn pays a fixed cost per call, in Python, for each
-# tree), and both the file and the session creation time grow with the
-# forest.
-assert (sizes["speed-up"] > 1).all(), "onnxruntime was slower than scikit-learn for one request"
+# Creating a session against one request
+# --------------------------------------
+# The last comparison a server needs: how many requests could be answered in
+# the time it takes to create the session once? Both are timed in one
+# benchmark, for the largest forest.
+load_or_run = helpers.benchmark(
+    {
+        "create a session": lambda _: create_session(onnx_bytes[largest]),
+        "one request": run_onnx(sessions[largest]),
+    },
+    row64,
+    batch_sizes=(1,),
+    budget=0.5,
+)
+load_or_run
+
+# %%
+# The checks
+# ----------
+# What the takeaways below rest on, checked on this run: the ONNX file's
+# bytes per node stay within 10% of each other across all eight forests (a
+# size, so no noise); ONNX Runtime answered one request faster than
+# scikit-learn for every forest, by the interval's verdict; the largest
+# forest's session took longer to create than the smallest's (the middle
+# halves of their readings do not overlap) and held more memory (the
+# ranges of their readings do not overlap); creating a session took longer
+# than one request.
+assert per_node.max() < 1.1 * per_node.min(), per_node
+assert (latency.verdict == "faster").all(), latency.verdict
 trees_sweep = sizes.loc["trees"].sort_values("nodes")
 assert trees_sweep.onnx_bytes.is_monotonic_increasing
-assert trees_sweep.session_ms.iloc[-1] > trees_sweep.session_ms.iloc[0]
-sizes[["nodes", "onnx / pickle", "session / unpickle", "memory / file size", "speed-up"]].round(2)
+assert trees_sweep.session_ms_low.iloc[-1] > trees_sweep.session_ms_high.iloc[0]
+memory_low = trees_sweep.session_memory_bytes_low
+assert memory_low.iloc[-1] > trees_sweep.session_memory_bytes_high.iloc[0]
+load_or_run_frame = load_or_run.to_frame().set_index("candidate")
+assert load_or_run_frame.verdict["one request"] == "faster"
 
 # %%
 # What to take away
 # -----------------
-# * **Size, loading and memory follow the number of nodes.** Deep trees on
-#   noisy data have many nodes; capping the depth (or raising
-#   ``min_samples_leaf``) shrinks all three, often at little cost in
-#   accuracy: check on your validation set.
-# * **Latency follows trees x depth.** Doubling the trees doubles the work of
-#   a request; each extra level of depth adds at most one comparison per tree,
-#   whatever the number of nodes it adds.
-# * **Load once.** Creating a session costs far more than a prediction: keep
-#   one session per process and reuse it for every request.
+# The table after this list gives, from this run, the figure behind each
+# point.
 #
+# * **The file follows the number of nodes**: its bytes per node barely
+#   change with the number of trees or their depth, so a forest's node
+#   count predicts its size (:ref:`running_too_big` turns this into the size
+#   at which a forest no longer fits in one ONNX file).
+# * **Creating a session and the memory it holds grow with the forest.**
+#   How much per node, and how that compares with unpickling, is in the
+#   table; measure it on your own forest before you count on either.
+# * **One request: ONNX Runtime was faster than scikit-learn for every
+#   forest.** How each library's time grows with the trees and with the
+#   depth is in the growth lines: compare ``x time`` with ``x nodes``, and
+#   the ``sklearn_us per tree`` column with the depth; the table's verdict
+#   line says whether this run's intervals separate the two libraries.
+# * **Accuracy against size** is for your validation set to decide: the
+#   table gives the accuracy gained or lost by capping the depth, with its
+#   interval over the held-out rows.
+# * **Load once.** Creating a session costs many requests' worth of time:
+#   keep one session per process and reuse it for every request.
+depth_8, unlimited = ("depth", "depth 8"), ("depth", "depth unlimited")
+difference = correct[depth_8].astype(float) - correct[unlimited]
+bootstrap = difference[resamples].mean(axis=1)
+difference_low, difference_high = np.percentile(bootstrap, [2.5, 97.5])
+
+
+growth_by = growth.set_index(["sweep", "library"])
+
+
+def growth_text(sweep, library):
+    """A sweep's growth of one request's time, with its interval, as text."""
+    row = growth_by.loc[sweep, library]
+    interval = f"[{row['x time low']:.1f}-{row['x time high']:.1f}]"
+    nodes = f"{row['x nodes']:.1f}x the nodes ({row['from']} to {row['to']})"
+    return f"{row['x time']:.1f}x as long {interval} for {nodes}"
+
+
+def libraries_text(sweep):
+    """Which library's request time grew more across a sweep, from the intervals."""
+    onnx = growth_by.loc[sweep, "ONNX Runtime"]
+    sklearn = growth_by.loc[sweep, "scikit-learn"]
+    if onnx["x time high"] < sklearn["x time low"]:
+        return "ONNX Runtime's grew less (intervals apart)"
+    if onnx["x time low"] > sklearn["x time high"]:
+        return "ONNX Runtime's grew more (intervals apart)"
+    return "no clear difference (intervals overlap)"
+
+
+create = load_or_run_frame.loc["one request"]
+create_interval = f"[{create.speedup_low:,.0f}-{create.speedup_high:,.0f}]"
+create_text = f"{create.speedup:,.0f}x {create_interval}"
+session_per_node = sizes["session µs per node"]
+nodes_kept = sizes.nodes[depth_8] / sizes.nodes[unlimited]
+accuracy_interval = f"[{difference_low:+.1%} to {difference_high:+.1%}]"
+accuracy_text = f"{difference.mean():+.1%} {accuracy_interval}"
+accuracy_text += f", with {nodes_kept:.0%} of the nodes"
+pd.DataFrame(
+    {
+        "measured on this run": {
+            "ONNX bytes per node": span(per_node, ".1f"),
+            "creating a session, µs per node": span(session_per_node, ".2f"),
+            "creating a session against unpickling": verdict_counts,
+            "session memory / file size": span(memory_ratio, ".1f"),
+            "scikit-learn request, trees sweep": growth_text("trees", "scikit-learn"),
+            "ONNX Runtime request, trees sweep": growth_text("trees", "ONNX Runtime"),
+            "scikit-learn request, depth sweep": growth_text("depth", "scikit-learn"),
+            "ONNX Runtime request, depth sweep": growth_text("depth", "ONNX Runtime"),
+            "verdict, trees sweep": libraries_text("trees"),
+            "verdict, depth sweep": libraries_text("depth"),
+            "accuracy, depth 8 minus unlimited": accuracy_text,
+            "creating a session / one request": create_text,
+        }
+    }
+).style.set_properties(**{"text-align": "left"})
+
+# %%
 # Clean up the model files:
 import shutil
 

@@ -4,15 +4,13 @@
 A web service: one prediction per request
 =========================================
 
-A web service answers one small request at a time, which is where ONNX
-Runtime's speed-up is largest. We build a FastAPI application by hand (one
-session per process, created at start-up and warmed up), then use
-:func:`helpers.serving.create_app`, which adds clear answers to bad requests.
-We run it with uvicorn on the loopback interface and measure what a client
-sees: end-to-end latency percentiles and throughput, ONNX Runtime against
-scikit-learn behind the same endpoint, and how much of a request is the model
-and how much is HTTP and JSON. It follows :ref:`command_line`, builds on :ref:`with_helpers`
-and runs in about 15 seconds.
+A web service answers one small request at a time. We build a FastAPI
+application by hand (one session per process, created at start-up and warmed
+up), then use :func:`helpers.serving.create_app`, which adds clear answers to
+bad requests. We run it with uvicorn on the loopback interface and measure
+what a client sees, ONNX Runtime against scikit-learn behind the same
+endpoint, and how much of a request is the model and how much is HTTP and
+JSON. It follows :ref:`command_line` and builds on :ref:`with_helpers`.
 """
 
 # %%
@@ -29,8 +27,15 @@ from sklearn.model_selection import train_test_split
 import helpers
 
 X, y = load_breast_cancer(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
-sklearn_model = RandomForestClassifier(n_estimators=100, random_state=0).fit(X_train, y_train)
+X_train, X_test, y_train, y_test = train_test_split(
+    X,
+    y,
+    test_size=0.3,
+    stratify=y,
+    random_state=0,
+)
+sklearn_model = RandomForestClassifier(n_estimators=100, random_state=0)
+sklearn_model.fit(X_train, y_train)
 onnx_model = helpers.convert(sklearn_model, X_train[:1])
 n_features = X.shape[1]
 helpers.assert_agrees(sklearn_model, helpers.OnnxPredictor(onnx_model), X_test)
@@ -71,8 +76,10 @@ class Rows(BaseModel):
 async def lifespan(app: FastAPI):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
-    session = onnxruntime.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
-    session.run(None, {session.get_inputs()[0].name: np.zeros((1, n_features), dtype=np.float32)})
+    providers = ["CPUExecutionProvider"]
+    session = onnxruntime.InferenceSession(onnx_bytes, options, providers=providers)
+    warm_up = np.zeros((1, n_features), dtype=np.float32)
+    session.run(None, {session.get_inputs()[0].name: warm_up})
     app.state.session = session
     yield  # the application serves requests here; code after it runs at shutdown
 
@@ -84,7 +91,8 @@ bare_app = FastAPI(lifespan=lifespan)
 def bare_predict(body: Rows, request: Request):
     session = request.app.state.session
     X_request = np.asarray(body.rows, dtype=np.float32)
-    labels, proba = session.run(["label", "probabilities"], {session.get_inputs()[0].name: X_request})
+    feed = {session.get_inputs()[0].name: X_request}
+    labels, proba = session.run(["label", "probabilities"], feed)
     return {"predictions": labels.tolist(), "probabilities": proba.tolist()}
 
 
@@ -123,8 +131,10 @@ short_row.status_code, short_row.text
 # * ``GET /health``, for a load balancer to ask whether the process is ready;
 # * a ``Server-Timing`` header with the time spent in the model;
 # * ``?backend=sklearn``: the same endpoint answered by the scikit-learn
-#   model, only because we pass the model object, to compare the two. Both
-#   backends call ``predict`` then ``predict_proba`` on the same array.
+#   model, only because we pass the model object, to compare the two. It
+#   calls ``predict`` then ``predict_proba`` on the rows as float64, the type
+#   the model was trained on; the ONNX Runtime backend gets labels and
+#   probabilities from one run (``predict_with_proba``) on float32 rows.
 #
 # ``helpers.serving`` is imported on its own (``import helpers`` does not
 # import FastAPI). Here are bad requests and what the client reads:
@@ -139,14 +149,20 @@ bad_requests = {
     "a string for a number": {"json": {"rows": [[*row[:-1], "1.5"]]}},
     "no 'rows' field": {"json": {"data": [row]}},
     "101 rows": {"json": {"rows": [row] * 101}},
-    "not JSON": {"content": b"rows=1,2,3", "headers": {"content-type": "application/json"}},
+    "not JSON": {
+        "content": b"rows=1,2,3",
+        "headers": {"content-type": "application/json"},
+    },
 }
 with TestClient(app) as test_client:
-    answers = {what: test_client.post("/predict", **request) for what, request in bad_requests.items()}
+    answers = {}
+    for what, request in bad_requests.items():
+        answers[what] = test_client.post("/predict", **request)
     still_up = test_client.get("/health").status_code
-assert still_up == 200 and all(400 <= answer.status_code < 500 for answer in answers.values())
+assert still_up == 200
+assert all(400 <= answer.status_code < 500 for answer in answers.values())
 pd.DataFrame(
-    [(what, answer.status_code, answer.json()["detail"]) for what, answer in answers.items()],
+    [(what, a.status_code, a.json()["detail"]) for what, a in answers.items()],
     columns=["request", "status", "detail"],
 ).style.hide(axis="index")
 
@@ -166,24 +182,30 @@ pd.DataFrame(
 # cores: absolute figures are pessimistic, and the comparison of the two
 # backends, made in the same conditions, is what to read.
 #
-# A trap we fell into: handing uvicorn a socket made with a bare
-# ``socket.socket()`` (protocol 0) made every answer tens of milliseconds
-# slower. asyncio then does not set ``TCP_NODELAY`` on the connections, so
-# an answer written in two pieces waits for the client's delayed
-# acknowledgement (Linux delays it by 40 ms at least). Let uvicorn bind the
-# port, as here, or create the socket with ``socket.IPPROTO_TCP``.
+# A trap: handed a socket made with a bare ``socket.socket()`` (protocol 0),
+# asyncio does not set ``TCP_NODELAY`` on the connections, so an answer
+# written in two pieces waits for the client's delayed acknowledgement, which
+# Linux holds back for at least ``TCP_DELACK_MIN`` (40 ms). Let uvicorn bind
+# the port, as here, or create the socket with ``socket.IPPROTO_TCP``.
 import threading
 import time
 
 import uvicorn
 
-config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+config = uvicorn.Config(
+    app,
+    host="127.0.0.1",
+    port=0,
+    log_level="warning",
+    access_log=False,
+)
 server = uvicorn.Server(config)
 server_thread = threading.Thread(target=server.run, daemon=True)
 server_thread.start()
 deadline = time.monotonic() + 30
 while not server.started:
-    assert server_thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+    assert server_thread.is_alive(), "the server stopped"
+    assert time.monotonic() < deadline, "the server did not start in 30 s"
     time.sleep(0.01)
 port = server.servers[0].sockets[0].getsockname()[1]
 
@@ -210,22 +232,28 @@ import json
 
 BACKENDS = ["onnxruntime", "sklearn"]
 N_SEQUENTIAL = 120  # requests per backend
-bodies = [json.dumps({"rows": [X_test[i % len(X_test)].tolist()]}).encode() for i in range(N_SEQUENTIAL)]
-expected = [sklearn_model.predict(X_test[i % len(X_test)][None, :]).tolist() for i in range(N_SEQUENTIAL)]
+request_rows = [X_test[i % len(X_test)] for i in range(N_SEQUENTIAL)]
+bodies = [json.dumps({"rows": [row.tolist()]}).encode() for row in request_rows]
+expected = [sklearn_model.predict(row[None, :]).tolist() for row in request_rows]
 headers = {"content-type": "application/json"}
 
 
 def ask(http_client, backend, index):
-    """Send request ``index`` to ``backend``; return (latency in ms, model ms from Server-Timing)."""
+    """Send request ``index`` to ``backend``: latency and Server-Timing, in ms."""
     start = time.perf_counter()
-    answer = http_client.post("/predict", params={"backend": backend}, content=bodies[index], headers=headers)
+    answer = http_client.post(
+        "/predict",
+        params={"backend": backend},
+        content=bodies[index],
+        headers=headers,
+    )
     latency_ms = (time.perf_counter() - start) * 1e3
     assert answer.status_code == 200, answer.text
-    assert answer.json()["predictions"] == expected[index], f"wrong answer from {backend}"
+    assert answer.json()["predictions"] == expected[index], f"wrong from {backend}"
     return latency_ms, float(answer.headers["server-timing"].split("dur=")[1])
 
 
-for backend in BACKENDS:  # warm-up: the first requests open the connection and fill caches
+for backend in BACKENDS:  # warm-up: open the connection, fill caches
     ask(client, backend, 0)
 sequential = {backend: [] for backend in BACKENDS}
 for index in range(N_SEQUENTIAL):
@@ -262,13 +290,17 @@ thread_clients = []
 
 def ask_from_thread(backend, index):
     if not hasattr(client_of_thread, "client"):
-        client_of_thread.client = httpx.Client(base_url=base_url, timeout=10.0, trust_env=False)
+        client_of_thread.client = httpx.Client(
+            base_url=base_url,
+            timeout=10.0,
+            trust_env=False,
+        )
         thread_clients.append(client_of_thread.client)
     return ask(client_of_thread.client, backend, index % N_SEQUENTIAL)
 
 
 spurious_warnings = []
-show_warning = warnings.showwarning  # catch_warnings restores it at the end of the block
+show_warning = warnings.showwarning  # catch_warnings restores it at the end
 
 
 def count_spurious_warning(message, category, *args, **kwargs):
@@ -284,18 +316,22 @@ per_round = N_CONCURRENT // N_ROUNDS
 filters_before = warnings.filters[:]
 with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=N_CLIENTS) as pool:
     warnings.showwarning = count_spurious_warning
-    list(pool.map(lambda i: ask_from_thread("onnxruntime", i), range(N_CLIENTS)))  # open connections
+    # open the connections
+    list(pool.map(lambda i: ask_from_thread("onnxruntime", i), range(N_CLIENTS)))
     for round_index in range(N_ROUNDS):
         order = BACKENDS if round_index % 2 == 0 else BACKENDS[::-1]
         for backend in order:
             start = time.perf_counter()
-            results = list(pool.map(lambda i, b=backend: ask_from_thread(b, i), range(per_round)))
+            backends = [backend] * per_round
+            results = list(pool.map(ask_from_thread, backends, range(per_round)))
             wall_seconds[backend] += time.perf_counter() - start
             concurrent[backend] += results
-warnings.filters[:] = filters_before  # in case a racing thread emptied the list catch_warnings put back
+# in case a racing thread emptied the list that catch_warnings put back
+warnings.filters[:] = filters_before
 for thread_client in thread_clients:
     thread_client.close()
-assert all(len(concurrent[backend]) == N_CONCURRENT for backend in BACKENDS), "a request was lost"
+for backend in BACKENDS:
+    assert len(concurrent[backend]) == N_CONCURRENT, "a request was lost"
 {
     "requests answered": {backend: len(concurrent[backend]) for backend in BACKENDS},
     "spurious scikit-learn warnings": len(spurious_warnings),
@@ -308,12 +344,20 @@ assert all(len(concurrent[backend]) == N_CONCURRENT for backend in BACKENDS), "a
 # busy service notice. With a hundred or so requests per case, p99 rests on
 # the one or two slowest, so read it as an order of magnitude. With one
 # client, throughput is the inverse of the mean latency; with several, it is
-# what the server sustains while they all wait for answers.
+# what the server sustains while they all wait for answers. The timings of
+# this page were measured here:
+helpers.machine_summary()
+
+# %%
 rows = []
-for mode, results in [("one at a time", sequential), (f"{N_CLIENTS} clients", concurrent)]:
+modes = {"one at a time": sequential, f"{N_CLIENTS} clients": concurrent}
+for mode, results in modes.items():
     for backend in BACKENDS:
         latencies = np.array([latency for latency, _ in results[backend]])
-        seconds = latencies.sum() / 1e3 if mode == "one at a time" else wall_seconds[backend]
+        if mode == "one at a time":
+            seconds = latencies.sum() / 1e3
+        else:
+            seconds = wall_seconds[backend]
         p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
         rows.append(
             {
@@ -328,95 +372,149 @@ for mode, results in [("one at a time", sequential), (f"{N_CLIENTS} clients", co
         )
 service = pd.DataFrame(rows)
 service.style.format(
-    {"p50 (ms)": "{:.2f}", "p95 (ms)": "{:.2f}", "p99 (ms)": "{:.2f}", "throughput (req/s)": "{:.0f}"}
+    {
+        "p50 (ms)": "{:.2f}",
+        "p95 (ms)": "{:.2f}",
+        "p99 (ms)": "{:.2f}",
+        "throughput (req/s)": "{:.0f}",
+    }
 ).hide(axis="index")
 
 # %%
 # The same as ratios, scikit-learn over ONNX Runtime: above 1, the ONNX
 # Runtime backend has the lower latency (or the higher throughput, for the
-# last column, which is ONNX Runtime over scikit-learn).
+# last column, which is ONNX Runtime over scikit-learn). Each is a ratio of
+# two figures of this run, with no interval: read the tail ratios as rough.
 by_backend = service.set_index(["mode", "backend"])
+sklearn_side = by_backend.xs("sklearn", level="backend")
+onnx_side = by_backend.xs("onnxruntime", level="backend")
 ratios = pd.DataFrame(
     {
-        column: by_backend.xs("sklearn", level="backend")[column]
-        / by_backend.xs("onnxruntime", level="backend")[column]
-        for column in ["p50 (ms)", "p95 (ms)", "p99 (ms)"]
+        "p50 latency": sklearn_side["p50 (ms)"] / onnx_side["p50 (ms)"],
+        "p95 latency": sklearn_side["p95 (ms)"] / onnx_side["p95 (ms)"],
+        "p99 latency": sklearn_side["p99 (ms)"] / onnx_side["p99 (ms)"],
+        "throughput": onnx_side["throughput (req/s)"].div(
+            sklearn_side["throughput (req/s)"],
+        ),
     }
 )
-ratios["throughput"] = (
-    by_backend.xs("onnxruntime", level="backend")["throughput (req/s)"]
-    / by_backend.xs("sklearn", level="backend")["throughput (req/s)"]
-)
-ratios.columns = ["p50 latency", "p95 latency", "p99 latency", "throughput"]
 ratios.style.format("{:.1f}x")
+
+# %%
+# The one-at-a-time requests were sent in pairs, one to each backend, in
+# alternating order: paired rounds, like :func:`helpers.benchmark`'s. So the
+# end-to-end speed-up has an interval too: the median of the pairs' ratios,
+# with its 95% interval. A :class:`helpers.BenchmarkResult` built from the
+# latencies computes it, and the verdict. (The server's ONNX Runtime backend
+# calls :class:`helpers.OnnxPredictor`, hence the label.)
+HTTP_ONNX = "ONNX Runtime backend (OnnxPredictor)"
+http_result = helpers.BenchmarkResult(
+    timings={
+        ("scikit-learn", 1): [ms / 1e3 for ms, _ in sequential["sklearn"]],
+        (HTTP_ONNX, 1): [ms / 1e3 for ms, _ in sequential["onnxruntime"]],
+    },
+    candidates=["scikit-learn", HTTP_ONNX],
+    batch_sizes=[1],
+)
+http_speedup, http_low, http_high = http_result.interval(HTTP_ONNX, 1)
+http_verdict = http_result.verdict(HTTP_ONNX, 1)
+print(
+    f"one request over HTTP, {HTTP_ONNX} against scikit-learn: "
+    f"{http_speedup:.2f}x [{http_low:.2f}x, {http_high:.2f}x], {http_verdict}"
+)
 
 # %%
 # Where a request's time goes
 # ---------------------------
-# How much of a request is the model? We time the call the endpoint makes,
-# ``predict`` then ``predict_proba`` on one row, alone, with
-# :func:`helpers.benchmark`, on the same row and the same arrays the server
-# builds (float32 for ONNX Runtime, float64 for scikit-learn).
+# How much of a request is the model? We time the model alone on one row
+# with :func:`helpers.benchmark`, on the arrays the server builds, prepared
+# before timing: scikit-learn's ``predict`` then ``predict_proba`` on
+# float64, what its backend runs; the public ``session.run`` fetching labels
+# and probabilities in one run on float32, in a session with one thread and
+# spinning off; and :class:`helpers.OnnxPredictor`'s ``predict_with_proba``,
+# what the ONNX Runtime backend runs (through its private fast path, so it is
+# a separate candidate).
+session = onnxruntime.InferenceSession(
+    onnx_bytes,
+    helpers.session_options("latency"),
+    providers=["CPUExecutionProvider"],
+)
 predictor = helpers.OnnxPredictor(onnx_model)
-one_row = X_test[:1]
-one_row32 = one_row.astype(np.float32)  # the array the server builds; cast here, outside the timing
+one_row = X_test[:1]  # float64, as scikit-learn was trained
+one_row32 = one_row.astype(np.float32)  # cast here, outside the timing
+
+
+def sklearn_call(row):
+    return sklearn_model.predict(row), sklearn_model.predict_proba(row)
+
+
 model_only = helpers.benchmark(
     {
-        "sklearn": lambda X_one: (sklearn_model.predict(X_one), sklearn_model.predict_proba(X_one)),
-        "onnxruntime": lambda _: (predictor.predict(one_row32), predictor.predict_proba(one_row32)),
+        "scikit-learn": sklearn_call,
+        "ONNX Runtime session.run": lambda _: session.run(
+            ["label", "probabilities"],
+            {"X": one_row32},
+        ),
+        "OnnxPredictor (helpers)": lambda _: predictor.predict_with_proba(one_row32),
     },
     one_row,
     batch_sizes=(1,),
     budget=2,
 )
-model_ms = {backend: model_only.median(backend, 1) * 1e3 for backend in BACKENDS}
+served_by = {"sklearn": "scikit-learn", "onnxruntime": "OnnxPredictor (helpers)"}
+model_ms = {b: model_only.median(served_by[b], 1) * 1e3 for b in BACKENDS}
 model_only
 
 # %%
 # The server measured its own model time in each request, too (the
-# ``Server-Timing`` header): it should be close to the model alone, and a
-# little more, since it runs while the client and the event loop compete for
-# the same cores. Subtracting it from each request's end-to-end time leaves
-# the rest: sending and reading the request, HTTP parsing, JSON decoding and
-# encoding, validation and the hand-offs between threads.
-split = pd.DataFrame(
-    {
-        backend: {
-            "end-to-end p50 (ms)": np.median([latency for latency, _ in sequential[backend]]),
-            "model alone (ms)": model_ms[backend],
-            "model in the server p50 (ms)": np.median([in_server for _, in_server in sequential[backend]]),
-            "rest of the request p50 (ms)": np.median(
-                [latency - in_server for latency, in_server in sequential[backend]]
-            ),
-        }
-        for backend in BACKENDS
+# ``Server-Timing`` header). Subtracting it from each request's end-to-end
+# time leaves the rest: sending and reading the request, HTTP parsing, JSON
+# decoding and encoding, validation and the hand-offs between threads.
+split = {}
+for backend in BACKENDS:
+    latencies = np.array([latency for latency, _ in sequential[backend]])
+    in_server = np.array([model for _, model in sequential[backend]])
+    split[backend] = {
+        "end-to-end p50 (ms)": np.median(latencies),
+        "model alone (ms)": model_ms[backend],
+        "model in the server p50 (ms)": np.median(in_server),
+        "rest of the request p50 (ms)": np.median(latencies - in_server),
     }
-).T
-split["model share"] = split["model in the server p50 (ms)"] / split["end-to-end p50 (ms)"]
+split = pd.DataFrame(split).T
+in_server_p50 = split["model in the server p50 (ms)"]
+split["model share"] = in_server_p50 / split["end-to-end p50 (ms)"]
 split.style.format("{:.3f}").format("{:.1%}", subset=["model share"])
 
 # %%
-# With scikit-learn, the model is a large part of a request; with ONNX
-# Runtime it is a small part, and the rest, the same work whatever the
-# model, dominates (it also varies between the backends of one run: the
-# busier the cores, the longer each thread waits for one).
-# That is the honest limit of the speed-up a service gets: once the model is
-# fast, the end-to-end ratio is bounded by the HTTP and JSON time, however
-# fast the model gets. To go further, cut that part: fewer, larger requests
-# (batch rows per request), a faster JSON library, or a binary protocol.
+# Once the model is fast, the end-to-end ratio is bounded by the HTTP and
+# JSON time, however fast the model gets. To go further, cut that part:
+# fewer, larger requests (batch rows per request), a faster JSON library, or
+# a binary protocol. In this run:
 for backend in BACKENDS:
-    print(
-        f"{backend:>11}: the model is {split.loc[backend, 'model share']:.0%} of the median request; "
-        f"the rest takes {split.loc[backend, 'rest of the request p50 (ms)']:.2f} ms"
-    )
-# the best end-to-end ratio a model taking no time at all could reach in this run
-ceiling = (
-    split.loc["sklearn", "end-to-end p50 (ms)"] / split.loc["onnxruntime", "rest of the request p50 (ms)"]
+    share = split.loc[backend, "model share"]
+    rest = split.loc[backend, "rest of the request p50 (ms)"]
+    print(f"{backend:>11}: the model is {share:.0%} of the median request, ", end="")
+    print(f"the rest takes {rest:.2f} ms")
+# the best end-to-end ratio a model taking no time at all could reach here:
+# each pair's scikit-learn request against the ONNX Runtime request without
+# its model time, as a third candidate of the same pairs
+no_model = [(ms - model) / 1e3 for ms, model in sequential["onnxruntime"]]
+ceiling_result = helpers.BenchmarkResult(
+    timings={**http_result.timings, ("no model time", 1): no_model},
+    candidates=[*http_result.candidates, "no model time"],
+    batch_sizes=[1],
 )
+ceiling, ceiling_low, ceiling_high = ceiling_result.interval("no model time", 1)
+for name in ["ONNX Runtime session.run", "OnnxPredictor (helpers)"]:
+    speedup, low, high = model_only.interval(name, 1)
+    print(
+        f"model alone, {name} against scikit-learn: {speedup:.0f}x "
+        f"[{low:.0f}x, {high:.0f}x], {model_only.verdict(name, 1)}"
+    )
 print(
-    f"end-to-end p50 ratio {ratios.loc['one at a time', 'p50 latency']:.1f}x "
-    f"(at most {ceiling:.1f}x with a model taking no time), "
-    f"model-alone ratio {model_ms['sklearn'] / model_ms['onnxruntime']:.0f}x"
+    f"end-to-end: {http_speedup:.2f}x [{http_low:.2f}x, {http_high:.2f}x], "
+    f"at most {ceiling:.2f}x [{ceiling_low:.2f}x, {ceiling_high:.2f}x] "
+    "with a model taking no time"
 )
 
 # %%
@@ -427,8 +525,9 @@ print(
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-all_latencies = np.concatenate([[latency for latency, _ in sequential[b]] for b in BACKENDS])
-bins = np.geomspace(min(all_latencies.min(), min(model_ms.values())) * 0.8, all_latencies.max() * 1.2, 60)
+all_latencies = np.array([latency for b in BACKENDS for latency, _ in sequential[b]])
+smallest = min(all_latencies.min(), min(model_ms.values()))
+bins = np.geomspace(smallest * 0.8, all_latencies.max() * 1.2, 60)
 for index, backend in enumerate(BACKENDS):
     ax.hist(
         [latency for latency, _ in sequential[backend]],
@@ -438,7 +537,11 @@ for index, backend in enumerate(BACKENDS):
         label=backend,
     )
     ax.axvline(
-        model_ms[backend], color=f"C{index}", linestyle=":", linewidth=2, label=f"{backend}, model alone"
+        model_ms[backend],
+        color=f"C{index}",
+        linestyle=":",
+        linewidth=2,
+        label=f"{backend}, model alone",
     )
 ax.set_xscale("log")
 ax.set_xlabel("end-to-end latency of one request (ms)")
@@ -447,21 +550,22 @@ ax.legend(loc="upper left", fontsize="small")
 onnx_p50 = by_backend.loc[("one at a time", "onnxruntime"), "p50 (ms)"]
 sklearn_p50 = by_backend.loc[("one at a time", "sklearn"), "p50 (ms)"]
 ax.set_title(
-    f"One request over HTTP, median: {onnx_p50:.2f} ms with ONNX Runtime,\n"
-    f"{sklearn_p50:.1f} ms with scikit-learn ({sklearn_p50 / onnx_p50:.1f}x lower)"
+    f"One request over HTTP, median: {onnx_p50:.2f} ms with ONNX Runtime, "
+    f"{sklearn_p50:.2f} ms\nwith scikit-learn; paired speed-up {http_speedup:.2f}x "
+    f"[{http_low:.2f}x, {http_high:.2f}x], {http_verdict}"
 )
 plt.show()
 
 # %%
-# The facts this lesson states, checked on this run. Every answer was already
-# checked against scikit-learn as it came; none was lost. The model is a small
-# share of an ONNX Runtime request and a larger one of a scikit-learn request,
-# and the ONNX Runtime backend answers faster, by a margin that noise does
-# not erase.
-assert split.loc["onnxruntime", "model share"] < 0.5
+# The checks of this run. Every answer was already checked against
+# scikit-learn as it came; none was lost. The model alone is faster with
+# ONNX Runtime's public ``session.run`` beyond its interval; the model is a
+# smaller share of an ONNX Runtime request than of a scikit-learn one; and
+# with eight clients the ONNX Runtime backend sustains more requests per
+# second (a ratio of two figures, checked with a wide margin).
+assert model_only.verdict("ONNX Runtime session.run", 1) == "faster"
 assert split.loc["sklearn", "model share"] > split.loc["onnxruntime", "model share"]
-assert ratios.loc["one at a time", "p50 latency"] > 1.5
-assert ratios.loc[f"{N_CLIENTS} clients", "throughput"] > 1.5
+assert ratios.loc[f"{N_CLIENTS} clients", "throughput"] > 1.2
 
 # %%
 # Stop the server

@@ -53,7 +53,7 @@ def _with_prepared_input(
     object to every call, the first of which (a warm-up) is not timed. So the
     conversion of the rows to the ONNX input type happens there, as a program
     would do it once before predicting, while scikit-learn gets the rows as
-    they came. A timed call adds a dictionary look-up, about 0.1 µs.
+    they came. A timed call adds one dictionary look-up.
     """
     cache: dict[int, tuple[Any, Any]] = {}
 

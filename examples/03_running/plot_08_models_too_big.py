@@ -1,0 +1,636 @@
+"""
+.. _running_too_big:
+
+Models too big to load
+======================
+
+An ONNX file is one protobuf message, and protobuf cannot read a message of
+2 GB or more. You will measure what one tree node costs in the file, in the
+time to create a session and in the session's memory, and compute from it
+at how many trees your forest would reach that limit. You will see which
+converted models can move their weights out of the file (external data) and
+why a forest cannot, and try what is left: fewer or shallower trees, a
+forest split into several models whose outputs are averaged, and
+onnxruntime's own ORT format. It follows :ref:`running_gpu`, and builds on
+:ref:`running_large_forests`, which measured these costs against the pickle
+and against scikit-learn.
+"""
+
+# %%
+# Where this page was measured
+# ----------------------------
+import helpers
+
+helpers.machine_summary()
+
+# %%
+# One forest, several sizes
+# -------------------------
+# The forest of this lesson has 100 trees of depth at most 8, trained on
+# 2,000 rows of synthetic data; 1,000 held-out rows check every model. From
+# it come smaller forests with the same depth (its first 25 and 50 trees: a
+# forest's trees are independent), and forests of 25 trees with another
+# depth cap (4, 12, none) show what depth does.
+import copy
+
+import numpy as np
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+
+X, y = make_classification(
+    n_samples=3000,
+    n_features=20,
+    n_informative=10,
+    flip_y=0.05,
+    random_state=0,
+)
+X_train, X_test, y_train, y_test = train_test_split(
+    X,
+    y,
+    test_size=1000,
+    random_state=0,
+    stratify=y,
+)
+X_test32 = X_test.astype(np.float32)
+
+
+def trees_slice(forest, start, stop):
+    """A forest made of the trees ``start:stop`` of ``forest``."""
+    part = copy.copy(forest)
+    part.estimators_ = forest.estimators_[start:stop]
+    part.n_estimators = stop - start
+    return part
+
+
+forest = RandomForestClassifier(
+    n_estimators=100,
+    max_depth=8,
+    random_state=0,
+    n_jobs=2,
+).fit(X_train, y_train)
+models = {
+    "25 trees, depth 8": trees_slice(forest, 0, 25),
+    "50 trees, depth 8": trees_slice(forest, 0, 50),
+    "100 trees, depth 8": forest,
+}
+for depth in (4, 12, None):
+    models[f"25 trees, depth {depth or 'unlimited'}"] = RandomForestClassifier(
+        n_estimators=25, max_depth=depth, random_state=0, n_jobs=2
+    ).fit(X_train, y_train)
+
+# %%
+# Each is converted with :func:`helpers.convert` and written to a temporary
+# directory, then checked against scikit-learn on the held-out rows:
+# probabilities within ``1e-5`` (float32 rounding of a sum over trees) and
+# the same labels (:func:`helpers.assert_agrees`) on every row that is not
+# an exact tie between the two classes (scikit-learn breaks a tie towards
+# the first class, float32 rounding either way; :ref:`running_large_forests`
+# shows such ties).
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+workdir = Path(tempfile.mkdtemp(prefix="too-big-"))
+
+
+def convert_and_check(model, name):
+    """Convert ``model``, check it on the held-out rows, save it; return its path."""
+    onnx_model = helpers.convert(model, X_train[:1])
+    predictor = helpers.OnnxPredictor(onnx_model)
+    sklearn_proba = model.predict_proba(X_test)
+    onnx_proba = predictor.predict_proba(X_test)
+    np.testing.assert_allclose(onnx_proba, sklearn_proba, atol=1e-5)
+    tied = np.abs(sklearn_proba[:, 0] - sklearn_proba[:, 1]) < 1e-5
+    helpers.assert_agrees(model, predictor, X_test[~tied])
+    path = workdir / f"{name.replace(', ', '_').replace(' ', '-')}.onnx"
+    path.write_bytes(onnx_model.SerializeToString())
+    return path
+
+
+paths = {name: convert_and_check(model, name) for name, model in models.items()}
+sizes = pd.DataFrame(
+    [
+        {
+            "trees": len(model.estimators_),
+            "depth reached": max(tree.tree_.max_depth for tree in model.estimators_),
+            "nodes": sum(tree.tree_.node_count for tree in model.estimators_),
+            "file bytes": paths[name].stat().st_size,
+        }
+        for name, model in models.items()
+    ],
+    index=pd.Index(list(models), name="model"),
+)
+sizes["bytes per node"] = sizes["file bytes"] / sizes.nodes
+sizes["nodes per tree"] = sizes.nodes / sizes.trees
+# a file's size is not noisy: its bytes per node vary by less than 10% here
+assert sizes["bytes per node"].max() < 1.1 * sizes["bytes per node"].min()
+sizes.style.format(
+    {
+        "nodes": "{:,}",
+        "file bytes": "{:,}",
+        "bytes per node": "{:.1f}",
+        "nodes per tree": "{:,.0f}",
+    }
+)
+
+# %%
+# Where the bytes go
+# ------------------
+# skl2onnx turns the forest into one ``TreeEnsembleClassifier`` node whose
+# attributes are parallel lists with one entry per tree node (its feature,
+# threshold, mode, children, ...) or per leaf (its class weights). Each
+# attribute's size in the protobuf, divided by the number of nodes, shows
+# what a node costs: small integers take one or two bytes, a float32
+# threshold four, and the mode is a string (``BRANCH_LEQ`` or ``LEAF``).
+import onnx
+
+largest = sizes.nodes.idxmax()
+onnx_model = onnx.load(paths[largest])
+(tree_node,) = onnx_model.graph.node
+attributes = pd.DataFrame(
+    [
+        {
+            "attribute": attribute.name,
+            "type": onnx.AttributeProto.AttributeType.Name(attribute.type),
+            "bytes per node": attribute.ByteSize() / sizes.nodes[largest],
+        }
+        for attribute in tree_node.attribute
+    ]
+).set_index("attribute")
+attributes = attributes.sort_values("bytes per node", ascending=False)
+attributes.style.format({"bytes per node": "{:.2f}"})
+
+# %%
+# The attributes add up to the file's bytes per node: nothing else in the
+# file grows with the forest.
+attributes_per_node = attributes["bytes per node"].sum()
+file_per_node = sizes["bytes per node"][largest]
+np.testing.assert_allclose(attributes_per_node, file_per_node, rtol=0.01)
+tree_node.op_type, tree_node.domain
+
+# %%
+# File, load time and memory as the forest grows
+# ----------------------------------------------
+# Creating a session is timed with :func:`helpers.benchmark`, one candidate
+# per model file, in interleaved rounds (the batch it hands each candidate
+# is not used). Sessions have one thread and spinning off
+# (:func:`helpers.session_options` ``("latency")``). The memory a session
+# holds is the growth of resident memory (RSS) when it is created, read as
+# in :ref:`running_large_forests`: in a fresh Python process that keeps
+# every session alive, creating one session per model first (the first
+# also pays for onnxruntime's setup and for parsing buffers the allocator
+# keeps), then three more, each read. Three processes give nine readings
+# per model.
+import json
+import subprocess
+import sys
+
+import onnxruntime
+
+session_options = helpers.session_options("latency")
+cpu = ["CPUExecutionProvider"]
+
+
+def load(path):
+    """An ONNX Runtime session from a model file."""
+    return onnxruntime.InferenceSession(str(path), session_options, providers=cpu)
+
+
+load_result = helpers.benchmark(
+    {name: lambda _, path=paths[name]: load(path) for name in models},
+    X_test,
+    batch_sizes=(1,),
+    budget=2.0,
+)
+for name in models:
+    timings = np.asarray(load_result.timings[name, 1]) * 1e3
+    median, low, high = np.percentile(timings, [50, 25, 75])
+    sizes.loc[name, ["load ms", "load ms q1", "load ms q3"]] = median, low, high
+
+MEASURE_MEMORY = """
+import json, sys
+import onnxruntime, psutil
+
+process = psutil.Process()
+options = onnxruntime.SessionOptions()
+options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+cpu = ["CPUExecutionProvider"]
+sessions, readings = [], []
+for path in sys.argv[1:]:
+    sessions.append(onnxruntime.InferenceSession(path, options, providers=cpu))
+    growth = []
+    for _ in range(3):
+        before = process.memory_info().rss
+        sessions.append(onnxruntime.InferenceSession(path, options, providers=cpu))
+        growth.append(process.memory_info().rss - before)
+    readings.append(growth)
+print(json.dumps(readings))
+"""
+
+
+def memory_readings(files, processes=3):
+    """RSS growth per session of each file: one row per file, one column per reading."""
+    command = [sys.executable, "-c", MEASURE_MEMORY, *map(str, files)]
+    runs = [subprocess.run(command, capture_output=True) for _ in range(processes)]
+    for run in runs:
+        run.check_returncode()
+    return np.concatenate([json.loads(run.stdout) for run in runs], axis=1) / 2**20
+
+
+by_size = sizes.sort_values("nodes").index
+readings = memory_readings([paths[name] for name in by_size])
+sizes.loc[by_size, "memory MiB"] = np.median(readings, axis=1)
+sizes.loc[by_size, "memory MiB low"] = readings.min(axis=1)
+sizes.loc[by_size, "memory MiB high"] = readings.max(axis=1)
+sizes["load µs per node"] = sizes["load ms"] * 1e3 / sizes.nodes
+sizes["memory bytes per node"] = sizes["memory MiB"] * 2**20 / sizes.nodes
+shown = ["nodes", "file bytes", "load ms", "load ms q1", "load ms q3", "memory MiB"]
+shown += ["memory MiB low", "memory MiB high"]
+shown += ["load µs per node", "memory bytes per node"]
+integers = {"nodes": "{:,}", "file bytes": "{:,}", "memory bytes per node": "{:.0f}"}
+sizes[shown].style.format({**dict.fromkeys(shown, "{:.2f}"), **integers})
+
+# %%
+# ``load ms`` is the median of the benchmark's rounds, ``q1`` and ``q3`` the
+# middle half of them; ``memory MiB`` is the median of the nine readings,
+# ``low`` and ``high`` their range. The figure puts each cost per node:
+# a flat line means the cost is proportional to the number of nodes.
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), layout="constrained")
+for ax, column, ylabel in (
+    (axes[0], "bytes per node", "file bytes per node"),
+    (axes[1], "load µs per node", "session creation, µs per node"),
+    (axes[2], "memory bytes per node", "session memory, bytes per node"),
+):
+    for marker, label, part in (
+        ("o", "depth 8, 25 to 100 trees", sizes[sizes.index.str.endswith("depth 8")]),
+        ("s", "25 trees, depth 4 to none", sizes[sizes.trees == 25]),
+    ):
+        part = part.sort_values("nodes")
+        ax.plot(part.nodes, part[column], marker=marker, label=label)
+    ax.set(xscale="log", xlabel="tree nodes", ylabel=ylabel, ylim=(0, None))
+    ax.grid(True, alpha=0.3)
+axes[0].legend(fontsize=8)
+fig.suptitle(
+    f"Per node: {sizes['bytes per node'].median():.0f} file bytes, "
+    f"{sizes['load µs per node'].median():.2f} µs to load, "
+    f"{sizes['memory bytes per node'].median():.0f} bytes of memory (medians)"
+)
+plt.show()
+
+# %%
+# The 2 GB limit for this forest
+# ------------------------------
+# ``onnx.checker.MAXIMUM_PROTOBUF`` is the largest message protobuf reads.
+# A forest's file is its nodes times the bytes per node (the table above:
+# nothing else in the file grows), and its nodes are its trees times the
+# nodes per tree, which the depth decides. So the number of trees of this
+# forest's depth that reaches the limit is the limit divided by the bytes
+# per node and by the nodes per tree, both measured on this forest. A
+# forest of that size was not built here: the time to create its session
+# and its memory are extrapolations of this forest's per-node rates.
+limit = onnx.checker.MAXIMUM_PROTOBUF
+bytes_per_node = sizes["bytes per node"][largest]
+nodes_per_tree = sizes["nodes per tree"][largest]
+trees_at_limit = limit / (bytes_per_node * nodes_per_tree)
+nodes_at_limit = limit / bytes_per_node
+load_at_limit = nodes_at_limit * sizes["load µs per node"][largest] / 1e6
+memory_at_limit = nodes_at_limit * sizes["memory bytes per node"][largest] / 2**30
+pd.Series(
+    {
+        "limit (bytes)": f"{limit:,}",
+        "bytes per node": f"{bytes_per_node:.2f}",
+        "nodes per tree (depth 8)": f"{nodes_per_tree:.1f}",
+        "trees of depth 8 at the limit": f"{trees_at_limit:,.0f}",
+        "nodes at the limit": f"{nodes_at_limit:,.0f}",
+        "creating its session (extrapolated)": f"{load_at_limit:,.0f} s",
+        "its session's memory (extrapolated)": f"{memory_at_limit:,.0f} GiB",
+    },
+    name="this forest",
+).to_frame()
+
+# %%
+# The arithmetic is checked on a file it did not use: the 50-tree file's
+# size, predicted from its nodes and the 100-tree forest's bytes per node,
+# is within 1% of the real one. The same arithmetic for each depth gives
+# the trees that fit:
+predicted = sizes.nodes["50 trees, depth 8"] * bytes_per_node
+actual = sizes["file bytes"]["50 trees, depth 8"]
+np.testing.assert_allclose(predicted, actual, rtol=0.01)
+sizes["trees at the limit"] = limit / (bytes_per_node * sizes["nodes per tree"])
+# one model per depth; for depth 8, the 100-tree forest (the last of them)
+by_depth = sizes.drop_duplicates("depth reached", keep="last")
+by_depth = by_depth.set_index("depth reached").sort_index()
+by_depth[["nodes per tree", "trees at the limit"]].style.format(
+    {"nodes per tree": "{:,.0f}", "trees at the limit": "{:,.0f}"}
+)
+
+# %%
+# Depth decides the nodes per tree: a tree of depth ``d`` has at most
+# ``2**(d+1) - 1`` nodes, and a tree without a depth cap splits until its
+# leaves are pure, so it can reach ``2n - 1`` nodes for ``n`` training rows
+# (a leaf per row, at worst). On large, noisy data this is where the limit
+# bites: at this run's bytes per node, the worst case of a single uncapped
+# tree reaches the limit at the number of training rows printed below. (On
+# this lesson's 2,000 noisy rows, the uncapped trees had the nodes per tree
+# shown in the table above.)
+rows_for_one_tree = (limit / bytes_per_node + 1) / 2
+print(f"{rows_for_one_tree:,.0f} training rows")
+
+# %%
+# What happens past the limit is not always an error at the moment you
+# save: the Python protobuf library may write the oversized file, and the
+# failure comes when something reads it (``onnx.load`` raises a
+# ``DecodeError``; ``InferenceSession`` reports ``INVALID_PROTOBUF``;
+# ``onnx.checker.check_model`` refuses an in-memory model over 2 GiB).
+# Compute the size before you convert.
+#
+# External data: what can move out of the file
+# --------------------------------------------
+# ONNX lets a model keep large tensors in a separate file:
+# ``onnx.save_model(model, path, save_as_external_data=True)`` writes the
+# tensors at least ``size_threshold`` bytes large (1 kB by default) into a
+# ``.data`` file beside the ``.onnx``, which then only points to them. The
+# protobuf limit then applies to the ``.onnx`` file alone. Try it on a
+# neural network, whose weights are tensors (initializers), and on the
+# forest. This function counts the tensors that point to an external file,
+# with :func:`onnx.external_data_helper.uses_external_data`, in the
+# initializers and in the node attributes.
+from onnx import external_data_helper, numpy_helper
+from sklearn.neural_network import MLPClassifier
+
+
+def tensors(model):
+    """Every tensor of a model: initializers and tensors held in node attributes."""
+    yield from model.graph.initializer
+    for node in model.graph.node:
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.TENSOR:
+                yield attribute.t
+
+
+def save_external(model, name, **options):
+    """Save a copy of ``model`` with external data; return what ended where."""
+    path = workdir / f"{name}.onnx"
+    data = workdir / f"{name}.onnx.data"
+    onnx.save_model(
+        copy.deepcopy(model),  # save_model rewrites the tensors it moves
+        path,
+        save_as_external_data=True,
+        location=data.name,
+        **options,
+    )
+    saved = onnx.load(path, load_external_data=False)
+    return {
+        "tensors": sum(1 for _ in tensors(saved)),
+        "moved": sum(map(external_data_helper.uses_external_data, tensors(saved))),
+        ".onnx bytes": path.stat().st_size,
+        ".data bytes": data.stat().st_size if data.exists() else 0,
+    }
+
+
+mlp = MLPClassifier(hidden_layer_sizes=(64,), early_stopping=True, random_state=0)
+mlp.fit(X_train, y_train)
+mlp_onnx = helpers.convert(mlp, X_train[:1])
+helpers.assert_agrees(mlp, helpers.OnnxPredictor(mlp_onnx), X_test)
+external = pd.DataFrame([save_external(mlp_onnx, "mlp")], index=["MLP, as converted"])
+external.style.format("{:,}")
+
+# %%
+# Nothing moved. ``onnx`` moves only tensors whose values are stored as raw
+# bytes (the ``raw_data`` field); skl2onnx stores the MLP's weights as lists
+# of floats (``float_data``):
+assert external.loc["MLP, as converted", "moved"] == 0
+pd.DataFrame(
+    {
+        "raw_data": [t.HasField("raw_data") for t in mlp_onnx.graph.initializer],
+        "float_data values": [len(t.float_data) for t in mlp_onnx.graph.initializer],
+    },
+    index=[t.name for t in mlp_onnx.graph.initializer],
+)
+
+# %%
+# Re-encoding each initializer as raw bytes (``numpy_helper.to_array`` then
+# ``from_array``, the same values) lets the weights move: those of at least
+# ``size_threshold`` bytes, the first layer's here. The forest, even
+# with ``convert_attribute=True`` (move tensors held in attributes too) and
+# ``size_threshold=0`` (move every tensor), moves nothing, for the reason
+# shown after the table.
+mlp_raw = copy.deepcopy(mlp_onnx)
+for initializer in mlp_raw.graph.initializer:
+    values = numpy_helper.to_array(initializer)
+    initializer.CopyFrom(numpy_helper.from_array(values, initializer.name))
+external.loc["MLP, weights as raw bytes"] = save_external(mlp_raw, "mlp_raw")
+external.loc["forest, every tensor"] = save_external(
+    onnx_model, "forest", convert_attribute=True, size_threshold=0
+)
+external.style.format("{:,}")
+
+# %%
+# The session reads the ``.data`` file from the model's directory, so the
+# MLP saved this way still predicts what scikit-learn predicts (the same
+# check as before: labels equal, probabilities within ``1e-5``):
+mlp_session = load(workdir / "mlp_raw.onnx")
+mlp_proba = mlp_session.run(None, {mlp_session.get_inputs()[0].name: X_test32})[1]
+np.testing.assert_allclose(mlp_proba, mlp.predict_proba(X_test), atol=1e-5)
+assert external.loc["MLP, weights as raw bytes", "moved"] > 0
+assert external.loc["forest, every tensor", "moved"] == 0
+assert (mlp_proba.argmax(axis=1) == mlp.predict(X_test)).all()
+
+# %%
+# Why the forest cannot move: external data is a property of *tensors*
+# only, and the forest holds no tensor. The types of its attributes, counted
+# from the model:
+attributes.type.value_counts().to_frame("attributes")
+
+# %%
+# Lists of numbers (``INTS``, ``FLOATS``) and of strings have no field that
+# could point to another file, so every node stays in the ``.onnx`` file
+# and the whole forest counts against the limit. The operators' schemas in
+# ``onnx.defs`` say which attributes could be tensors: the operator
+# skl2onnx wrote has tensor variants (the ``_as_tensor`` attributes, unused
+# in this model), and the newer ``TreeEnsemble`` (``ai.onnx.ml`` opset 5)
+# keeps its thresholds, modes and leaf weights in tensors. In both, each
+# node's feature and children ids stay lists of integers, which cannot move.
+schemas = {}
+for op_type, version in (("TreeEnsembleClassifier", 3), ("TreeEnsemble", 5)):
+    schema = onnx.defs.get_schema(op_type, version, "ai.onnx.ml")
+    types = pd.Series({name: a.type.name for name, a in schema.attributes.items()})
+    schemas[f"{op_type} (opset {version})"] = types.value_counts()
+pd.DataFrame(schemas).fillna(0).astype(int)
+
+# %%
+# What to do then (1): fewer or shallower trees
+# ---------------------------------------------
+# The table above gives the trees that fit at each depth. What a smaller
+# forest costs in accuracy is for your validation set to say; here, on the
+# held-out rows, with a 95% bootstrap interval (1,000 rows cannot separate
+# accuracies closer than a few points):
+rng = np.random.default_rng(0)
+resamples = rng.integers(0, len(y_test), size=(1000, len(y_test)))
+for name, model in models.items():
+    correct = model.predict(X_test) == y_test
+    sizes.loc[name, "accuracy"] = correct.mean()
+    low, high = np.percentile(correct[resamples].mean(axis=1), [2.5, 97.5])
+    sizes.loc[name, ["accuracy low", "accuracy high"]] = low, high
+accuracy_columns = ["accuracy", "accuracy low", "accuracy high"]
+sizes[["nodes", "trees at the limit", *accuracy_columns]].style.format(
+    {
+        "nodes": "{:,}",
+        "trees at the limit": "{:,.0f}",
+        "accuracy": "{:.1%}",
+        "accuracy low": "{:.1%}",
+        "accuracy high": "{:.1%}",
+    }
+)
+
+# %%
+# What to do then (2): split the forest
+# -------------------------------------
+# A random forest's probability is the mean of its trees' probabilities, so
+# a forest cut into parts of ``n_i`` trees gives the same answer as the sum
+# of each part's probabilities weighted by ``n_i``, divided by the number
+# of trees. Each part is its own ONNX model, each under the limit. Here the
+# 100 trees become four models of 25, and the combination is checked
+# against scikit-learn's ``predict_proba`` of the whole forest: within
+# ``1e-5``, and the same labels on every row that is not an exact tie. (A
+# gradient-boosting model adds its trees' scores instead, before a final
+# function such as the sigmoid: the parts would then have to return raw
+# scores.)
+part_paths = []
+for start in range(0, 100, 25):
+    part = trees_slice(forest, start, start + 25)
+    part_paths.append(convert_and_check(part, f"part {start}"))
+part_sessions = [load(path) for path in part_paths]
+part_trees = np.array([25, 25, 25, 25])
+input_name = part_sessions[0].get_inputs()[0].name
+
+
+def split_predict_proba(batch):
+    """Probabilities of the whole forest from its parts: the tree-weighted mean."""
+    probas = [session.run(None, {input_name: batch})[1] for session in part_sessions]
+    return np.tensordot(part_trees, probas, axes=1) / part_trees.sum()
+
+
+split_proba = split_predict_proba(X_test32)
+sklearn_proba = forest.predict_proba(X_test)
+np.testing.assert_allclose(split_proba, sklearn_proba, atol=1e-5)
+not_tied = np.abs(sklearn_proba[:, 0] - sklearn_proba[:, 1]) >= 1e-5
+assert (split_proba.argmax(axis=1) == forest.predict(X_test))[not_tied].all()
+largest_difference = np.abs(split_proba - sklearn_proba).max()
+print(f"largest difference from scikit-learn: {largest_difference:.1e}")
+
+# %%
+# What the split costs at prediction time: one session against four plus
+# the averaging, both through the public ``session.run`` on float32 rows,
+# in one benchmark, at one row and at 1,000 rows.
+whole_session = load(paths[largest])
+split_result = helpers.benchmark(
+    {
+        "one model": lambda batch: whole_session.run(None, {input_name: batch}),
+        "four models, averaged": split_predict_proba,
+    },
+    X_test32,
+    batch_sizes=(1, 1000),
+    budget=2.0,
+)
+split_result
+
+# %%
+# What to do then (3): onnxruntime's ORT format
+# ---------------------------------------------
+# ``python -m onnxruntime.tools.convert_onnx_models_to_ort`` turns an
+# ``.onnx`` file into an ``.ort`` file: onnxruntime's own format, built for
+# its minimal builds (mobile, web), which a full build also loads. It is a
+# FlatBuffers file, and FlatBuffers uses 32-bit offsets too (see
+# `google/flatbuffers#5081 <https://github.com/google/flatbuffers/issues/5081>`_),
+# so it does not lift the 2 GB limit: what it may change is the size, the
+# time to load and the memory. The tool runs here in a subprocess, on a copy
+# of the largest forest in a directory of its own (it writes the ``.ort``
+# file and a configuration file beside the model).
+import shutil
+
+ort_dir = workdir / "ort"
+ort_dir.mkdir()
+shutil.copy(paths[largest], ort_dir / "forest.onnx")
+subprocess.run(
+    [
+        sys.executable,
+        "-m",
+        "onnxruntime.tools.convert_onnx_models_to_ort",
+        str(ort_dir / "forest.onnx"),
+        "--optimization_style",
+        "Fixed",
+    ],
+    capture_output=True,
+    check=True,
+)
+ort_path = ort_dir / "forest.ort"
+ort_session = load(ort_path)
+ort_proba = ort_session.run(None, {input_name: X_test32})[1]
+onnx_proba = whole_session.run(None, {input_name: X_test32})[1]
+np.testing.assert_allclose(ort_proba, onnx_proba, atol=1e-6)
+sorted(path.name for path in ort_dir.iterdir())
+
+# %%
+# The two files load into sessions that agree (within ``1e-6``). Their
+# sizes, the memory a session made from each holds (nine readings again,
+# the median) and the time to create it, timed in one benchmark:
+format_result = helpers.benchmark(
+    {
+        "load .onnx": lambda _: load(paths[largest]),
+        "load .ort": lambda _: load(ort_path),
+    },
+    X_test,
+    batch_sizes=(1,),
+    budget=1.0,
+)
+format_memory = np.median(memory_readings([paths[largest], ort_path]), axis=1)
+format_frame = format_result.to_frame().set_index("candidate")
+ort_row = format_frame.loc["load .ort"]
+formats = pd.DataFrame(
+    {
+        "file bytes": [paths[largest].stat().st_size, ort_path.stat().st_size],
+        "session memory MiB": format_memory,
+        "load ms": format_frame.median_s.to_numpy() * 1e3,
+    },
+    index=[".onnx", ".ort"],
+)
+formats.style.format({**dict.fromkeys(formats.columns, "{:.1f}"), "file bytes": "{:,}"})
+
+# %%
+# The benchmark's verdict, from the interval of the speed-up of loading the
+# ``.ort`` file over the ``.onnx`` one:
+size_ratio = formats["file bytes"][".ort"] / formats["file bytes"][".onnx"]
+interval = f"{ort_row.speedup_low:.2f}-{ort_row.speedup_high:.2f}"
+unclear = {"no clear difference": "neither clearly faster nor slower"}
+verdict = unclear.get(ort_row.verdict, ort_row.verdict)
+print(
+    f"The ORT file is {size_ratio:.2f}x the size of the .onnx file. Creating a session "
+    f"from it was {verdict} than from the .onnx file: speed-up "
+    f"{ort_row.speedup:.2f}x (95% interval {interval})."
+)
+
+# %%
+# What to take away
+# -----------------
+# * **Count nodes, not trees.** The file grows by a steady number of bytes
+#   per node (the first table), so nodes per tree times trees, times bytes
+#   per node, tells you before converting whether a forest fits in 2 GB.
+#   Depth decides the nodes per tree.
+# * **External data does not help a forest.** It moves tensors, and a
+#   converted forest has none; an MLP's weights move once they are stored
+#   as raw bytes. Check what moved: the sizes of both files, and
+#   ``uses_external_data`` on the tensors.
+# * **Split the forest** when it must stay as large: parts of it, each its
+#   own model, averaged with weights by tree count, give scikit-learn's
+#   probabilities back; the benchmark above prices the extra calls.
+# * **The ORT format is not a way around the limit.** Its size, load time
+#   and session memory differ from the ``.onnx`` file's: the tables above
+#   give them for this forest; measure them on yours before choosing it.
+#
+# Clean up the files:
+shutil.rmtree(workdir)
