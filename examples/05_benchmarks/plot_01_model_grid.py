@@ -244,6 +244,7 @@ def ratio(value):
 
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 5), layout="constrained", sharey=True)
+# sphinx_gallery_thumbnail_number = 1
 for ax, candidate in zip(axes, shown, strict=True):
     cells = grid[grid["candidate"] == candidate].set_index(["family", "batch_size"])
     colours = np.full((len(family_names), len(BATCH_SIZES)), np.nan)

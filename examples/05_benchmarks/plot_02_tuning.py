@@ -134,6 +134,7 @@ def rows_label(rows):
 
 
 fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+# sphinx_gallery_thumbnail_number = 1
 for offset, candidate, colour in [
     (-0.2, ALL_CORES, "C0"),
     (0.2, "1 thread, again", "grey"),
