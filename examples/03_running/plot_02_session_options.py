@@ -21,12 +21,11 @@ follows :ref:`running_inspect_model`.
 # whose prediction walks 100 trees per row: the two ends of what threads can
 # do. Synthetic, seeded data; the forest's depth is capped to keep the lesson
 # fast.
+import helpers
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-
-import helpers
 
 X, y = make_classification(
     n_samples=2000,

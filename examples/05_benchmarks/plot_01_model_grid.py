@@ -113,9 +113,8 @@ pd.Series(accuracy, name="test accuracy").to_frame().style.format("{:.3f}")
 # slows down whichever candidate is timed next.
 import copy
 
-import onnxruntime as ort
-
 import helpers
+import onnxruntime as ort
 
 SKLEARN = "scikit-learn"
 SKLEARN_ALL_CORES = "scikit-learn, n_jobs=-1"

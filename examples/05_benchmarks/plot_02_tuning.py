@@ -283,7 +283,9 @@ for _, row in decisions.iterrows():
 # batch_size=...)`` does the tuning and this construction in one call.
 for (name, _), tuning in tunings.items():
     assert tuning.best in tuning.tried
-    tuned = helpers.OnnxPredictor(onnx_models[name], preset=None, **tuning.predictor_options)
+    tuned = helpers.OnnxPredictor(
+        onnx_models[name], preset=None, **tuning.predictor_options
+    )
     helpers.assert_agrees(models[name], tuned, X_test)
 print("every tuned session agrees with scikit-learn")
 

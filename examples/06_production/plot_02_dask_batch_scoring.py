@@ -34,14 +34,18 @@ one scores whole tables.
 #    under ``if __name__ == "__main__":`` or the workers fail to start.
 import os
 
+import helpers
 from distributed import Client, LocalCluster
 
-import helpers
-
-cluster = LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
+cluster = LocalCluster(
+    n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+)
 client = Client(cluster)
 # client = Client("tcp://scheduler:8786")  # a real cluster: the only line to change
-print(f"{len(client.scheduler_info()['workers'])} workers, {helpers.usable_cpus()} usable cores here")
+print(
+    f"{len(client.scheduler_info()['workers'])} workers, "
+    f"{helpers.usable_cpus()} usable cores here"
+)
 helpers.machine_summary()
 
 # %%
@@ -59,10 +63,15 @@ N_FEATURES = 20
 X_train, y_train = make_classification(
     n_samples=10_000, n_features=N_FEATURES, n_informative=10, random_state=0
 )
-model = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=15, random_state=0).fit(X_train, y_train)
+model = HistGradientBoostingClassifier(
+    max_iter=20, max_leaf_nodes=15, random_state=0
+).fit(X_train, y_train)
 onnx_model = helpers.convert(model, X_train[:1])
 onnx_bytes = onnx_model.SerializeToString()
-print(f"training accuracy {model.score(X_train, y_train):.3f}; ONNX model: {len(onnx_bytes):,} bytes")
+print(
+    f"training accuracy {model.score(X_train, y_train):.3f}; "
+    f"ONNX model: {len(onnx_bytes):,} bytes"
+)
 
 # %%
 # A table in partitions
@@ -89,7 +98,10 @@ columns = [f"x{i}" for i in range(N_FEATURES)]
 table = dd.from_dask_array(features, columns=columns).persist()
 wait(table)
 table_mb = N_ROWS * N_FEATURES * np.dtype(np.float32).itemsize / 1e6
-print(f"{N_ROWS:,} rows x {N_FEATURES} features, {table.npartitions} partitions, {table_mb:.0f} MB")
+print(
+    f"{N_ROWS:,} rows x {N_FEATURES} features, "
+    f"{table.npartitions} partitions, {table_mb:.0f} MB"
+)
 table
 
 # %%
@@ -104,7 +116,9 @@ import pandas as pd
 from dask.tokenize import TokenizationError
 
 session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-proba_meta = pd.DataFrame({"proba_0": pd.Series(dtype=np.float32), "proba_1": pd.Series(dtype=np.float32)})
+proba_meta = pd.DataFrame(
+    {"proba_0": pd.Series(dtype=np.float32), "proba_1": pd.Series(dtype=np.float32)}
+)
 
 
 def score_with_local_session(partition):
@@ -160,7 +174,9 @@ model_on_workers = client.scatter(onnx_bytes, broadcast=True)
 def score_with_onnx(partition, model_bytes):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
-    partition_session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    partition_session = onnxruntime.InferenceSession(
+        model_bytes, options, providers=["CPUExecutionProvider"]
+    )
     proba = partition_session.run(["probabilities"], {"X": partition.to_numpy()})[0]
     return pd.DataFrame(proba, columns=["proba_0", "proba_1"], index=partition.index)
 
@@ -185,7 +201,9 @@ sample_rows = table.partitions[sample_partitions].compute()
 sample_by_hand = by_hand.partitions[sample_partitions].compute()
 
 in_memory = helpers.OnnxPredictor(onnx_model, intra_op_num_threads=1)
-np.testing.assert_array_equal(sample_by_hand.to_numpy(), in_memory.predict_proba(sample_rows.to_numpy()))
+np.testing.assert_array_equal(
+    sample_by_hand.to_numpy(), in_memory.predict_proba(sample_rows.to_numpy())
+)
 report = helpers.assert_agrees(model, in_memory, sample_rows.to_numpy(dtype=np.float64))
 report
 
@@ -208,7 +226,9 @@ import helpers.batch
 
 scored = helpers.batch.score(table, onnx_model, client=client, intra_op_num_threads=1)
 sample_scored = scored.partitions[sample_partitions].compute()
-np.testing.assert_array_equal(sample_scored["label"], in_memory.predict(sample_rows.to_numpy()))
+np.testing.assert_array_equal(
+    sample_scored["label"], in_memory.predict(sample_rows.to_numpy())
+)
 np.testing.assert_array_equal(sample_scored[["proba_0", "proba_1"]], sample_by_hand)
 sample_scored.head()
 
@@ -294,10 +314,18 @@ ONE, TWO, SPLIT = (
     "ONNX Runtime, rows split over 2 per worker",
 )
 candidates = {
-    "scikit-learn": table64.map_partitions(score_with_sklearn, sklearn_on_workers, meta=sklearn_meta),
-    ONE: helpers.batch.score(table, onnx_model, client=client, intra_op_num_threads=1, predict=False),
-    TWO: helpers.batch.score(table, onnx_model, client=client, intra_op_num_threads=2, predict=False),
-    SPLIT: helpers.batch.score(table, onnx_model, client=client, row_workers=2, predict=False),
+    "scikit-learn": table64.map_partitions(
+        score_with_sklearn, sklearn_on_workers, meta=sklearn_meta
+    ),
+    ONE: helpers.batch.score(
+        table, onnx_model, client=client, intra_op_num_threads=1, predict=False
+    ),
+    TWO: helpers.batch.score(
+        table, onnx_model, client=client, intra_op_num_threads=2, predict=False
+    ),
+    SPLIT: helpers.batch.score(
+        table, onnx_model, client=client, row_workers=2, predict=False
+    ),
 }
 
 
@@ -324,40 +352,57 @@ throughput = pd.DataFrame(
     {
         "candidate": list(candidates),
         "median (s)": [result.median(name, N_ROWS) for name in candidates],
-        "rows per second": [N_ROWS / result.median(name, N_ROWS) for name in candidates],
+        "rows per second": [
+            N_ROWS / result.median(name, N_ROWS) for name in candidates
+        ],
         "vs scikit-learn": [
-            f"{speedup:.2f}x [{low:.2f}-{high:.2f}]" for speedup, low, high in intervals.values()
+            f"{speedup:.2f}x [{low:.2f}-{high:.2f}]"
+            for speedup, low, high in intervals.values()
         ],
         "verdict": [result.verdict(name, N_ROWS) for name in candidates],
     }
 )
-throughput.style.format({"median (s)": "{:.2f}", "rows per second": "{:,.0f}"}).hide(axis="index")
+throughput.style.format({"median (s)": "{:.2f}", "rows per second": "{:,.0f}"}).hide(
+    axis="index"
+)
 
 # %%
 # The figure shows rows per second with the range of the repeats; its title
 # is formatted from this run's intervals and verdicts.
 import matplotlib.pyplot as plt
 
-rates = {name: N_ROWS / np.asarray(result.timings[name, N_ROWS]) / 1e6 for name in candidates}
+rates = {
+    name: N_ROWS / np.asarray(result.timings[name, N_ROWS]) / 1e6 for name in candidates
+}
 medians = np.array([np.median(rate) for rate in rates.values()])
 spread = np.array(
-    [[median - rate.min(), rate.max() - median] for median, rate in zip(medians, rates.values(), strict=True)]
+    [
+        [median - rate.min(), rate.max() - median]
+        for median, rate in zip(medians, rates.values(), strict=True)
+    ]
 ).T
 fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
-ax.barh(list(candidates), medians, xerr=spread, color=["C0", "C1", "C2", "C3"], capsize=4)
+ax.barh(
+    list(candidates), medians, xerr=spread, color=["C0", "C1", "C2", "C3"], capsize=4
+)
 ax.invert_yaxis()
-ax.set_xlabel(f"rows scored per second (millions), {N_ROWS:,} rows, {N_PARTITIONS} partitions, 2 workers")
+ax.set_xlabel(
+    f"rows scored per second (millions), {N_ROWS:,} rows, "
+    f"{N_PARTITIONS} partitions, 2 workers"
+)
 
 
 def said(candidate, baseline=None):
     """A speed-up, its 95% interval and its verdict, as text."""
     speedup, low, high = result.interval(candidate, N_ROWS, baseline)
-    return f"{speedup:.2f}x [{low:.2f}-{high:.2f}], {result.verdict(candidate, N_ROWS, baseline)}"
+    verdict = result.verdict(candidate, N_ROWS, baseline)
+    return f"{speedup:.2f}x [{low:.2f}-{high:.2f}], {verdict}"
 
 
 fig.suptitle(
     f"ONNX Runtime, 1 thread per worker, against scikit-learn: {said(ONE)}\n"
-    f"against 2 threads per worker: {said(ONE, TWO)}; against rows split: {said(ONE, SPLIT)}"
+    f"against 2 threads per worker: {said(ONE, TWO)}; "
+    f"against rows split: {said(ONE, SPLIT)}"
 )
 ax.grid(True, axis="x", alpha=0.3)
 plt.show()
@@ -391,7 +436,10 @@ plt.show()
 #   cluster with your partition size; fewer, larger partitions cost less
 #   per row, as long as each fits in a worker's memory.
 for name, row in throughput.set_index("candidate").iterrows():
-    print(f"{name:>42}: {row['rows per second']:>12,.0f} rows/s, vs scikit-learn {said(name)}")
+    print(
+        f"{name:>42}: {row['rows per second']:>12,.0f} rows/s, "
+        f"vs scikit-learn {said(name)}"
+    )
 print(f"1 intra-op thread per worker against 2 threads per worker: {said(ONE, TWO)}")
 print(f"1 intra-op thread per worker against rows split over 2: {said(ONE, SPLIT)}")
 
