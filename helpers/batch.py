@@ -88,7 +88,8 @@ class OnnxModelBytes:
     >>> from sklearn.linear_model import LogisticRegression
     >>> from helpers import convert
     >>> X, y = load_iris(return_X_y=True)
-    >>> model_bytes = OnnxModelBytes(convert(LogisticRegression(max_iter=500).fit(X, y), X[:1]))
+    >>> model = LogisticRegression(max_iter=500).fit(X, y)
+    >>> model_bytes = OnnxModelBytes(convert(model, X[:1]))
     >>> copy = pickle.loads(pickle.dumps(model_bytes))
     >>> copy.digest == model_bytes.digest, copy.predictor() is model_bytes.predictor()
     (True, True)

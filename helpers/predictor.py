@@ -102,10 +102,11 @@ class OnnxPredictor:
     ((1,), (1, 3))
     >>> fast = OnnxPredictor(convert(model, X[:1]), reuse_buffers=True)
     >>> row = X[:1].astype("float32")
-    >>> fast.predict_proba(row) is fast.predict_proba(row)  # the same buffer, overwritten
+    >>> fast.predict_proba(row) is fast.predict_proba(row)  # one buffer, overwritten
     True
+    >>> rows = np.tile(X, (2, 1))
     >>> with OnnxPredictor(convert(model, X[:1]), row_workers=2) as split:
-    ...     split.predict(np.tile(X, (2, 1))).tolist() == model.predict(np.tile(X, (2, 1))).tolist()
+    ...     split.predict(rows).tolist() == model.predict(rows).tolist()
     True
     """
 
