@@ -10,7 +10,7 @@ up), then use :func:`helpers.serving.create_app`, which adds clear answers to
 bad requests. We run it with uvicorn on the loopback interface and measure
 what a client sees, ONNX Runtime against scikit-learn behind the same
 endpoint, and how much of a request is the model and how much is HTTP and
-JSON. It follows :ref:`command_line` and builds on :ref:`with_helpers`.
+JSON. It follows :ref:`something_else_faster` and builds on :ref:`with_helpers`.
 """
 
 # %%
