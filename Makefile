@@ -1,20 +1,77 @@
 # Two commands for a fresh machine with Python 3.10+ and make:
 #   make docs   build the rendered docs (runs every example) into docs/_build/html
 #   make test   lint, unit tests, and every example run as a notebook (nbval)
+# Both install the exact versions of requirements/lock.txt into .venv first.
+#   make lock         rewrite requirements/lock.txt after editing pyproject.toml's dependencies
+#   make UNLOCKED=1 test   the same, against the newest releases pyproject.toml allows (.venv-unlocked)
+#   make site-check   open every page of docs/_build/html in headless Chromium (tools/site_check.py)
 PYTHON ?= python3
+ifdef UNLOCKED
+VENV ?= .venv-unlocked
+else
 VENV ?= .venv
+endif
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
 NOTEBOOKS := build/notebooks
 SPHINXOPTS ?= -W --keep-going
+# uv installs the locked environment in seconds where pip takes minutes, and writes the lock.
+# Pinned so that every machine writes and reads the lock with the same resolver and format;
+# 0.13.9 is the release the lock was made with. Raise it deliberately, then run `make lock`.
+UV_VERSION := 0.13.9
+# One lock for every supported Python (3.10 up) and platform, with the hashes of every file.
+LOCK_FLAGS := --extra docs --extra tests --universal --python-version 3.10 --generate-hashes
 
-.PHONY: docs test lint unit nbval notebooks clean
+.PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check
 
-$(STAMP): pyproject.toml
+ifdef UNLOCKED
+INSTALL_FROM := pyproject.toml
+else
+INSTALL_FROM := pyproject.toml $(LOCK)
+endif
+
+$(STAMP): $(INSTALL_FROM)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[docs,tests]"
+	@$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)" \
+	  || echo "make: could not install uv $(UV_VERSION); installing with pip instead (slower)"
+ifdef UNLOCKED
+	@echo "make: installing the newest releases pyproject.toml allows into $(VENV) (not the lock)"
+	@if [ -x $(UV) ]; then $(UV) pip install --python $(BIN)/python --upgrade -e ".[docs,tests]"; \
+	else $(BIN)/python -m pip install --quiet --upgrade -e ".[docs,tests]"; fi
+else
+	@echo "make: installing the versions of $(LOCK) into $(VENV)"
+	@if [ -x $(UV) ] && $(UV) pip sync --python $(BIN)/python $(LOCK) \
+	  && $(UV) pip install --python $(BIN)/python --no-deps -e .; then :; else \
+	  echo "make: uv could not install $(LOCK); trying pip with the same lock (slower)"; \
+	  $(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK) \
+	  && $(BIN)/python -m pip install --quiet --no-deps -e . || exit 1; fi
+	@if [ -x $(UV) ] && $(UV) pip install --python $(BIN)/python --dry-run -e ".[docs,tests]" 2>&1 \
+	  | grep '^ + ' | grep -v ' + train-convert-predict'; then \
+	  echo "make: $(LOCK) lacks the packages above that pyproject.toml asks for: run 'make lock'"; \
+	  exit 1; fi
+endif
 	touch $(STAMP)
+
+$(LOCK):
+	@echo "make: $(LOCK) is missing: write it with 'make lock'"; exit 1
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# Keeps every pinned version that pyproject.toml still allows and adds what is new.
+lock: $(UV)
+	mkdir -p $(dir $(LOCK))
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) --quiet -o $(LOCK)
+	@echo "make: wrote $(LOCK); commit it with the pyproject.toml change"
+
+# Moves every pin to the newest release pyproject.toml allows.
+lock-upgrade: $(UV)
+	mkdir -p $(dir $(LOCK))
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) --quiet --upgrade -o $(LOCK)
+	@echo "make: wrote $(LOCK); rebuild with 'make docs test' and read the diff before committing"
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs docs/_build/html
@@ -29,8 +86,8 @@ notebooks: $(STAMP)
 	@echo "Notebooks written to $(NOTEBOOKS)/. Open them with: $(BIN)/jupyter lab $(NOTEBOOKS)"
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers examples tests benchmarks
-	$(BIN)/ruff format --check helpers examples tests benchmarks
+	$(BIN)/ruff check helpers examples tests benchmarks tools
+	$(BIN)/ruff format --check helpers examples tests benchmarks tools
 	$(BIN)/lint-imports
 
 unit: $(STAMP)
@@ -40,6 +97,19 @@ nbval: notebooks
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:doctest $(NOTEBOOKS) -o addopts=""
 
 test: lint unit nbval
+
+# Lesson code wider than the column (about 90 characters at 1280 px) fails the check;
+# examples/ruff.toml keeps lesson lines at 88 characters. --allow-overflow only lists them.
+SITE_CHECK_FLAGS ?=
+
+# Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)
+# and a built site (make docs); it does not rebuild the docs itself.
+site-check: $(STAMP)
+	@test -f docs/_build/html/index.html || { echo "make: no docs/_build/html yet: run 'make docs' first"; exit 1; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "make: site-check needs Chromium and its driver: sudo apt-get install chromium chromium-driver"; \
+	  exit 2; }
+	$(BIN)/python tools/site_check.py docs/_build/html --out build/site-check $(SITE_CHECK_FLAGS)
 
 clean:
 	rm -rf build docs/_build docs/auto_examples docs/generated

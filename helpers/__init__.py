@@ -24,7 +24,7 @@ onnxruntime calls, then moved here:
 from helpers.benchmark import BenchmarkResult, benchmark, take_rows
 from helpers.boosting import register_boosting_converters
 from helpers.conversion import convert, initial_types
-from helpers.errors import InputError, ModelFileError, UnsupportedModelError
+from helpers.errors import ChunkError, InputError, ModelFileError, UnsupportedModelError
 from helpers.inspection import ModelDescription, describe, plot_graph
 from helpers.machine import machine_summary, usable_cpus
 from helpers.predictor import OnnxPredictor
@@ -38,6 +38,7 @@ from helpers.versions import onnx_model_opsets, runtime_max_ir_version, runtime_
 __all__ = [
     "PRESETS",
     "BenchmarkResult",
+    "ChunkError",
     "ComparisonReport",
     "InputError",
     "ModelDescription",

@@ -44,7 +44,7 @@ MAX_CACHED_SESSIONS = 4
 # purpose. It must outlive a task (so a worker loads the model once, not once
 # per partition) and be found again by the next task, which only a module that
 # workers import (not a closure, which is pickled with each task) can do.
-_SESSIONS: OrderedDict[tuple[str, int], OnnxPredictor] = OrderedDict()
+_SESSIONS: OrderedDict[tuple[str, int, int], OnnxPredictor] = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -64,6 +64,15 @@ class OnnxModelBytes:
         ``workers x threads_per_worker x intra_op_num_threads`` at most the
         number of cores, or the threads fight over them; 1 suits one Dask
         thread per core. 0 is onnxruntime's default, one per physical core.
+    row_workers : int, default 1
+        Chunks of each partition's rows run at once on the session (the
+        row-parallel path of :class:`helpers.OnnxPredictor`), which then has
+        one intra-op thread. Dask's partitions are already a split by rows, so
+        with one Dask thread per core keep 1. With fewer Dask threads than
+        cores (a few large workers), a tree ensemble uses the spare cores
+        better with ``row_workers`` than with ``intra_op_num_threads``
+        (:ref:`cores_and_batch_size`); keep
+        ``workers x threads_per_worker x row_workers`` at most the cores.
 
     Attributes
     ----------
@@ -79,33 +88,41 @@ class OnnxModelBytes:
     >>> from sklearn.linear_model import LogisticRegression
     >>> from helpers import convert
     >>> X, y = load_iris(return_X_y=True)
-    >>> model_bytes = OnnxModelBytes(convert(LogisticRegression(max_iter=500).fit(X, y), X[:1]))
+    >>> model = LogisticRegression(max_iter=500).fit(X, y)
+    >>> model_bytes = OnnxModelBytes(convert(model, X[:1]))
     >>> copy = pickle.loads(pickle.dumps(model_bytes))
     >>> copy.digest == model_bytes.digest, copy.predictor() is model_bytes.predictor()
     (True, True)
     """
 
-    def __init__(self, model: ModelSource, *, intra_op_num_threads: int = 1) -> None:
+    def __init__(self, model: ModelSource, *, intra_op_num_threads: int = 1, row_workers: int = 1) -> None:
         if not isinstance(intra_op_num_threads, (int, np.integer)) or intra_op_num_threads < 0:
             raise ValueError(
                 "intra_op_num_threads must be an integer >= 0 (0: one per core), "
                 f"got {intra_op_num_threads!r}"
             )
+        if not isinstance(row_workers, (int, np.integer)) or row_workers < 1:
+            raise ValueError(f"row_workers must be an integer >= 1, got {row_workers!r}")
+        if row_workers > 1 and intra_op_num_threads != 1:
+            raise ValueError(
+                "row_workers > 1 runs each chunk on one intra-op thread: leave intra_op_num_threads=1"
+            )
         self.content, _ = model_bytes(model)
         self.digest = hashlib.sha256(self.content).hexdigest()
         self.intra_op_num_threads = int(intra_op_num_threads)
+        self.row_workers = int(row_workers)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (self.content, self.digest, self.intra_op_num_threads))
+        return (_rebuild, (self.content, self.digest, self.intra_op_num_threads, self.row_workers))
 
-    def __dask_tokenize__(self) -> tuple[str, str, int]:
+    def __dask_tokenize__(self) -> tuple[str, str, int, int]:
         # Dask names tasks by hashing their arguments; the digest spares it hashing the bytes.
-        return ("OnnxModelBytes", self.digest, self.intra_op_num_threads)
+        return ("OnnxModelBytes", self.digest, self.intra_op_num_threads, self.row_workers)
 
     def __repr__(self) -> str:
         return (
             f"OnnxModelBytes(sha256={self.digest[:12]}..., {len(self.content):,} bytes, "
-            f"intra_op_num_threads={self.intra_op_num_threads})"
+            f"intra_op_num_threads={self.intra_op_num_threads}, row_workers={self.row_workers})"
         )
 
     def predictor(self) -> OnnxPredictor:
@@ -114,12 +131,15 @@ class OnnxModelBytes:
         Thread-safe: threads of one worker share one session
         (``InferenceSession.run`` is thread-safe), and only one of them loads it.
         """
-        key = (self.digest, self.intra_op_num_threads)
+        key = (self.digest, self.intra_op_num_threads, self.row_workers)
         with _LOCK:
             predictor = _SESSIONS.get(key)
             if predictor is None:
                 predictor = OnnxPredictor(
-                    self.content, preset="latency", intra_op_num_threads=self.intra_op_num_threads
+                    self.content,
+                    preset="latency",
+                    intra_op_num_threads=self.intra_op_num_threads,
+                    row_workers=self.row_workers,
                 )
                 _SESSIONS[key] = predictor
                 while len(_SESSIONS) > MAX_CACHED_SESSIONS:
@@ -128,15 +148,15 @@ class OnnxModelBytes:
             return predictor
 
 
-def _rebuild(content: bytes, digest: str, intra_op_num_threads: int) -> OnnxModelBytes:
+def _rebuild(content: bytes, digest: str, intra_op_num_threads: int, row_workers: int = 1) -> OnnxModelBytes:
     model_bytes = OnnxModelBytes.__new__(OnnxModelBytes)
     model_bytes.content, model_bytes.digest = content, digest
-    model_bytes.intra_op_num_threads = intra_op_num_threads
+    model_bytes.intra_op_num_threads, model_bytes.row_workers = intra_op_num_threads, row_workers
     return model_bytes
 
 
-def cached_sessions() -> list[tuple[str, int]]:
-    """The sessions loaded in this process, as ``(sha256, intra_op_num_threads)``.
+def cached_sessions() -> list[tuple[str, int, int]]:
+    """The sessions loaded in this process, as ``(sha256, intra_op_num_threads, row_workers)``.
 
     Run it on the workers to see that each loaded a model once:
     ``client.run(helpers.batch.cached_sessions)``.
@@ -228,6 +248,7 @@ def score(
     *,
     client: Any = None,
     intra_op_num_threads: int = 1,
+    row_workers: int = 1,
     predict: bool = True,
     predict_proba: bool = True,
     proba_columns: Sequence[str] | None = None,
@@ -252,9 +273,9 @@ def score(
         As in :func:`score_partition`.
     client : distributed.Client, optional
         Scatter the model with it; otherwise any Dask scheduler works.
-    intra_op_num_threads : int, default 1
-        Threads per session, when ``model`` is not already an
-        :class:`OnnxModelBytes` (which carries its own).
+    intra_op_num_threads, row_workers : int, default 1
+        Threads per session and chunks of rows run at once, when ``model`` is
+        not already an :class:`OnnxModelBytes` (which carries its own).
 
     Returns
     -------
@@ -287,7 +308,7 @@ def score(
             "for a pandas DataFrame use helpers.OnnxPredictor, or dd.from_pandas(frame, npartitions=...)"
         )
     if not isinstance(model, OnnxModelBytes):
-        model = OnnxModelBytes(model, intra_op_num_threads=intra_op_num_threads)
+        model = OnnxModelBytes(model, intra_op_num_threads=intra_op_num_threads, row_workers=row_workers)
     options = {
         "predict": predict,
         "predict_proba": predict_proba,

@@ -263,7 +263,8 @@ def benchmark(
     --------
     >>> import numpy as np
     >>> X = np.ones((10, 3))
-    >>> result = benchmark({"sum": np.sum, "mean": np.mean}, X, batch_sizes=(1, 10), budget=1)
+    >>> candidates = {"sum": np.sum, "mean": np.mean}
+    >>> result = benchmark(candidates, X, batch_sizes=(1, 10), budget=1)
     >>> list(result.to_frame().columns[-4:])
     ['speedup', 'speedup_low', 'speedup_high', 'verdict']
     """

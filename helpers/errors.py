@@ -1,13 +1,13 @@
 """Exceptions raised by :mod:`helpers`, and the one-line form of any error.
 
 Each exception subclasses the built-in exception a caller would already catch
-(``ValueError`` or ``TypeError``), so ``except ValueError`` keeps working, and
+(``ValueError``, ``TypeError`` or ``RuntimeError``), so ``except ValueError`` keeps working, and
 each message says what was expected and what came instead.
 """
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ModelFileError", "UnsupportedModelError", "first_line"]
+__all__ = ["ChunkError", "InputError", "ModelFileError", "UnsupportedModelError", "first_line"]
 
 
 class InputError(ValueError):
@@ -30,6 +30,26 @@ class UnsupportedModelError(TypeError):
     The message names the estimator class and the two ways out: replace the
     step with a convertible one, or register a custom converter.
     """
+
+
+class ChunkError(RuntimeError):
+    """A chunk of a batch split by rows (:mod:`helpers.parallel`) failed.
+
+    ``start`` and ``stop`` are its rows (``stop`` excluded), ``error`` the original exception.
+
+    The message names the rows and gives the first line of the original
+    error, which :meth:`helpers.parallel.RowSplitter.run` chains as ``__cause__``.
+
+    Examples
+    --------
+    >>> str(ChunkError(500, 1_000, ValueError("bad value"), "scoring failed on"))
+    'scoring failed on rows 500 to 999 of the batch: bad value'
+    """
+
+    def __init__(self, start: int, stop: int, error: BaseException, doing: str = "") -> None:
+        where = f"rows {start:,} to {stop - 1:,} of the batch"
+        super().__init__(f"{doing + ' ' if doing else ''}{where}: {first_line(error)}")
+        self.start, self.stop, self.error = start, stop, error
 
 
 def first_line(error: object) -> str:

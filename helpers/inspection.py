@@ -144,7 +144,8 @@ def describe(model: onnx.ModelProto) -> ModelDescription:
     >>> from sklearn.linear_model import LogisticRegression
     >>> from helpers import convert
     >>> X, y = load_iris(return_X_y=True)
-    >>> description = describe(convert(LogisticRegression(max_iter=500).fit(X, y), X[:1]))
+    >>> model = LogisticRegression(max_iter=500).fit(X, y)
+    >>> description = describe(convert(model, X[:1]))
     >>> description.inputs.to_dict("records")
     [{'name': 'X', 'type': 'tensor(float)', 'shape': [None, 4]}]
     >>> description.op_counts

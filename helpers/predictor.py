@@ -5,7 +5,12 @@ the raw calls it hides (``InferenceSession``, ``get_inputs``, ``run``) are
 spelled out in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
 It puts together the base layer: :mod:`helpers.session` (settings),
 :mod:`helpers.inputs` (checks), :mod:`helpers.outputs` (what each output
-means) and :mod:`helpers.fastcall` (the call itself).
+means), :mod:`helpers.fastcall` (the call itself) and :mod:`helpers.parallel`
+(large batches of a tree ensemble, split by rows).
+
+Longer than 250 lines: the class docstring documents every option (presets,
+buffers, the row-parallel path) with examples; the code is a thin layer over
+the base modules.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import onnx
 
-from helpers.errors import first_line
+from helpers.errors import ChunkError, first_line
 from helpers.fastcall import ReusedBuffers, SessionCall
 from helpers.inputs import InputSpec
+from helpers.machine import usable_cpus
 from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec
+from helpers.parallel import RowSplitter, prefers_row_split
 from helpers.session import create_session, session_options
 from helpers.tuning import TuningResult, tune
 
@@ -47,6 +55,16 @@ class OnnxPredictor:
     returned is overwritten by the next call** of the same method with the
     same number of rows on the same thread; ``.copy()`` it to keep it.
 
+    Large batches can take the row-parallel path (:mod:`helpers.parallel`):
+    the rows are split into chunks run at once on the session, which then
+    has one intra-op thread (never both kinds of threads at once), and the
+    results are joined in row order. The throughput preset takes it for a
+    tree ensemble, with one worker per CPU this process may use; see
+    :data:`helpers.PRESETS` for why. A chunk that fails raises a
+    :class:`helpers.ChunkError` naming its rows. ``close()`` (or a
+    ``with`` block) stops the pool's threads; otherwise they stop when the
+    predictor is garbage-collected.
+
     Parameters
     ----------
     model : onnx.ModelProto, bytes, str or path
@@ -58,6 +76,14 @@ class OnnxPredictor:
         Execution providers, default ``["CPUExecutionProvider"]``.
     reuse_buffers : bool, default False
         Return the same pre-bound output array per thread and batch size (see above).
+    row_workers : int, optional
+        Chunks of rows run at once (the calling thread included); 1 never
+        splits, 0 means one per usable CPU (:func:`helpers.usable_cpus`).
+        Default: what the preset says (above). More than 1 needs
+        ``intra_op_num_threads`` left unset or 1.
+    chunk_rows : int, optional
+        Rows per chunk; default an even split, one chunk per worker (see
+        :func:`helpers.parallel.chunk_bounds`).
     **options
         ``SessionOptions`` overrides, see :func:`helpers.session_options`.
 
@@ -76,7 +102,11 @@ class OnnxPredictor:
     ((1,), (1, 3))
     >>> fast = OnnxPredictor(convert(model, X[:1]), reuse_buffers=True)
     >>> row = X[:1].astype("float32")
-    >>> fast.predict_proba(row) is fast.predict_proba(row)  # the same buffer, overwritten
+    >>> fast.predict_proba(row) is fast.predict_proba(row)  # one buffer, overwritten
+    True
+    >>> rows = np.tile(X, (2, 1))
+    >>> with OnnxPredictor(convert(model, X[:1]), row_workers=2) as split:
+    ...     split.predict(rows).tolist() == model.predict(rows).tolist()
     True
     """
 
@@ -87,11 +117,17 @@ class OnnxPredictor:
         preset: str | None = "latency",
         providers: list[str] | None = None,
         reuse_buffers: bool = False,
+        row_workers: int | None = None,
+        chunk_rows: int | None = None,
         **options: Any,
     ) -> None:
         self.preset = preset
         self.reuse_buffers = bool(reuse_buffers)
+        self.row_workers = _row_workers(model, preset, providers, row_workers, options)
+        if self.row_workers > 1:
+            options = {**options, "intra_op_num_threads": 1}
         self.session, self._source = create_session(model, session_options(preset, **options), providers)
+        self.rows = RowSplitter(self.row_workers, chunk_rows=chunk_rows) if self.row_workers > 1 else None
         self.inputs = InputSpec.from_session(self.session)
         self.outputs = OutputSpec.from_session(self.session)
         self.feature_names: list[str] | None = self.inputs.feature_names
@@ -110,7 +146,7 @@ class OnnxPredictor:
         providers: list[str] | None = None,
         reuse_buffers: bool = False,
     ) -> OnnxPredictor:
-        """A predictor with the session settings measured fastest for ``X`` at ``batch_size`` rows.
+        """A predictor with the settings measured fastest for ``X`` at ``batch_size`` rows.
 
         Runs :func:`helpers.tune` (``budget`` seconds) and builds the predictor
         with the setting it chose; the measurements stay available as
@@ -130,7 +166,7 @@ class OnnxPredictor:
         content, _ = model_bytes(model)
         tuning = tune(content, X, batch_size=batch_size, budget=budget)
         predictor = cls(
-            content, preset=None, providers=providers, reuse_buffers=reuse_buffers, **tuning.options
+            content, preset=None, providers=providers, reuse_buffers=reuse_buffers, **tuning.predictor_options
         )
         predictor.preset = "tuned"
         predictor.tuning = tuning
@@ -153,7 +189,19 @@ class OnnxPredictor:
 
     def __repr__(self) -> str:
         inputs = ", ".join(f"{s.name}: {s.dtype.name}[{s.width or '?'}]" for s in self.inputs.slots)
-        return f"OnnxPredictor(inputs=[{inputs}], outputs={self.output_names}, preset={self.preset!r})"
+        rows = f", row_workers={self.row_workers}" if self.rows is not None else ""
+        return f"OnnxPredictor(inputs=[{inputs}], outputs={self.output_names}, preset={self.preset!r}{rows})"
+
+    def close(self) -> None:
+        """Stop the threads of the row-parallel path, if it started any (the predictor still works)."""
+        if self.rows is not None:
+            self.rows.close()
+
+    def __enter__(self) -> OnnxPredictor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def run(self, names: list[str], X: Any) -> list[Any]:
         """The outputs ``names`` for the rows ``X``, checked and fed as the other methods do.
@@ -165,17 +213,26 @@ class OnnxPredictor:
         naming the rows; an answer that is finite is never refused.
         """
         if self.inputs.is_ready(X):
+            split = self.rows is not None and self.rows.splits(len(X))
             feed = {self.inputs.names[0]: X}
-            if self._buffers is not None and len(names) == 1:
+            if self._buffers is not None and len(names) == 1 and not split:
                 outputs = [self._buffers.run(names[0], X)]
                 self.outputs.check_finite(names, outputs, feed)
                 return outputs
         else:
             feed = self.inputs.feed(X)
-            if len(next(iter(feed.values()))) == 0:
+            rows = len(next(iter(feed.values())))
+            if rows == 0:
                 return [self.outputs.empty(name) for name in names]
+            split = self.rows is not None and self.rows.splits(rows)
         try:
-            outputs = self._call.run(names, feed)
+            if split:
+                outputs = self.rows.run(lambda chunk: self._call.run(names, chunk), feed)
+            else:
+                outputs = self._call.run(names, feed)
+        except ChunkError as error:
+            failed = f"onnxruntime failed to run the model from {self._source} on"
+            raise ChunkError(error.start, error.stop, error.error, failed) from None
         except Exception as error:  # onnxruntime's errors derive from Exception only
             raise RuntimeError(
                 f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
@@ -212,3 +269,29 @@ class OnnxPredictor:
                 "predict_proba needs a classifier"
             )
         return self.outputs.proba_name
+
+
+def _row_workers(
+    model: ModelSource, preset: str | None, providers: list[str] | None, row_workers: Any, options: dict
+) -> int:
+    """How many chunks of rows run at once: as asked, or what the preset says for this model."""
+    if row_workers is None:
+        cpu_only = providers in (None, ["CPUExecutionProvider"])
+        if preset != "throughput" or not cpu_only or "intra_op_num_threads" in options:
+            return 1
+        try:
+            content = model if isinstance(model, onnx.ModelProto) else model_bytes(model)[0]
+            trees = prefers_row_split(content)
+        except Exception:  # not a readable model: create_session says so, naming the source
+            return 1
+        return usable_cpus() if trees else 1
+    if isinstance(row_workers, bool) or not isinstance(row_workers, (int, np.integer)) or row_workers < 0:
+        raise ValueError(f"row_workers must be an integer >= 0 (0: one per usable CPU), got {row_workers!r}")
+    workers = usable_cpus() if row_workers == 0 else int(row_workers)
+    if workers > 1 and options.get("intra_op_num_threads", 1) != 1:
+        raise ValueError(
+            f"row_workers={row_workers} runs each chunk on a one-thread session; with "
+            f"intra_op_num_threads={options['intra_op_num_threads']} the threads would outnumber "
+            "the cores: choose rows split or intra-op threads, not both"
+        )
+    return workers

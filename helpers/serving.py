@@ -28,7 +28,8 @@ the environment, so that uvicorn can build one application, hence one
 session, in each worker process::
 
     ONNX_MODEL_PATH=/path/to/model.onnx \\
-        uvicorn --factory helpers.serving:app_from_env --host 127.0.0.1 --port 8000 --workers 2
+        uvicorn --factory helpers.serving:app_from_env \\
+        --host 127.0.0.1 --port 8000 --workers 2
 
 then::
 
@@ -466,7 +467,7 @@ def create_app(
     >>> X, y = load_iris(return_X_y=True)
     >>> model = LogisticRegression(max_iter=500).fit(X, y)
     >>> app = create_app(convert(model, X[:1]), sklearn_model=model)
-    >>> with TestClient(app) as client:  # "with" runs the lifespan: session created, warmed up
+    >>> with TestClient(app) as client:  # "with" runs the lifespan: session, warm-up
     ...     answer = client.post("/predict", json={"rows": X[:2].tolist()})
     >>> answer.status_code, answer.json()["predictions"]
     (200, [0, 0])

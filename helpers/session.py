@@ -16,16 +16,34 @@ from helpers.modelfile import ModelSource, model_bytes
 
 __all__ = ["AUTO_BATCH", "PRESETS", "create_session", "preset_for", "session_options"]
 
-#: Session settings per preset. The reasoning, not figures: the lessons
-#: measure each preset on the machine that builds them.
+#: Session settings per preset. The reasoning, not figures: the lessons and
+#: ``benchmarks/throughput.py`` measure each preset on the machine that runs them.
 #:
 #: * ``"latency"``, one request at a time: one intra-op thread. A single row
 #:   has too little work to share between threads, and the other cores stay
 #:   free for other requests.
-#: * ``"throughput"``, large batches: onnxruntime's default thread pool (one
-#:   thread per physical core). Tree ensembles split their work between the
-#:   threads; a linear model's single small matrix product often does not
-#:   gain, which :func:`helpers.tune` measures for a given model.
+#: * ``"throughput"``, large batches, depends on the graph:
+#:
+#:   - a tree ensemble (a ``TreeEnsemble*`` operator) takes the row-parallel
+#:     path of :class:`helpers.OnnxPredictor`: the rows are split into one chunk
+#:     per CPU this process may use (:func:`helpers.usable_cpus`), run at once
+#:     on a session with one intra-op thread. onnxruntime's own pool splits a
+#:     tree ensemble's work by *trees* when there are more trees than threads,
+#:     and its threads meet at a barrier every 128 rows
+#:     (``onnxruntime/core/providers/cpu/ml/tree_ensemble_common.h``); with
+#:     spinning off they sleep and wake at each one, a cost that grows with
+#:     the number of threads. Chunks of rows need no barrier: each is a whole
+#:     call on its own thread, and ``InferenceSession.run`` releases the GIL.
+#:     Batches too small to give each chunk :data:`helpers.parallel.MIN_CHUNK_ROWS`
+#:     rows run whole, on the calling thread.
+#:   - any other graph (linear models, neural networks, preprocessing) keeps
+#:     onnxruntime's intra-op pool at its default size (one thread per physical
+#:     core): its matrix products split well inside one call, while chunks
+#:     of a cheap model cost more to hand out than they save.
+#:
+#:   The two are never combined, so threads never outnumber the cores.
+#:   :func:`helpers.tune` measures both kinds, and how many threads or
+#:   workers, for one model and batch size when the rule does not fit.
 #:
 #: Both turn spinning off (``session.intra_op.allow_spinning = 0``): idle pool
 #: threads then sleep instead of busy-waiting, so a session does not slow the

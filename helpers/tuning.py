@@ -3,7 +3,9 @@
 Introduced in :ref:`sphx_glr_auto_examples_05_benchmarks_plot_02_tuning.py`,
 which shows why fixed rules for threads fail and what :func:`tune` finds
 instead. The settings it tries are the ``SessionOptions`` that
-:func:`helpers.session_options` sets by hand; the timings and decisions come
+:func:`helpers.session_options` sets by hand, and the row-parallel path of
+:mod:`helpers.parallel` (rows split over workers, each chunk on a one-thread
+session), measured in :ref:`cores_and_batch_size`; the timings and decisions come
 from :mod:`helpers.timing`: a setting wins only when its whole confidence
 interval clears the margin, never on a lucky round.
 
@@ -13,6 +15,7 @@ read together; about a third is docstrings.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -26,8 +29,9 @@ from helpers.inputs import InputSpec
 from helpers.machine import usable_cpus
 from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec
+from helpers.parallel import MIN_CHUNK_ROWS, RowSplitter, prefers_row_split
 from helpers.session import create_session, preset_for, session_options
-from helpers.settings import LEVELS, PRESET_SETTINGS, Setting
+from helpers.settings import LEVELS, PRESET_SETTINGS, Setting, preset_setting
 from helpers.timing import MIN_ROUNDS, calibrate, paired_rounds, ratio_interval, verdict
 
 __all__ = ["TuningResult", "tune"]
@@ -48,6 +52,9 @@ class TuningResult:
         beyond the margin (its whole interval above ``1 + margin``).
     start : str
         The preset the search started from (see :func:`helpers.session.preset_for`).
+    presets : dict of str to Setting
+        Both presets as they apply to this model (a tree ensemble's throughput
+        preset splits rows, see :func:`helpers.settings.preset_setting`).
     batch_size : int
     measurements : pandas.DataFrame
         One row per setting in each round: ``round``, ``knob`` (what the round
@@ -67,6 +74,7 @@ class TuningResult:
     measurements: pd.DataFrame
     final: pd.DataFrame
     seconds: float
+    presets: dict[str, Setting] = field(default_factory=lambda: dict(PRESET_SETTINGS))
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -75,20 +83,25 @@ class TuningResult:
         return self.best.options()
 
     @property
+    def predictor_options(self) -> dict[str, Any]:
+        """The chosen setting as ``OnnxPredictor(..., preset=None)`` keyword arguments, rows included."""
+        return self.best.predictor_options()
+
+    @property
     def tried(self) -> set[Setting]:
         """Every setting that was timed."""
         rows = self.measurements[list(Setting.__dataclass_fields__)].itertuples(index=False)
-        return {Setting(*row) for row in rows} | {PRESET_SETTINGS[self.start]}
+        return {Setting(*row) for row in rows} | {self.presets[self.start]}
 
     @property
     def decided(self) -> bool:
         """True when a setting beat the starting preset beyond noise; False: "no clear winner"."""
-        return self.best != PRESET_SETTINGS[self.start]
+        return self.best != self.presets[self.start]
 
     def speedup(self, baseline: str = "latency") -> float:
         """How many times faster the chosen setting was than a preset, in the final round."""
-        if baseline not in PRESET_SETTINGS:
-            raise ValueError(f"baseline must be one of {sorted(PRESET_SETTINGS)}, got {baseline!r}")
+        if baseline not in self.presets:
+            raise ValueError(f"baseline must be one of {sorted(self.presets)}, got {baseline!r}")
         times = self.final.set_index("setting")["median_us"]
         return float(times[f"preset {baseline}"] / times["tuned"])
 
@@ -122,22 +135,36 @@ def _thread_counts(cores: int) -> list[int]:
 
 
 class _Timer:
-    """Times ``session.run`` (the public call) for settings, one session per setting."""
+    """Times ``session.run`` (the public call), split by rows or not, one session per session setting."""
 
     def __init__(self, content: bytes, X: Any, batch_size: int, margin: float) -> None:
         self.content, self.margin = content, margin
         first, _ = create_session(content, session_options("latency"))
         self.feed = InputSpec.from_session(first).feed(take_rows(X, batch_size))  # checked, not timed
         self.names = [OutputSpec.from_session(first).value_name]
+        self.sessions: dict[Setting, Any] = {}
+        self.splitters: list[RowSplitter] = []
         self.calls: dict[Setting, Any] = {}
         self.numbers: dict[Setting, int] = {}
 
     def call(self, setting: Setting) -> Any:
         if setting not in self.calls:
-            session, _ = create_session(self.content, session_options(None, **setting.options()))
-            self.calls[setting] = lambda _, run=session.run: run(self.names, self.feed)
+            own = replace(setting, row_workers=1, chunk_rows=0)  # the session's settings alone
+            if own not in self.sessions:
+                self.sessions[own], _ = create_session(self.content, session_options(None, **own.options()))
+            run = self.sessions[own].run
+            if setting.row_workers > 1:
+                splitter = RowSplitter(setting.row_workers, chunk_rows=setting.chunk_rows or None)
+                self.splitters.append(splitter)
+                self.calls[setting] = lambda _: splitter.run(lambda chunk: run(self.names, chunk), self.feed)
+            else:
+                self.calls[setting] = lambda _: run(self.names, self.feed)
             self.numbers[setting] = calibrate(self.calls[setting], None, 0.002)
         return self.calls[setting]
+
+    def close(self) -> None:
+        for splitter in self.splitters:
+            splitter.close()
 
     def compare(self, labels: list[str], settings: list[Setting], seconds: float) -> pd.DataFrame:
         """Interleaved paired rounds; speed-ups and verdicts against the first setting."""
@@ -171,22 +198,29 @@ def tune(
     threads: Sequence[int] | None = None,
     margin: float = 0.05,
 ) -> TuningResult:
-    """Measure session settings for ``model`` at ``batch_size`` rows and return the fastest.
+    """Measure settings for ``model`` at ``batch_size`` rows and return the fastest.
 
     The search starts from the preset for the batch size
-    (:func:`helpers.session.preset_for`) and changes one knob at a time:
-    intra-op threads (1, 2, 4, ... up to the CPUs this process may use), then
-    spinning (only with more than one thread: a single thread has no pool to
-    spin), then sequential against parallel execution, then the graph
-    optimisation level. In each round the best so far and its challengers
+    (:func:`helpers.session.preset_for`, as it applies to this model: see
+    :func:`helpers.settings.preset_setting`) and changes one knob at a time:
+    how the cores are used, either intra-op threads (1, 2, 4, ... up to the
+    CPUs this process may use) or, from ``2 * MIN_CHUNK_ROWS`` rows on, the
+    rows split over as many workers on a one-thread session
+    (:mod:`helpers.parallel`); then, for a split, smaller chunks (four per
+    worker, which balance uneven cores); then spinning (only with more than
+    one thread: a single thread has no pool to spin); then sequential
+    against parallel execution; then the graph optimisation level. In each
+    round the best so far and its challengers
     are timed in interleaved paired rounds (:mod:`helpers.timing`); a
     challenger replaces the best so far only when its whole 95% interval is
-    above ``1 + margin``. A final round times the choice against both presets.
-    When nothing cleared the margin the starting preset stays, and the result
-    says "no clear winner".
+    above ``1 + margin``. A final round times the choice against both presets;
+    when the search kept the starting preset and the final round finds the
+    other preset faster beyond the margin, the other preset is chosen. When
+    nothing cleared the margin the starting preset stays, and the result says
+    "no clear winner".
 
-    Only the public ``session.run`` is timed, on a batch converted to the
-    model's input type before timing.
+    Only the public ``session.run`` is timed (split over threads for a row
+    split), on a batch converted to the model's input type before timing.
 
     Parameters
     ----------
@@ -200,7 +234,7 @@ def tune(
         their candidates. Each comparison runs at least 10 rounds, so a slow
         model can overrun a tiny budget.
     threads : sequence of int, optional
-        Thread counts to try instead of 1, 2, 4, ... CPUs.
+        Thread and worker counts to try instead of 1, 2, 4, ... CPUs.
     margin : float, default 0.05
         Relative gain a setting needs, beyond its interval, to replace the best so far.
 
@@ -230,14 +264,33 @@ def tune(
         raise ValueError(f"threads must be positive counts, got {thread_counts}")
     timer = _Timer(content, X, int(batch_size), margin)
     first = preset_for(batch_size)
-    best = PRESET_SETTINGS[first]
+    cpus = usable_cpus()
+    presets = {
+        name: preset_setting(name, row_split=prefers_row_split(content), cpus=cpus)
+        for name in PRESET_SETTINGS
+    }
+    best = presets[first]
+    workers = [w for w in thread_counts if w > 1] if batch_size >= 2 * MIN_CHUNK_ROWS else []
+
+    def cores(b: Setting) -> list[Setting]:
+        intra = [replace(b, threads=t, row_workers=1, chunk_rows=0) for t in thread_counts]
+        return intra + [replace(b, threads=1, row_workers=w, chunk_rows=0) for w in workers]
+
+    def chunks(b: Setting) -> list[Setting]:
+        return (
+            [replace(b, chunk_rows=math.ceil(batch_size / (4 * b.row_workers)))] if b.row_workers > 1 else []
+        )
+
     rounds = [
-        ("threads", lambda b: [replace(b, threads=t) for t in thread_counts]),
+        ("threads or rows", cores),
+        ("chunks", chunks),
         ("spinning", lambda b: [replace(b, spinning=True)] if b.threads != 1 else []),
         ("mode", lambda b: [replace(b, mode="parallel")]),
         ("optimization", lambda b: [replace(b, optimization=o) for o in LEVELS if o != "all"]),
     ]
-    planned = len(thread_counts) + 1 + 2 + 2 + 3 + 3  # timings per round, the final one included
+    planned = (
+        len(thread_counts) + len(workers) + 1 + 2 + 2 + 2 + 3 + 3
+    )  # timings per round, the final one too
     frames = []
     for number, (knob, challengers_of) in enumerate(rounds, start=1):
         candidates = list(dict.fromkeys([best, *challengers_of(best)]))  # the best so far first
@@ -252,12 +305,22 @@ def tune(
             best = candidates[int(winners.speedup_low.idxmax())]
     measurements = pd.concat(frames, ignore_index=True)
     # the choice and both presets in one interleaved run, against the starting preset
-    finalists = {f"preset {first}": PRESET_SETTINGS[first]}
-    for name, setting in PRESET_SETTINGS.items():
-        finalists.setdefault(f"preset {name}", setting)
+    finalists = {f"preset {first}": presets[first]}
+    for name, setting in presets.items():
+        if setting not in finalists.values():
+            finalists.setdefault(f"preset {name}", setting)
     if best not in finalists.values():
         finalists["tuned"] = best
     final = timer.compare(list(finalists), list(finalists.values()), budget - (time.perf_counter() - start))
+    timer.close()
+    if best == presets[first]:  # the search kept the start: the other preset may still be faster
+        faster = final[final.verdict == "faster"]
+        if len(faster):
+            best = finalists[faster.loc[faster.speedup_low.idxmax(), "setting"]]
+    for name, setting in presets.items():  # a preset equal to another (one CPU): its row, not a second timing
+        if f"preset {name}" not in finalists:
+            same = next(label for label, other in finalists.items() if other == setting)
+            final = pd.concat([final, final[final.setting == same].assign(setting=f"preset {name}")])
     if "tuned" not in finalists:  # the choice is a preset: its row, not a second timing
         same = next(label for label, setting in finalists.items() if setting == best)
         final = pd.concat([final, final[final.setting == same].assign(setting="tuned")], ignore_index=True)
@@ -266,6 +329,7 @@ def tune(
         start=first,
         batch_size=int(batch_size),
         measurements=measurements,
-        final=final,
+        final=final.reset_index(drop=True),
         seconds=time.perf_counter() - start,
+        presets=presets,
     )

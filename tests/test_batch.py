@@ -48,7 +48,7 @@ def test_model_bytes_pickle_as_bytes_and_share_one_session(forest_bytes):
     copy = pickle.loads(pickle.dumps(forest_bytes))
     assert copy.content == forest_bytes.content and copy.digest == forest_bytes.digest
     assert copy.predictor() is forest_bytes.predictor()
-    assert (forest_bytes.digest, 1) in batch.cached_sessions()
+    assert (forest_bytes.digest, 1, 1) in batch.cached_sessions()
     assert f"{len(forest_bytes.content):,} bytes" in repr(forest_bytes)
 
 
@@ -68,12 +68,31 @@ def test_sessions_load_once_under_concurrent_threads(iris):
     X, y = iris
     unique_model = LogisticRegression(C=0.0123, max_iter=1000).fit(X, y)  # a model nothing else loads
     model_bytes = batch.OnnxModelBytes(helpers.convert(unique_model, X[:1]))
-    assert (model_bytes.digest, 1) not in batch.cached_sessions()
+    assert (model_bytes.digest, 1, 1) not in batch.cached_sessions()
     copies = [pickle.loads(pickle.dumps(model_bytes)) for _ in range(16)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         predictors = list(pool.map(lambda copy: copy.predictor(), copies))
     assert len({id(p) for p in predictors}) == 1
-    assert batch.cached_sessions().count((model_bytes.digest, 1)) == 1
+    assert batch.cached_sessions().count((model_bytes.digest, 1, 1)) == 1
+
+
+def test_row_workers_split_each_partition_on_a_one_thread_session(table, forest_bytes):
+    frame, _ = table
+    split = batch.OnnxModelBytes(forest_bytes.content, row_workers=2)
+    copy = pickle.loads(pickle.dumps(split))
+    assert copy.row_workers == 2 and "row_workers=2" in repr(copy)
+    predictor = copy.predictor()
+    assert predictor.row_workers == 2 and predictor is not forest_bytes.predictor()
+    assert predictor.session.get_session_options().intra_op_num_threads == 1
+    assert (split.digest, 1, 2) in batch.cached_sessions()
+    big = dd.from_pandas(pd.concat([frame] * 20, ignore_index=True), npartitions=2)
+    scored = batch.score(big, split, ["a", "b", "c", "d"]).compute(scheduler="sync")
+    unsplit = batch.score(big, forest_bytes, ["a", "b", "c", "d"]).compute(scheduler="sync")
+    pd.testing.assert_frame_equal(scored, unsplit)
+    with pytest.raises(ValueError, match="leave intra_op_num_threads=1"):
+        batch.OnnxModelBytes(forest_bytes.content, intra_op_num_threads=2, row_workers=2)
+    with pytest.raises(ValueError, match="row_workers must be an integer >= 1"):
+        batch.OnnxModelBytes(forest_bytes.content, row_workers=0)
 
 
 def test_cache_is_bounded(forest_bytes):
@@ -174,7 +193,7 @@ def test_worker_processes_load_the_model_once_each(table, forest, forest_bytes):
     pd.testing.assert_frame_equal(again, result)
     assert len(sessions) == 2 and len(worker_names) == 2  # two separate processes
     # 12 partitions on 2 workers: each worker that scored loaded the model once, not once per partition.
-    assert all(loaded in ([], [(forest_bytes.digest, 1)]) for loaded in sessions.values())
+    assert all(loaded in ([], [(forest_bytes.digest, 1, 1)]) for loaded in sessions.values())
     assert any(sessions.values())
 
 

@@ -117,9 +117,16 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
     assert run["estimator"] == "LogisticRegression" and run["method"] == "predict_proba"
     assert run["comparison"]["ok"] is True and run["comparison"]["label_agreement"] == 1.0
     assert run["checked_rows"] == 60
+    # LogisticRegression has n_jobs: scikit-learn is also timed on all cores
+    candidates = ("scikit-learn", "scikit-learn n_jobs=-1", "onnxruntime")
     assert {(t["candidate"], t["batch_size"]) for t in run["timings"]} == {
-        (c, b) for c in ("scikit-learn", "onnxruntime") for b in (1, 20)
+        (c, b) for c in candidates for b in (1, 20)
     }
+    assert {(s["against"], s["batch_size"]) for s in run["onnx_speedups"]} == {
+        (c, b) for c in candidates[:2] for b in (1, 20)
+    }
+    assert all(s["speedup_low"] <= s["speedup"] <= s["speedup_high"] for s in run["onnx_speedups"])
+    assert "speed-up vs n_jobs=-1" in printed
     assert all(t["median_us"] > 0 and t["rounds"] >= 6 for t in run["timings"])
 
     # the converted model written next to the report predicts what the original does

@@ -39,7 +39,7 @@ def test_tune_returns_a_setting_it_tried_with_every_measurement(logistic_onnx, i
     result = helpers.tune(logistic_onnx, X, batch_size=10, budget=1.0)
     assert result.best in result.tried and result.start == "latency"
     assert result.batch_size == 10
-    assert set(result.measurements.knob) >= {"threads", "mode", "optimization"}
+    assert set(result.measurements.knob) >= {"threads or rows", "mode", "optimization"}
     assert (result.measurements.rounds >= 6).all()
     assert list(result.final.setting) == ["preset latency", "preset throughput", "tuned"]
     frame = result.to_frame()
@@ -66,8 +66,34 @@ def test_a_challenger_wins_only_beyond_its_interval(logistic_onnx, iris):
         )
         if len(winners):
             best = helpers.Setting(*winners.loc[winners.speedup_low.idxmax(), SETTING_COLUMNS])
-    assert result.best == best
-    assert result.decided == (best != PRESET_SETTINGS["latency"])
+    final = result.final.set_index("setting")
+    if best == PRESET_SETTINGS["latency"] and (final.verdict == "faster").any():
+        # the search kept the start; the final round found the other preset faster beyond the margin
+        assert result.best == result.presets["throughput"]
+        assert final.verdict["preset throughput"] == "faster"
+    else:
+        assert result.best == best
+    assert result.decided == (result.best != PRESET_SETTINGS["latency"])
+
+
+def test_the_final_round_can_pick_the_other_preset(logistic_onnx, iris, monkeypatch):
+    """When the search keeps the start, a clearly faster other preset in the final round is chosen."""
+    X, _ = iris
+    real = helpers.tuning._Timer.compare
+
+    def compare(self, labels, settings, seconds):
+        frame = real(self, labels, settings, seconds)
+        if labels[0].startswith("preset"):  # the final round: make the other preset clearly faster
+            other = frame.setting == "preset throughput"
+            columns = ["speedup", "speedup_low", "speedup_high", "verdict"]
+            frame.loc[other, columns] = [3.0, 2.0, 4.0, "faster"]
+        else:  # the search rounds: no challenger wins
+            frame.loc[frame.index[1:], "verdict"] = "no clear difference"
+        return frame
+
+    monkeypatch.setattr(helpers.tuning._Timer, "compare", compare)
+    result = helpers.tune(logistic_onnx, X, budget=0.3)
+    assert result.best == result.presets["throughput"] and result.decided
 
 
 def test_an_impossible_margin_keeps_the_preset_and_says_so(logistic_onnx, iris):
@@ -135,3 +161,39 @@ def test_tuned_predictor_predicts_like_the_others(logistic, logistic_onnx, iris)
     assert "preset='tuned'" in repr(predictor)
     np.testing.assert_array_equal(predictor.predict(X), model.predict(X))
     np.testing.assert_allclose(predictor.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
+def test_tune_tries_splitting_the_rows_and_the_predictor_follows(forest, iris):
+    model, _ = forest
+    X, _ = iris
+    onnx_model = helpers.convert(model, X[:1])
+    result = helpers.tune(onnx_model, X, batch_size=1_000, budget=1.0, threads=[1, 2])
+    first = result.measurements[result.measurements["round"] == 1]
+    assert {
+        "1 thread, sequential, opt all, no spinning",
+        "2 threads, sequential, opt all, no spinning",
+    } <= set(first.setting)
+    assert "rows split over 2 workers, sequential, opt all, no spinning" in set(first.setting)
+    split = {s for s in result.tried if s.row_workers > 1}
+    assert split and all(s.threads == 1 for s in split)  # never rows split and intra-op threads at once
+    if result.best.row_workers > 1:
+        assert "chunks" in set(result.measurements.knob)
+    cpus = helpers.usable_cpus()
+    assert result.presets["throughput"].row_workers == (cpus if cpus > 1 else 1)
+    predictor = helpers.OnnxPredictor(onnx_model, preset=None, **result.predictor_options)
+    assert predictor.row_workers == result.best.row_workers
+    np.testing.assert_allclose(
+        predictor.predict_proba(np.tile(X, (4, 1))), model.predict_proba(np.tile(X, (4, 1))), atol=1e-5
+    )
+
+
+def test_small_batches_never_split_rows(forest, iris):
+    model, _ = forest
+    X, _ = iris
+    result = helpers.tune(helpers.convert(model, X[:1]), X, batch_size=10, budget=0.3, threads=[1, 2])
+    assert all(s.row_workers == 1 for s in result.tried)
+
+
+def test_a_setting_refuses_rows_split_with_intra_op_threads():
+    with pytest.raises(ValueError, match="never both"):
+        helpers.Setting(threads=2, row_workers=2)

@@ -399,9 +399,10 @@ assert (one_request["verdict"] == "faster").all(), one_request
 # -----------------------
 # A forest's single-request cost in scikit-learn grows with the number of
 # trees, one Python-level call per tree; ONNX Runtime's cost per tree is far
-# smaller, and its base cost too. We train forests of growing size and time one request on each,
-# with the same one-thread settings as the table. The 100-tree forest is the
-# table's own model, so that point can be compared with the table's row.
+# smaller, and its base cost too. We train forests of growing size and time
+# one request on each, with the same one-thread settings as the table. The
+# 100-tree forest is the table's own model, so that point can be compared
+# with the table's row.
 import matplotlib.pyplot as plt
 
 tree_counts = [1, 10, 30, 100, 300]

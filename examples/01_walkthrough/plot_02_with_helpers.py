@@ -110,7 +110,9 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # with :func:`helpers.take_rows`, which is how the benchmark makes its
 # batches.
 X_test32 = X_test.astype(np.float32)
-batch_predictor = helpers.OnnxPredictor(onnx_model, preset="throughput")
+# row_workers=1: the session alone (for a tree ensemble, the predictor's
+# throughput preset also splits the rows itself, see :ref:`cores_and_batch_size`)
+batch_predictor = helpers.OnnxPredictor(onnx_model, preset="throughput", row_workers=1)
 batch_sizes = (1, 100, 10_000)
 float32_batches = {size: helpers.take_rows(X_test32, size) for size in batch_sizes}
 

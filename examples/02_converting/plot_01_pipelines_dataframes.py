@@ -62,7 +62,11 @@ numeric_columns = ["income", "age", "visits"]
 string_columns = ["plan", "city"]
 preprocess = ColumnTransformer(
     [
-        ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric_columns),
+        (
+            "numbers",
+            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+            numeric_columns,
+        ),
         ("strings", OneHotEncoder(handle_unknown="ignore"), string_columns),
     ]
 )
@@ -87,7 +91,11 @@ print(f"test accuracy {model.score(frame_test, target_test):.3f}")
 # * ``Int64TensorType`` for integer columns;
 # * ``StringTensorType`` for strings (object, ``string`` or category columns).
 from skl2onnx import to_onnx
-from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
+from skl2onnx.common.data_types import (
+    FloatTensorType,
+    Int64TensorType,
+    StringTensorType,
+)
 
 raw_initial_types = [
     ("income", FloatTensorType([None, 1])),
@@ -110,10 +118,19 @@ raw_onnx = to_onnx(model, initial_types=raw_initial_types, options={"zipmap": Fa
 # string columns.
 import onnxruntime
 
-session = onnxruntime.InferenceSession(raw_onnx.SerializeToString(), providers=["CPUExecutionProvider"])
-column_dtypes = {"income": np.float32, "age": np.float32, "visits": np.int64, "plan": object, "city": object}
+session = onnxruntime.InferenceSession(
+    raw_onnx.SerializeToString(), providers=["CPUExecutionProvider"]
+)
+column_dtypes = {
+    "income": np.float32,
+    "age": np.float32,
+    "visits": np.int64,
+    "plan": object,
+    "city": object,
+}
 feed = {
-    name: frame_test[name].to_numpy().astype(dtype).reshape(-1, 1) for name, dtype in column_dtypes.items()
+    name: frame_test[name].to_numpy().astype(dtype).reshape(-1, 1)
+    for name, dtype in column_dtypes.items()
 }
 raw_labels, raw_proba = session.run(["label", "probabilities"], feed)
 raw_proba[:3]
@@ -123,7 +140,9 @@ raw_proba[:3]
 # (``1e-5`` on probabilities between 0 and 1), including the rows where
 # ``income`` or ``age`` was missing and the imputer filled it in:
 np.testing.assert_array_equal(raw_labels, model.predict(frame_test))
-np.testing.assert_allclose(raw_proba, model.predict_proba(frame_test), atol=1e-5, rtol=0)
+np.testing.assert_allclose(
+    raw_proba, model.predict_proba(frame_test), atol=1e-5, rtol=0
+)
 missing_rows = int(frame_test[["income", "age"]].isna().any(axis=1).sum())
 print(f"{len(frame_test)} rows agree, {missing_rows} of them with a missing value")
 

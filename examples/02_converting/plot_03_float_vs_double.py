@@ -29,7 +29,9 @@ X = 1_000 + rng.normal(0, 0.01, size=(n_rows, 4))
 y = (X[:, 0] - X[:, 1] + rng.normal(0, 0.005, n_rows) > 0).astype(int)
 X_train, X_test, y_train, y_test = X[:3_000], X[3_000:], y[:3_000], y[3_000:]
 step = np.spacing(np.float32(1_000))
-print(f"float32 spacing near 1,000: {step:.2e}; spread of a column: {X[:, 0].std():.2e}")
+print(
+    f"float32 spacing near 1,000: {step:.2e}; spread of a column: {X[:, 0].std():.2e}"
+)
 
 # %%
 # Case 1: a tree ensemble
@@ -40,11 +42,12 @@ print(f"float32 spacing near 1,000: {step:.2e}; spread of a column: {X[:, 0].std
 # value that sits between a threshold and its rounding goes down the other
 # branch. :func:`helpers.compare` counts the labels that change and measures
 # the probability differences.
+import helpers
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-import helpers
-
-boosting = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X_train, y_train)
+boosting = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(
+    X_train, y_train
+)
 boosting_float = helpers.OnnxPredictor(helpers.convert(boosting, X_train[:1]))
 boosting_report = helpers.compare(boosting, boosting_float, X_test)
 boosting_report
@@ -67,7 +70,9 @@ from sklearn.preprocessing import StandardScaler
 
 def scaled_forest(*steps):
     return make_pipeline(
-        StandardScaler(), *steps, RandomForestClassifier(n_estimators=31, max_depth=8, random_state=0)
+        StandardScaler(),
+        *steps,
+        RandomForestClassifier(n_estimators=31, max_depth=8, random_state=0),
     )
 
 
@@ -85,17 +90,26 @@ forest_report
 # both groups, and the share of rows in the first is printed below it.
 import matplotlib.pyplot as plt
 
-boosting_diff = np.abs(boosting_float.predict_proba(X_test) - boosting.predict_proba(X_test))[:, 1]
-forest_diff = np.abs(forest_float.predict_proba(X_test) - forest.predict_proba(X_test))[:, 1]
+boosting_diff = np.abs(
+    boosting_float.predict_proba(X_test) - boosting.predict_proba(X_test)
+)[:, 1]
+forest_diff = np.abs(forest_float.predict_proba(X_test) - forest.predict_proba(X_test))[
+    :, 1
+]
 floor = 1e-10  # exact agreement (a difference of 0) is drawn at this value
 bins = np.logspace(-10, 0, 41)
 fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
-for name, diff in [("HistGradientBoosting", boosting_diff), ("scaler + forest", forest_diff)]:
-    ax.hist(np.maximum(diff, floor), bins=bins, histtype="step", linewidth=2, label=name)
+for name, diff in [
+    ("HistGradientBoosting", boosting_diff),
+    ("scaler + forest", forest_diff),
+]:
+    ax.hist(
+        np.maximum(diff, floor), bins=bins, histtype="step", linewidth=2, label=name
+    )
 ax.set(
     xscale="log",
     yscale="log",
-    xlabel="|ONNX - scikit-learn| probability of class 1 (exact agreement drawn at 1e-10)",
+    xlabel="|ONNX - scikit-learn| probability of class 1\n(exact agreement at 1e-10)",
     ylabel="test rows",
 )
 ax.set_title(
@@ -127,7 +141,9 @@ assert boosting_diff.max() > 1e-3 and forest_diff.max() > 1e-3
 # X[:1].astype(np.float64))``), and every converter that supports it
 # computes in float64. For the scaled forest this removes the cancellation:
 # the scaler runs in float64, like scikit-learn's.
-forest_double = helpers.OnnxPredictor(helpers.convert(forest, X_train[:1], dtype=np.float64))
+forest_double = helpers.OnnxPredictor(
+    helpers.convert(forest, X_train[:1], dtype=np.float64)
+)
 forest_double_report = helpers.compare(forest, forest_double, X_test)
 forest_double_report
 
@@ -141,11 +157,14 @@ forest_double_report
 # :class:`helpers.ModelFileError` with onnxruntime's reason:
 from sklearn.tree import DecisionTreeClassifier
 
-tree = make_pipeline(StandardScaler(), DecisionTreeClassifier(max_depth=8, random_state=0)).fit(
-    X_train, y_train
-)
+tree = make_pipeline(
+    StandardScaler(), DecisionTreeClassifier(max_depth=8, random_state=0)
+).fit(X_train, y_train)
 double_failures = {}
-for name, model in [("HistGradientBoostingClassifier", boosting), ("scaler + DecisionTreeClassifier", tree)]:
+for name, model in [
+    ("HistGradientBoostingClassifier", boosting),
+    ("scaler + DecisionTreeClassifier", tree),
+]:
     try:
         helpers.OnnxPredictor(helpers.convert(model, X_train[:1], dtype=np.float64))
     except helpers.ModelFileError as error:
@@ -170,12 +189,18 @@ double_failures
 from skl2onnx.sklapi import CastTransformer
 
 tree_cast = make_pipeline(
-    StandardScaler(), CastTransformer(dtype=np.float32), DecisionTreeClassifier(max_depth=8, random_state=0)
+    StandardScaler(),
+    CastTransformer(dtype=np.float32),
+    DecisionTreeClassifier(max_depth=8, random_state=0),
 ).fit(X_train, y_train)
 tree_cast_report = helpers.compare(
-    tree_cast, helpers.OnnxPredictor(helpers.convert(tree_cast, X_train[:1], dtype=np.float64)), X_test
+    tree_cast,
+    helpers.OnnxPredictor(helpers.convert(tree_cast, X_train[:1], dtype=np.float64)),
+    X_test,
 )
-tree_report = helpers.compare(tree, helpers.OnnxPredictor(helpers.convert(tree, X_train[:1])), X_test)
+tree_report = helpers.compare(
+    tree, helpers.OnnxPredictor(helpers.convert(tree, X_train[:1])), X_test
+)
 print(f"scaler + tree, float32 inputs: {len(tree_report.label_mismatches)} labels flip")
 tree_cast_report
 
@@ -192,7 +217,9 @@ tree_cast_report
 # why we measure what remains.
 X_train_rounded = X_train.astype(np.float32).astype(np.float64)
 X_test_rounded = X_test.astype(np.float32).astype(np.float64)
-boosting_rounded = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X_train_rounded, y_train)
+boosting_rounded = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(
+    X_train_rounded, y_train
+)
 forest_rounded = scaled_forest().fit(X_train_rounded, y_train)
 rounded_reports = {
     "HistGradientBoosting": helpers.compare(
@@ -213,7 +240,8 @@ rounded_reports["HistGradientBoosting"]
 # only the rows scikit-learn predicts: both libraries then see the same
 # inputs, but the thresholds still differ between float64 and float32.
 boosting_inputs_rounded = helpers.compare(boosting, boosting_float, X_test_rounded)
-print(f"HistGradientBoosting, inputs rounded: {len(boosting_inputs_rounded.label_mismatches)} labels flip")
+flips = len(boosting_inputs_rounded.label_mismatches)
+print(f"HistGradientBoosting, inputs rounded: {flips} labels flip")
 
 # %%
 # Converter options?
@@ -224,8 +252,14 @@ from skl2onnx import get_model_alias
 from skl2onnx.common._registration import get_converter
 
 {
-    model_type.__name__: sorted(get_converter(get_model_alias(model_type)).get_allowed_options())
-    for model_type in (HistGradientBoostingClassifier, RandomForestClassifier, DecisionTreeClassifier)
+    model_type.__name__: sorted(
+        get_converter(get_model_alias(model_type)).get_allowed_options()
+    )
+    for model_type in (
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+        DecisionTreeClassifier,
+    )
 }
 
 # %%
@@ -250,13 +284,19 @@ summary = pd.DataFrame(
     [
         summary_row("HistGradientBoosting", "none (float32)", boosting_report),
         {"model": "HistGradientBoosting", "fix": "double inputs (fails to load)"},
-        summary_row("HistGradientBoosting", "test inputs rounded", boosting_inputs_rounded),
-        summary_row("HistGradientBoosting", rounded, rounded_reports["HistGradientBoosting"]),
+        summary_row(
+            "HistGradientBoosting", "test inputs rounded", boosting_inputs_rounded
+        ),
+        summary_row(
+            "HistGradientBoosting", rounded, rounded_reports["HistGradientBoosting"]
+        ),
         summary_row("scaler + forest", "none (float32)", forest_report),
         summary_row("scaler + forest", "double inputs", forest_double_report),
         summary_row("scaler + forest", rounded, rounded_reports["scaler + forest"]),
         summary_row("scaler + tree", "none (float32)", tree_report),
-        summary_row("scaler + tree", "double inputs + CastTransformer", tree_cast_report),
+        summary_row(
+            "scaler + tree", "double inputs + CastTransformer", tree_cast_report
+        ),
     ]
 ).astype({"labels flipped": "Int64", "within 1e-5": "boolean"})
 summary

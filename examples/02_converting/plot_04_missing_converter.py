@@ -40,8 +40,12 @@ class LogTransformer(TransformerMixin, BaseEstimator):
 
 
 X, y = load_breast_cancer(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
-model = make_pipeline(LogTransformer(), StandardScaler(), LogisticRegression(max_iter=1000))
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, stratify=y, random_state=0
+)
+model = make_pipeline(
+    LogTransformer(), StandardScaler(), LogisticRegression(max_iter=1000)
+)
 model.fit(X_train, y_train)
 print(f"test accuracy {model.score(X_test, y_test):.3f}")
 
@@ -84,7 +88,9 @@ print(helpers_error)
 # ``RuntimeError``.
 from sklearn.preprocessing import FunctionTransformer
 
-function_model = make_pipeline(FunctionTransformer(np.log1p), LogisticRegression(max_iter=1000))
+function_model = make_pipeline(
+    FunctionTransformer(np.log1p), LogisticRegression(max_iter=1000)
+)
 function_model.fit(X_train, y_train)
 try:
     to_onnx(function_model, X_train[:1].astype(np.float32))
@@ -101,7 +107,9 @@ except RuntimeError as error:
 # with the original, and check the conversion.
 from sklearn.preprocessing import PowerTransformer
 
-replaced = make_pipeline(PowerTransformer(), LogisticRegression(max_iter=1000)).fit(X_train, y_train)
+replaced = make_pipeline(PowerTransformer(), LogisticRegression(max_iter=1000)).fit(
+    X_train, y_train
+)
 replaced_predictor = helpers.OnnxPredictor(helpers.convert(replaced, X_train[:1]))
 print(
     f"test accuracy: {model.score(X_test, y_test):.3f} with LogTransformer, "
@@ -139,11 +147,16 @@ def log_transformer_converter(scope, operator, container):
     X_input = operator.inputs[0]
     one = np.array([1], dtype=guess_numpy_type(X_input.type))
     plus_one = OnnxAdd(X_input, one, op_version=opset)
-    OnnxLog(plus_one, op_version=opset, output_names=operator.outputs).add_to(scope, container)
+    OnnxLog(plus_one, op_version=opset, output_names=operator.outputs).add_to(
+        scope, container
+    )
 
 
 update_registered_converter(
-    LogTransformer, "LessonLogTransformer", log_transformer_shape, log_transformer_converter
+    LogTransformer,
+    "LessonLogTransformer",
+    log_transformer_shape,
+    log_transformer_converter,
 )
 
 # %%
@@ -166,7 +179,9 @@ report
 # %%
 # The converter also serves double inputs: with ``dtype=np.float64`` the
 # whole graph computes in float64 and agrees to ``1e-9``, well beyond float32.
-double_predictor = helpers.OnnxPredictor(helpers.convert(model, X_train[:1], dtype=np.float64))
+double_predictor = helpers.OnnxPredictor(
+    helpers.convert(model, X_train[:1], dtype=np.float64)
+)
 helpers.assert_agrees(model, double_predictor, X_test, atol=1e-9, rtol=1e-9)
 
 # %%

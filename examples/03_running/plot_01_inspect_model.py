@@ -42,7 +42,11 @@ target[rng.random(n_rows) < 0.05] ^= 1  # some label noise
 model = make_pipeline(
     ColumnTransformer(
         [
-            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), ["age", "visits"]),
+            (
+                "numbers",
+                make_pipeline(SimpleImputer(), StandardScaler()),
+                ["age", "visits"],
+            ),
             ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
         ]
     ),
@@ -74,7 +78,10 @@ def declared(values):
     rows = []
     for value in values:
         tensor = value.type.tensor_type
-        shape = [dim.dim_value if dim.HasField("dim_value") else None for dim in tensor.shape.dim]
+        shape = [
+            dim.dim_value if dim.HasField("dim_value") else None
+            for dim in tensor.shape.dim
+        ]
         rows.append(
             {
                 "name": value.name,
@@ -101,15 +108,22 @@ declared(onnx_model.graph.output)
 # your serving code should read, rather than guess, to build the feed dict.
 import onnxruntime
 
-session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+session = onnxruntime.InferenceSession(
+    onnx_model.SerializeToString(), providers=["CPUExecutionProvider"]
+)
 session_inputs = pd.DataFrame(
-    [{"name": item.name, "type": item.type, "shape": item.shape} for item in session.get_inputs()]
+    [
+        {"name": item.name, "type": item.type, "shape": item.shape}
+        for item in session.get_inputs()
+    ]
 )
 session_inputs
 
 # %%
 # Both views list the same inputs in the same order:
-assert session_inputs["name"].tolist() == declared(onnx_model.graph.input)["name"].tolist()
+assert (
+    session_inputs["name"].tolist() == declared(onnx_model.graph.input)["name"].tolist()
+)
 assert [item.name for item in session.get_outputs()] == ["label", "probabilities"]
 
 # %%
@@ -124,7 +138,9 @@ pd.Series(
     {
         "producer": f"{onnx_model.producer_name} {onnx_model.producer_version}",
         "ir_version": onnx_model.ir_version,
-        **{f"opset {o.domain or 'ai.onnx'}": o.version for o in onnx_model.opset_import},
+        **{
+            f"opset {o.domain or 'ai.onnx'}": o.version for o in onnx_model.opset_import
+        },
     }
 )
 
@@ -139,7 +155,8 @@ pd.Series(
 # the existing entries with the new ones instead of passing only yours.
 existing = {prop.key: prop.value for prop in onnx_model.metadata_props}
 onnx.helper.set_model_props(
-    onnx_model, {**existing, "model_version": "1.4.0", "trained_on": "synthetic visits, 500 rows"}
+    onnx_model,
+    {**existing, "model_version": "1.4.0", "trained_on": "synthetic visits, 500 rows"},
 )
 onnx_model.doc_string = "Predicts a return visit from age, visits and city."
 {prop.key: prop.value for prop in onnx_model.metadata_props}
@@ -161,12 +178,16 @@ model_path = workdir / "visits.onnx"
 onnx.save(onnx_model, model_path)
 
 loaded_model = onnx.load(model_path)
-file_session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+file_session = onnxruntime.InferenceSession(
+    model_path, providers=["CPUExecutionProvider"]
+)
 session_meta = file_session.get_modelmeta()
 
 assert {p.key: p.value for p in loaded_model.metadata_props}["model_version"] == "1.4.0"
 assert session_meta.custom_metadata_map["model_version"] == "1.4.0"
-assert session_meta.custom_metadata_map == {p.key: p.value for p in loaded_model.metadata_props}
+assert session_meta.custom_metadata_map == {
+    p.key: p.value for p in loaded_model.metadata_props
+}
 assert session_meta.description == onnx_model.doc_string
 pd.Series(
     {

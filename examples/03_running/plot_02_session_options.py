@@ -21,12 +21,11 @@ follows :ref:`running_inspect_model`.
 # whose prediction walks 100 trees per row: the two ends of what threads can
 # do. Synthetic, seeded data; the forest's depth is capped to keep the lesson
 # fast.
+import helpers
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-
-import helpers
 
 X, y = make_classification(
     n_samples=2000,
@@ -88,8 +87,11 @@ pd.DataFrame(helpers.PRESETS).T.astype(str)
 # ------------------------------
 # ``"latency"`` runs every operator on the calling thread; ``"throughput"``
 # lets onnxruntime split an operator's rows over a pool of one thread per
-# physical core. Splitting has a cost, handing work to the pool and waiting
-# for it, that only a large enough batch pays back.
+# physical core. (For a tree ensemble, :class:`helpers.OnnxPredictor` with
+# the throughput preset goes further and splits the batch's rows itself,
+# :ref:`cores_and_batch_size`; here we time the session settings alone.)
+# Splitting has a cost, handing work to the pool and waiting for it, that
+# only a large enough batch pays back.
 #
 # We time the public ``session.run``, the call you would copy, of one session
 # per preset. First each session is checked against scikit-learn: the same

@@ -18,6 +18,7 @@ its mistake produces. It follows :ref:`running_session_options`.
 # Scaling, a PCA and a random forest on the digits images bundled with
 # scikit-learn: three kinds of work, so that the profile has something to
 # compare.
+import helpers
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
@@ -25,8 +26,6 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-import helpers
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(

@@ -19,6 +19,7 @@ itself. It follows :ref:`running_profiling`.
 # A logistic regression on iris, with one float input ``X`` of 4 columns, and
 # a pipeline on a DataFrame, with one input per column (as in
 # :ref:`running_inspect_model`).
+import helpers
 import numpy as np
 import onnxruntime
 import pandas as pd
@@ -28,20 +29,24 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-import helpers
-
 X, y = load_iris(return_X_y=True)
 iris_model = LogisticRegression(max_iter=1000).fit(X, y)
 iris_onnx = helpers.convert(iris_model, X[:1])
-session = onnxruntime.InferenceSession(iris_onnx.SerializeToString(), providers=["CPUExecutionProvider"])
+session = onnxruntime.InferenceSession(
+    iris_onnx.SerializeToString(), providers=["CPUExecutionProvider"]
+)
 predictor = helpers.OnnxPredictor(iris_onnx)
 X32 = X.astype(np.float32)
 
 rng = np.random.default_rng(0)
-frame = pd.DataFrame({"age": rng.normal(40, 12, 200), "city": rng.choice(["lyon", "nice", "paris"], 200)})
+frame = pd.DataFrame(
+    {"age": rng.normal(40, 12, 200), "city": rng.choice(["lyon", "nice", "paris"], 200)}
+)
 target = ((frame["age"] > 40) | (frame["city"] == "nice")).astype(int)
 frame_model = make_pipeline(
-    ColumnTransformer([("age", StandardScaler(), ["age"]), ("city", OneHotEncoder(), ["city"])]),
+    ColumnTransformer(
+        [("age", StandardScaler(), ["age"]), ("city", OneHotEncoder(), ["city"])]
+    ),
     LogisticRegression(),
 ).fit(frame, target)
 frame_onnx = helpers.convert(frame_model, frame[:1])
@@ -49,7 +54,10 @@ frame_session = onnxruntime.InferenceSession(
     frame_onnx.SerializeToString(), providers=["CPUExecutionProvider"]
 )
 frame_predictor = helpers.OnnxPredictor(frame_onnx)
-[(item.name, item.type, item.shape) for item in session.get_inputs() + frame_session.get_inputs()]
+[
+    (item.name, item.type, item.shape)
+    for item in session.get_inputs() + frame_session.get_inputs()
+]
 
 # %%
 # What onnxruntime raises
@@ -67,7 +75,9 @@ cases = []
 
 def record(case, error, expected_type, helper_says):
     """Keep the first line of ``error``, after checking it is an ``expected_type``."""
-    assert isinstance(error, expected_type), f"{case}: expected {expected_type.__name__}, got {error!r}"
+    assert isinstance(error, expected_type), (
+        f"{case}: expected {expected_type.__name__}, got {error!r}"
+    )
     cases.append(
         {
             "mistake": case,
@@ -96,7 +106,9 @@ f"{type(raw).__name__}: {str(raw).splitlines()[0]}"
 # :class:`helpers.OnnxPredictor` casts float64 to the model's float32 (the
 # precision the model computes in) and predicts, as scikit-learn would:
 np.testing.assert_array_equal(predictor.predict(X[:2]), iris_model.predict(X[:2]))
-record("float64 for a float model", raw, InvalidArgument, "casts to float32 and predicts")
+record(
+    "float64 for a float model", raw, InvalidArgument, "casts to float32 and predicts"
+)
 
 # %%
 # The wrong number of columns
@@ -205,7 +217,12 @@ try:
     raise AssertionError("onnxruntime accepted the output name 'probability'")
 except InvalidArgument as error:
     raw = error
-record("misspelt output name", raw, InvalidArgument, "predict / predict_proba pick the outputs")
+record(
+    "misspelt output name",
+    raw,
+    InvalidArgument,
+    "predict / predict_proba pick the outputs",
+)
 
 # %%
 # A pickle instead of an ONNX file
@@ -235,7 +252,9 @@ record("a pickle instead of a model", raw, InvalidProtobuf, str(helper_error))
 # ``ValueError`` subclasses, so code that catches ``ValueError`` for bad
 # input keeps working, and each message says what was expected and what
 # came.
-assert issubclass(helpers.InputError, ValueError) and issubclass(helpers.ModelFileError, ValueError)
+assert issubclass(helpers.InputError, ValueError) and issubclass(
+    helpers.ModelFileError, ValueError
+)
 summary = pd.DataFrame(cases)
 assert len(summary) == 8
 summary.style.hide(axis="index").set_properties(**{"text-align": "left"})

@@ -394,6 +394,7 @@ memory_table.style.format({**memory_formats, "memory / file size": "{:.1f}"})
 largest = sizes.nodes.idxmax()
 memory_ratio = sizes["memory / file size"]
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+# sphinx_gallery_thumbnail_number = 3
 plot_by_nodes(
     ax,
     {"onnx_bytes": "ONNX file", "session_memory_bytes": "session memory (RSS growth)"},

@@ -21,6 +21,7 @@ gains and what it costs in agreement. It follows :ref:`running_large_forests`;
 # and a logistic regression, trained on the same synthetic, seeded data. The
 # perceptron trains with one BLAS thread: its matrices are small, and on a
 # busy machine extra threads slow training down rather than up.
+import helpers
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
@@ -28,8 +29,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
-
-import helpers
 
 X, y = make_classification(
     n_samples=3000,

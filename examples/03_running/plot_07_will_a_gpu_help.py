@@ -25,9 +25,8 @@ shows no GPU figure it did not measure. It follows :ref:`running_optimizer`.
 # <https://onnxruntime.ai/docs/execution-providers/Azure-ExecutionProvider.html>`_).
 # ``pip install onnxruntime-gpu`` gives the CUDA and TensorRT providers, which
 # also need NVIDIA's CUDA libraries and a GPU at run time.
-import onnxruntime
-
 import helpers
+import onnxruntime
 
 available = onnxruntime.get_available_providers()
 has_cuda = "CUDAExecutionProvider" in available

@@ -103,7 +103,10 @@ update_registered_converter(
     options=classifier_options,
 )
 update_registered_converter(
-    LGBMRegressor, "LightGbmLGBMRegressor", calculate_linear_regressor_output_shapes, convert_lightgbm
+    LGBMRegressor,
+    "LightGbmLGBMRegressor",
+    calculate_linear_regressor_output_shapes,
+    convert_lightgbm,
 )
 update_registered_converter(
     XGBClassifier,
@@ -113,7 +116,10 @@ update_registered_converter(
     options=classifier_options,
 )
 update_registered_converter(
-    XGBRegressor, "XGBoostXGBRegressor", calculate_linear_regressor_output_shapes, convert_xgboost
+    XGBRegressor,
+    "XGBoostXGBRegressor",
+    calculate_linear_regressor_output_shapes,
+    convert_xgboost,
 )
 
 # %%
@@ -131,8 +137,12 @@ update_registered_converter(
 from skl2onnx import get_latest_tested_opset_version
 
 target_opset = {"": get_latest_tested_opset_version(), "ai.onnx.ml": 3}
-lgbm_onnx = to_onnx(lgbm_model, X_train32[:1], options={"zipmap": False}, target_opset=target_opset)
-xgb_onnx = to_onnx(xgb_model, X_train32[:1], options={"zipmap": False}, target_opset=target_opset)
+lgbm_onnx = to_onnx(
+    lgbm_model, X_train32[:1], options={"zipmap": False}, target_opset=target_opset
+)
+xgb_onnx = to_onnx(
+    xgb_model, X_train32[:1], options={"zipmap": False}, target_opset=target_opset
+)
 {opset.domain or "ai.onnx": opset.version for opset in lgbm_onnx.opset_import}
 
 # %%
@@ -149,13 +159,21 @@ xgb_onnx = to_onnx(xgb_model, X_train32[:1], options={"zipmap": False}, target_o
 import onnxruntime
 
 ATOL = 1e-5
-for name, model, onnx_model in [("LightGBM", lgbm_model, lgbm_onnx), ("XGBoost", xgb_model, xgb_onnx)]:
-    session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+for name, model, onnx_model in [
+    ("LightGBM", lgbm_model, lgbm_onnx),
+    ("XGBoost", xgb_model, xgb_onnx),
+]:
+    session = onnxruntime.InferenceSession(
+        onnx_model.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
     labels, proba = session.run(["label", "probabilities"], {"X": X_test32})
     np.testing.assert_array_equal(labels, model.predict(X_test))
     np.testing.assert_allclose(proba, model.predict_proba(X_test), atol=ATOL, rtol=0)
     largest = np.abs(proba - model.predict_proba(X_test)).max()
-    print(f"{name}: {len(labels)} labels agree, largest probability difference {largest:.1e} <= {ATOL:g}")
+    print(
+        f"{name}: {len(labels)} labels agree, "
+        f"largest probability difference {largest:.1e} <= {ATOL:g}"
+    )
 
 # %%
 # The same with ``helpers``
@@ -181,16 +199,21 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 lgbm_pipeline = make_pipeline(
-    StandardScaler(), LGBMClassifier(n_estimators=100, n_jobs=1, random_state=0, verbose=-1)
+    StandardScaler(),
+    LGBMClassifier(n_estimators=100, n_jobs=1, random_state=0, verbose=-1),
 ).fit(X_train, y_train)
-xgb_pipeline = make_pipeline(StandardScaler(), XGBClassifier(n_estimators=100, n_jobs=1, random_state=0)).fit(
-    X_train, y_train
-)
+xgb_pipeline = make_pipeline(
+    StandardScaler(), XGBClassifier(n_estimators=100, n_jobs=1, random_state=0)
+).fit(X_train, y_train)
 lgbm_pipeline_report = helpers.compare(
-    lgbm_pipeline, helpers.OnnxPredictor(helpers.convert(lgbm_pipeline, X_train[:1])), X_test
+    lgbm_pipeline,
+    helpers.OnnxPredictor(helpers.convert(lgbm_pipeline, X_train[:1])),
+    X_test,
 )
 xgb_pipeline_report = helpers.compare(
-    xgb_pipeline, helpers.OnnxPredictor(helpers.convert(xgb_pipeline, X_train[:1])), X_test
+    xgb_pipeline,
+    helpers.OnnxPredictor(helpers.convert(xgb_pipeline, X_train[:1])),
+    X_test,
 )
 assert lgbm_pipeline_report.ok
 xgb_pipeline_report
@@ -219,11 +242,15 @@ xgb_pipeline_report
 # either side of a threshold of their feature.
 scaler, booster = xgb_pipeline[0], xgb_pipeline[-1].get_booster()
 scaled_like_xgboost = scaler.transform(X_test).astype(np.float32)
-scaled_like_onnx = (X_test32 - scaler.mean_.astype(np.float32)) * (1 / scaler.scale_).astype(np.float32)
+scaled_like_onnx = (X_test32 - scaler.mean_.astype(np.float32)) * (
+    1 / scaler.scale_
+).astype(np.float32)
 splits = booster.trees_to_dataframe().dropna(subset=["Split"])
 crossing = np.zeros(X_test.shape, dtype=bool)
 for feature in range(X_test.shape[1]):
-    thresholds = np.sort(splits.loc[splits.Feature == f"f{feature}", "Split"].to_numpy(np.float32))
+    thresholds = np.sort(
+        splits.loc[splits.Feature == f"f{feature}", "Split"].to_numpy(np.float32)
+    )
     crossing[:, feature] = np.searchsorted(
         thresholds, scaled_like_xgboost[:, feature], side="right"
     ) != np.searchsorted(thresholds, scaled_like_onnx[:, feature], side="right")
@@ -231,9 +258,12 @@ rows_crossing = np.flatnonzero(crossing.any(axis=1))
 features_crossing = np.flatnonzero(crossing.any(axis=0))
 assert not xgb_pipeline_report.ok
 assert set(xgb_pipeline_report.worst_rows) <= set(rows_crossing)
-assert set(features_crossing) <= {0, 1, 2, 3}, "a threshold was crossed in a continuous feature"
+assert set(features_crossing) <= {0, 1, 2, 3}, (
+    "a threshold was crossed in a continuous feature"
+)
 print(
-    f"{len(xgb_pipeline_report.worst_rows)} of {len(X_test)} rows disagree, all among the "
+    f"{len(xgb_pipeline_report.worst_rows)} of {len(X_test)} rows disagree, "
+    "all among the "
     f"{len(rows_crossing)} rows where a scaled value crosses a threshold; "
     f"features where that happens: {features_crossing.tolist()}"
 )
@@ -253,7 +283,9 @@ xgb_cast_pipeline = make_pipeline(
     CastTransformer(dtype=np.float32),
     XGBClassifier(n_estimators=100, n_jobs=1, random_state=0),
 ).fit(X_train, y_train)
-xgb_cast_predictor = helpers.OnnxPredictor(helpers.convert(xgb_cast_pipeline, X_train[:1], dtype=np.float64))
+xgb_cast_predictor = helpers.OnnxPredictor(
+    helpers.convert(xgb_cast_pipeline, X_train[:1], dtype=np.float64)
+)
 helpers.assert_agrees(xgb_cast_pipeline, xgb_cast_predictor, X_test)
 
 # %%
@@ -312,7 +344,9 @@ booster_inputs = [("X", FloatTensorType([None, X_train.shape[1]]))]
 lgbm_booster_onnx = onnxmltools.convert_lightgbm(
     lgbm_model.booster_, initial_types=booster_inputs, zipmap=False
 )
-xgb_booster_onnx = onnxmltools.convert_xgboost(xgb_model.get_booster(), initial_types=booster_inputs)
+xgb_booster_onnx = onnxmltools.convert_xgboost(
+    xgb_model.get_booster(), initial_types=booster_inputs
+)
 
 from xgboost import DMatrix
 
@@ -321,14 +355,20 @@ for name, onnx_model, booster_proba in [
     ("LightGBM", lgbm_booster_onnx, lgbm_model.booster_.predict(X_test)),
     ("XGBoost", xgb_booster_onnx, xgb_model.get_booster().predict(DMatrix(X_test))),
 ]:
-    session = onnxruntime.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(
+        onnx_model.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
     onnx_proba = session.run(["probabilities"], {"X": X_test32})[0]
     np.testing.assert_allclose(onnx_proba[:, 1], booster_proba, atol=ATOL, rtol=0)
     booster_rows.append(
         {
             "booster": name,
-            "opsets": {o.domain or "ai.onnx": o.version for o in onnx_model.opset_import},
-            "largest probability difference": np.abs(onnx_proba[:, 1] - booster_proba).max(),
+            "opsets": {
+                o.domain or "ai.onnx": o.version for o in onnx_model.opset_import
+            },
+            "largest probability difference": np.abs(
+                onnx_proba[:, 1] - booster_proba
+            ).max(),
         }
     )
 
@@ -381,7 +421,11 @@ for library, model in [("LightGBM", lgbm_model), ("XGBoost", xgb_model)]:
     all_cores = copy.deepcopy(model).set_params(n_jobs=-1)
     onnx_model = helpers.convert(model, X_train[:1])
     latency = helpers.OnnxPredictor(onnx_model, preset="latency").session
-    throughput = helpers.OnnxPredictor(onnx_model, preset="throughput").session
+    # row_workers=1: the throughput preset's session alone, without the row split
+    # the predictor adds for tree ensembles (see :ref:`cores_and_batch_size`)
+    throughput = helpers.OnnxPredictor(
+        onnx_model, preset="throughput", row_workers=1
+    ).session
     timings[library] = helpers.benchmark(
         {
             library: by_batch_size(model.predict_proba, all_cores.predict_proba),

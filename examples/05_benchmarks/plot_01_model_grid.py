@@ -104,17 +104,17 @@ pd.Series(accuracy, name="test accuracy").to_frame().style.format("{:.3f}")
 #   ``session.run(["probabilities"], {"X": X32})`` on float32 rows;
 # * **OnnxPredictor (helpers)**, the same model through
 #   :class:`helpers.OnnxPredictor` with the preset for the batch size: one
-#   thread below 1,000 rows, one per core from 1,000 rows on. After its input
-#   checks it calls the session through a private fast path, so it is a
-#   separate candidate from ``session.run``.
+#   thread below 1,000 rows; from 1,000 rows on, one per core, or for a tree
+#   ensemble its rows split over the cores (:ref:`cores_and_batch_size`).
+#   After its input checks it calls the session through a private fast
+#   path, so it is a separate candidate from ``session.run``.
 #
 # No session spins: a spinning thread keeps a core busy after a call and
 # slows down whichever candidate is timed next.
 import copy
 
-import onnxruntime as ort
-
 import helpers
+import onnxruntime as ort
 
 SKLEARN = "scikit-learn"
 SKLEARN_ALL_CORES = "scikit-learn, n_jobs=-1"
@@ -243,6 +243,7 @@ def ratio(value):
 
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 5), layout="constrained", sharey=True)
+# sphinx_gallery_thumbnail_number = 1
 for ax, candidate in zip(axes, shown, strict=True):
     cells = grid[grid["candidate"] == candidate].set_index(["family", "batch_size"])
     colours = np.full((len(family_names), len(BATCH_SIZES)), np.nan)

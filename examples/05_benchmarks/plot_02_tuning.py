@@ -134,6 +134,7 @@ def rows_label(rows):
 
 
 fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+# sphinx_gallery_thumbnail_number = 1
 for offset, candidate, colour in [
     (-0.2, ALL_CORES, "C0"),
     (0.2, "1 thread, again", "grey"),
@@ -200,16 +201,20 @@ forest_session.get_session_options().intra_op_num_threads
 # Let the machine choose: :func:`helpers.tune`
 # --------------------------------------------
 # ``tune`` starts from the preset for the batch size (``"latency"``, one
-# thread, below 1,000 rows; ``"throughput"``, one thread per core, from 1,000
-# rows on) and changes one knob at a time, keeping the best so far: threads
-# (1 up to the cores), then spinning (only with more than one thread), then
-# sequential against parallel execution, then the optimisation level. Each
-# round interleaves the best so far with its challengers in paired rounds,
-# and a challenger replaces it only when its whole 95% interval is above
-# 1.05: faster by more than a 5% margin, beyond the noise. When nothing
-# clears that bar, the starting preset stays and the result says "no clear
-# winner". A last round times the choice against both presets in one run,
-# for the record. Only ``session.run`` is timed, on a batch prepared
+# thread, below 1,000 rows; ``"throughput"`` from 1,000 rows on, which for a
+# tree ensemble splits the rows over every usable core, see
+# :ref:`cores_and_batch_size`) and changes one knob at a time, keeping the
+# best so far: how the cores are used, either intra-op threads (1 up to the
+# cores) or, for large batches, the rows split over as many workers on a
+# one-thread session; then smaller chunks for a split; then spinning (only
+# with more than one thread); then sequential against parallel execution;
+# then the optimisation level. Each round interleaves the best so far with
+# its challengers in paired rounds, and a challenger replaces it only when
+# its whole 95% interval is above 1.05: faster by more than a 5% margin,
+# beyond the noise. When nothing clears that bar, the starting preset stays
+# and the result says "no clear winner". A last round times the choice
+# against both presets in one run, for the record. Only ``session.run`` is
+# timed (split over threads for a row split), on a batch prepared
 # beforehand, and a budget bounds the whole search.
 #
 # Spinning keeps idle pool threads busy-waiting for the next call: it can win
@@ -278,7 +283,9 @@ for _, row in decisions.iterrows():
 # batch_size=...)`` does the tuning and this construction in one call.
 for (name, _), tuning in tunings.items():
     assert tuning.best in tuning.tried
-    tuned = helpers.OnnxPredictor(onnx_models[name], preset=None, **tuning.options)
+    tuned = helpers.OnnxPredictor(
+        onnx_models[name], preset=None, **tuning.predictor_options
+    )
     helpers.assert_agrees(models[name], tuned, X_test)
 print("every tuned session agrees with scikit-learn")
 

@@ -10,7 +10,7 @@ up), then use :func:`helpers.serving.create_app`, which adds clear answers to
 bad requests. We run it with uvicorn on the loopback interface and measure
 what a client sees, ONNX Runtime against scikit-learn behind the same
 endpoint, and how much of a request is the model and how much is HTTP and
-JSON. It follows :ref:`command_line` and builds on :ref:`with_helpers`.
+JSON. It follows :ref:`something_else_faster` and builds on :ref:`with_helpers`.
 """
 
 # %%
@@ -19,12 +19,11 @@ JSON. It follows :ref:`command_line` and builds on :ref:`with_helpers`.
 # A 100-tree random forest on the breast cancer data bundled with
 # scikit-learn (30 features). :func:`helpers.convert` and
 # :func:`helpers.assert_agrees` are the calls of :ref:`with_helpers`.
+import helpers
 import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
-
-import helpers
 
 X, y = load_breast_cancer(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -139,7 +138,6 @@ short_row.status_code, short_row.text
 # ``helpers.serving`` is imported on its own (``import helpers`` does not
 # import FastAPI). Here are bad requests and what the client reads:
 import pandas as pd
-
 from helpers.serving import create_app
 
 app = create_app(onnx_model, sklearn_model=sklearn_model, max_batch=100)

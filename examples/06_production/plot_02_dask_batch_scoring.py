@@ -11,7 +11,7 @@ the model's bytes once and load one session per worker, how to set threads so
 that Dask workers and ONNX Runtime do not fight over the cores, and how many
 rows per second scikit-learn and ONNX Runtime score in the same engine.
 The previous lesson, :ref:`web_service`, served one request at a time; this
-one scores whole tables. The lesson runs in about 20 seconds.
+one scores whole tables.
 """
 
 # %%
@@ -34,43 +34,51 @@ one scores whole tables. The lesson runs in about 20 seconds.
 #    under ``if __name__ == "__main__":`` or the workers fail to start.
 import os
 
+import helpers
 from distributed import Client, LocalCluster
 
-cluster = LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
+cluster = LocalCluster(
+    n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+)
 client = Client(cluster)
 # client = Client("tcp://scheduler:8786")  # a real cluster: the only line to change
-print(f"{len(client.scheduler_info()['workers'])} workers, {os.cpu_count()} cores on this machine")
-client
+print(
+    f"{len(client.scheduler_info()['workers'])} workers, "
+    f"{helpers.usable_cpus()} usable cores here"
+)
+helpers.machine_summary()
 
 # %%
 # Train and convert
 # -----------------
-# A small gradient-boosting classifier, trained on 10,000 synthetic rows,
-# stands for the model you already have. :func:`helpers.convert` turns it into
-# ONNX, as in :ref:`with_helpers`; what we will send to the workers is its
-# serialized form, a string of bytes.
+# A small gradient-boosting classifier, trained on 10,000 synthetic rows of
+# float64, stands for the model you already have. :func:`helpers.convert`
+# turns it into ONNX (float32 input), as in :ref:`with_helpers`; what we will
+# send to the workers is its serialized form, a string of bytes.
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier
-
-import helpers
 
 N_FEATURES = 20
 X_train, y_train = make_classification(
     n_samples=10_000, n_features=N_FEATURES, n_informative=10, random_state=0
 )
-X_train = X_train.astype(np.float32)
-model = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=15, random_state=0).fit(X_train, y_train)
+model = HistGradientBoostingClassifier(
+    max_iter=20, max_leaf_nodes=15, random_state=0
+).fit(X_train, y_train)
 onnx_model = helpers.convert(model, X_train[:1])
 onnx_bytes = onnx_model.SerializeToString()
-print(f"training accuracy {model.score(X_train, y_train):.3f}; ONNX model: {len(onnx_bytes):,} bytes")
+print(
+    f"training accuracy {model.score(X_train, y_train):.3f}; "
+    f"ONNX model: {len(onnx_bytes):,} bytes"
+)
 
 # %%
 # A table in partitions
 # ---------------------
 # The table to score is generated on the workers, seeded, so nothing
-# is downloaded and every run scores the same rows: a million rows of 20
-# float32 features in 8 partitions of 125,000 rows, small enough for this
+# is downloaded and every run scores the same rows: half a million rows of
+# 20 float32 features in 8 partitions of 62,500 rows, small enough for this
 # lesson to run in seconds. A partition is what one task scores: a pandas
 # DataFrame, as large as a batch you would score in memory. In production the
 # table would come from ``dd.read_parquet`` and have many more partitions; the
@@ -82,7 +90,7 @@ import dask.array as da
 import dask.dataframe as dd
 from distributed import wait
 
-N_ROWS, N_PARTITIONS = 1_000_000, 8
+N_ROWS, N_PARTITIONS = 500_000, 8
 features = da.random.default_rng(0).standard_normal(
     (N_ROWS, N_FEATURES), chunks=(N_ROWS // N_PARTITIONS, N_FEATURES), dtype=np.float32
 )
@@ -90,7 +98,10 @@ columns = [f"x{i}" for i in range(N_FEATURES)]
 table = dd.from_dask_array(features, columns=columns).persist()
 wait(table)
 table_mb = N_ROWS * N_FEATURES * np.dtype(np.float32).itemsize / 1e6
-print(f"{N_ROWS:,} rows x {N_FEATURES} features, {table.npartitions} partitions, {table_mb:.0f} MB")
+print(
+    f"{N_ROWS:,} rows x {N_FEATURES} features, "
+    f"{table.npartitions} partitions, {table_mb:.0f} MB"
+)
 table
 
 # %%
@@ -105,7 +116,9 @@ import pandas as pd
 from dask.tokenize import TokenizationError
 
 session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-proba_meta = pd.DataFrame({"proba_0": pd.Series(dtype=np.float32), "proba_1": pd.Series(dtype=np.float32)})
+proba_meta = pd.DataFrame(
+    {"proba_0": pd.Series(dtype=np.float32), "proba_1": pd.Series(dtype=np.float32)}
+)
 
 
 def score_with_local_session(partition):
@@ -161,7 +174,9 @@ model_on_workers = client.scatter(onnx_bytes, broadcast=True)
 def score_with_onnx(partition, model_bytes):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
-    partition_session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    partition_session = onnxruntime.InferenceSession(
+        model_bytes, options, providers=["CPUExecutionProvider"]
+    )
     proba = partition_session.run(["probabilities"], {"X": partition.to_numpy()})[0]
     return pd.DataFrame(proba, columns=["proba_0", "proba_1"], index=partition.index)
 
@@ -186,8 +201,10 @@ sample_rows = table.partitions[sample_partitions].compute()
 sample_by_hand = by_hand.partitions[sample_partitions].compute()
 
 in_memory = helpers.OnnxPredictor(onnx_model, intra_op_num_threads=1)
-np.testing.assert_array_equal(sample_by_hand.to_numpy(), in_memory.predict_proba(sample_rows.to_numpy()))
-report = helpers.assert_agrees(model, in_memory, sample_rows.to_numpy())
+np.testing.assert_array_equal(
+    sample_by_hand.to_numpy(), in_memory.predict_proba(sample_rows.to_numpy())
+)
+report = helpers.assert_agrees(model, in_memory, sample_rows.to_numpy(dtype=np.float64))
 report
 
 # %%
@@ -209,43 +226,62 @@ import helpers.batch
 
 scored = helpers.batch.score(table, onnx_model, client=client, intra_op_num_threads=1)
 sample_scored = scored.partitions[sample_partitions].compute()
-np.testing.assert_array_equal(sample_scored["label"], in_memory.predict(sample_rows.to_numpy()))
+np.testing.assert_array_equal(
+    sample_scored["label"], in_memory.predict(sample_rows.to_numpy())
+)
 np.testing.assert_array_equal(sample_scored[["proba_0", "proba_1"]], sample_by_hand)
 sample_scored.head()
 
 # %%
 # Each worker that scored a partition holds one session, keyed by the
-# model's hash and its number of threads:
+# model's hash, its number of intra-op threads and its row workers (below):
 sessions_per_worker = client.run(helpers.batch.cached_sessions)
 assert all(len(sessions) <= 1 for sessions in sessions_per_worker.values())
 {
-    worker: [(digest[:12], threads) for digest, threads in sessions]
+    worker: [(digest[:12], threads, rows) for digest, threads, rows in sessions]
     for worker, sessions in sessions_per_worker.items()
 }
 
 # %%
-# Threads: workers x intra-op threads <= cores
-# --------------------------------------------
-# Two thread pools meet on a worker: Dask's, which runs partitions side by
-# side, and the session's, which splits one partition's rows among its
-# intra-op threads. The Dask nanny sets ``OMP_NUM_THREADS=1`` in its workers,
-# which limits OpenMP code such as scikit-learn's gradient boosting, but
-# the onnxruntime wheels use a thread pool of their own that does not read
-# it: its default (``intra_op_num_threads=0``) is one thread per physical
-# core, in every worker. With two workers on two cores, that is four busy
-# threads for two cores.
+# Threads: workers x threads x (intra-op threads or row workers) <= cores
+# -----------------------------------------------------------------------
+# Up to three kinds of threads can meet on a worker: Dask's, which run
+# partitions side by side; the session's intra-op pool, which shares one
+# call's work between threads; and the row-parallel path of
+# :class:`helpers.OnnxPredictor` (``row_workers=``), which splits one call's
+# rows into chunks run at once on a one-thread session
+# (:ref:`cores_and_batch_size`). The Dask nanny sets ``OMP_NUM_THREADS=1`` in
+# its workers, which limits OpenMP code such as scikit-learn's gradient
+# boosting, but the onnxruntime wheels use a thread pool of their own that
+# does not read it: its default (``intra_op_num_threads=0``) is one thread
+# per physical core, in every worker. With two workers on two cores, that is
+# four busy threads for two cores.
+#
+# Dask's partitions are already a split of the table by rows, each scored on
+# a thread of its own. So with one Dask thread per core, each session needs
+# one intra-op thread and no row split. The row-parallel path is for the
+# other layout: fewer Dask threads than cores (a few large workers, say one
+# per machine to hold one copy of a large model); then give a tree ensemble
+# ``row_workers`` (cores per Dask thread) rather than intra-op threads,
+# with ``helpers.batch.score(..., row_workers=...)``.
 print("OMP_NUM_THREADS in the workers:", client.run(os.environ.get, "OMP_NUM_THREADS"))
 
 # %%
 # Rows per second, in the same engine
 # -----------------------------------
-# Three ways to score the same persisted table on the same two workers:
+# Four ways to score the same table on the same two workers:
 #
 # * scikit-learn: the fitted model itself is scattered (a scikit-learn model
 #   pickles, unlike a session) and ``predict_proba`` runs in
-#   ``map_partitions``;
-# * ONNX Runtime with one intra-op thread per worker (2 workers x 1 thread);
-# * ONNX Runtime with two (2 x 2 threads on 2 cores).
+#   ``map_partitions``, on a float64 copy of the table (persisted on the
+#   workers before the timing): the type it was trained on, so that it
+#   converts nothing while it is timed;
+# * ONNX Runtime with one intra-op thread per worker (2 workers x 1 thread),
+#   on the float32 table;
+# * ONNX Runtime with two intra-op threads per worker (2 x 2 threads on 2
+#   cores);
+# * ONNX Runtime with each partition's rows split over two workers
+#   (2 x 2 threads again, by the row-parallel path).
 #
 # Each scores probabilities only, and keeps them on the workers: ``persist``,
 # then wait until every partition is done. Dropping the result and collecting
@@ -255,7 +291,7 @@ print("OMP_NUM_THREADS in the workers:", client.run(os.environ.get, "OMP_NUM_THR
 # are still in memory, Dask hands them to the next run instead of scoring
 # again: a run then takes milliseconds and measures nothing.
 #
-# :func:`helpers.benchmark` interleaves the three and keeps the median of the
+# :func:`helpers.benchmark` interleaves the four and keeps the median of the
 # repeats. It hands each candidate a batch; here the rows already live on
 # the workers, so the batch is only the row numbers, which lets the result
 # report time per row.
@@ -270,13 +306,25 @@ def score_with_sklearn(partition, fitted_model):
 
 
 sklearn_meta = proba_meta.astype(np.float64)
+table64 = table.astype(np.float64).persist()
+wait(table64)
+ONE, TWO, SPLIT = (
+    "ONNX Runtime, 1 thread per worker",
+    "ONNX Runtime, 2 threads per worker",
+    "ONNX Runtime, rows split over 2 per worker",
+)
 candidates = {
-    "scikit-learn": table.map_partitions(score_with_sklearn, sklearn_on_workers, meta=sklearn_meta),
-    "ONNX Runtime, 1 thread per worker": helpers.batch.score(
+    "scikit-learn": table64.map_partitions(
+        score_with_sklearn, sklearn_on_workers, meta=sklearn_meta
+    ),
+    ONE: helpers.batch.score(
         table, onnx_model, client=client, intra_op_num_threads=1, predict=False
     ),
-    "ONNX Runtime, 2 threads per worker": helpers.batch.score(
+    TWO: helpers.batch.score(
         table, onnx_model, client=client, intra_op_num_threads=2, predict=False
+    ),
+    SPLIT: helpers.batch.score(
+        table, onnx_model, client=client, row_workers=2, predict=False
     ),
 }
 
@@ -299,39 +347,62 @@ result = helpers.benchmark(
     min_repeat=6,
     budget=6,
 )
+intervals = {name: result.interval(name, N_ROWS) for name in candidates}
 throughput = pd.DataFrame(
     {
         "candidate": list(candidates),
         "median (s)": [result.median(name, N_ROWS) for name in candidates],
-        "rows per second": [N_ROWS / result.median(name, N_ROWS) for name in candidates],
-        "speed-up": [result.speedup(name, N_ROWS) for name in candidates],
+        "rows per second": [
+            N_ROWS / result.median(name, N_ROWS) for name in candidates
+        ],
+        "vs scikit-learn": [
+            f"{speedup:.2f}x [{low:.2f}-{high:.2f}]"
+            for speedup, low, high in intervals.values()
+        ],
+        "verdict": [result.verdict(name, N_ROWS) for name in candidates],
     }
 )
-throughput.style.format({"median (s)": "{:.2f}", "rows per second": "{:,.0f}", "speed-up": "{:.2f}x"}).hide(
+throughput.style.format({"median (s)": "{:.2f}", "rows per second": "{:,.0f}"}).hide(
     axis="index"
 )
 
 # %%
 # The figure shows rows per second with the range of the repeats; its title
-# is formatted from this run's medians.
+# is formatted from this run's intervals and verdicts.
 import matplotlib.pyplot as plt
 
-rates = {name: N_ROWS / np.asarray(result.timings[name, N_ROWS]) / 1e6 for name in candidates}
+rates = {
+    name: N_ROWS / np.asarray(result.timings[name, N_ROWS]) / 1e6 for name in candidates
+}
 medians = np.array([np.median(rate) for rate in rates.values()])
 spread = np.array(
-    [[median - rate.min(), rate.max() - median] for median, rate in zip(medians, rates.values(), strict=True)]
+    [
+        [median - rate.min(), rate.max() - median]
+        for median, rate in zip(medians, rates.values(), strict=True)
+    ]
 ).T
 fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
-ax.barh(list(candidates), medians, xerr=spread, color=["C0", "C1", "C2"], capsize=4)
-ax.invert_yaxis()
-ax.set_xlabel(f"rows scored per second (millions), {N_ROWS:,} rows, {N_PARTITIONS} partitions, 2 workers")
-onnx_ratio = result.speedup("ONNX Runtime, 1 thread per worker", N_ROWS)
-threads_ratio = result.speedup(
-    "ONNX Runtime, 1 thread per worker", N_ROWS, baseline="ONNX Runtime, 2 threads per worker"
+ax.barh(
+    list(candidates), medians, xerr=spread, color=["C0", "C1", "C2", "C3"], capsize=4
 )
+ax.invert_yaxis()
+ax.set_xlabel(
+    f"rows scored per second (millions), {N_ROWS:,} rows, "
+    f"{N_PARTITIONS} partitions, 2 workers"
+)
+
+
+def said(candidate, baseline=None):
+    """A speed-up, its 95% interval and its verdict, as text."""
+    speedup, low, high = result.interval(candidate, N_ROWS, baseline)
+    verdict = result.verdict(candidate, N_ROWS, baseline)
+    return f"{speedup:.2f}x [{low:.2f}-{high:.2f}], {verdict}"
+
+
 fig.suptitle(
-    f"ONNX Runtime scores {onnx_ratio:.1f}x as many rows per second as scikit-learn\n"
-    f"(1 intra-op thread per worker: {threads_ratio:.2f}x the rate of 2)"
+    f"ONNX Runtime, 1 thread per worker, against scikit-learn: {said(ONE)}\n"
+    f"against 2 threads per worker: {said(ONE, TWO)}; "
+    f"against rows split: {said(ONE, SPLIT)}"
 )
 ax.grid(True, axis="x", alpha=0.3)
 plt.show()
@@ -339,22 +410,24 @@ plt.show()
 # %%
 # What the measurements say
 # -------------------------
-# Read the ratios in the title for this machine; the reasons behind them are
-# general:
+# Read the ratios in the title for this machine (printed again below); the
+# reasons behind them are general:
 #
 # * A partition is a large batch, where both libraries spend their time in
 #   compiled loops. The gain of ONNX Runtime is the batch gain measured in
 #   :ref:`with_helpers`, not the large single-row gain: the Python overhead
 #   per call that ONNX Runtime removes is paid once per partition here.
-# * ``workers x threads_per_worker x intra_op_num_threads <= cores`` keeps
-#   every thread on a core of its own. More threads than cores can still
-#   gain a little when part of each task is serial Python (turning the
-#   partition into an array, building the result frame) and leaves a core
-#   idle for a while; they lose when every thread has work, and on a machine
-#   shared with other jobs, more threads simply take a larger share of it.
-#   The second ratio in the title says what happened on this run. If you run
-#   fewer, larger workers (one per machine), raise the intra-op threads
-#   instead.
+# * ``workers x threads_per_worker x (intra_op_num_threads or row_workers)
+#   <= cores`` keeps every thread on a core of its own. More threads than
+#   cores can still gain a little when part of each task is serial Python
+#   (turning the partition into an array, building the result frame) and
+#   leaves a core idle for a while; they lose when every thread has work, and
+#   on a machine shared with other jobs, more threads simply take a larger
+#   share of it. The last two verdicts in the title say what happened on this
+#   run. If you run fewer, larger workers (one per machine), give each
+#   session the spare cores: ``row_workers`` for a tree ensemble (no barrier
+#   between threads, see :ref:`cores_and_batch_size`), intra-op threads for
+#   a model whose matrix products split well inside one call.
 # * ONNX Runtime workers need ``onnxruntime`` and the model bytes, not the
 #   scikit-learn version the model was trained with: a pickled scikit-learn
 #   model should only be loaded by the same scikit-learn version.
@@ -363,9 +436,12 @@ plt.show()
 #   cluster with your partition size; fewer, larger partitions cost less
 #   per row, as long as each fits in a worker's memory.
 for name, row in throughput.set_index("candidate").iterrows():
-    print(f"{name:>36}: {row['rows per second']:>12,.0f} rows/s ({row['speed-up']:.2f}x scikit-learn)")
-verdict = "faster than" if threads_ratio > 1.1 else ("as fast as" if threads_ratio > 0.9 else "slower than")
-print(f"1 intra-op thread per worker was {verdict} 2 on this run ({threads_ratio:.2f}x)")
+    print(
+        f"{name:>42}: {row['rows per second']:>12,.0f} rows/s, "
+        f"vs scikit-learn {said(name)}"
+    )
+print(f"1 intra-op thread per worker against 2 threads per worker: {said(ONE, TWO)}")
+print(f"1 intra-op thread per worker against rows split over 2: {said(ONE, SPLIT)}")
 
 # %%
 # Close the cluster

@@ -156,8 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "latency", "throughput"],
         default="auto",
         help=(
-            "ONNX Runtime session: latency = one thread, throughput = one per core, auto = latency "
-            f"below {AUTO_BATCH:,} rows per call and throughput from there on (default: %(default)s)"
+            "ONNX Runtime settings: latency = one thread; throughput = the rows of a tree ensemble "
+            "split over the usable CPUs, one thread each, other models one intra-op thread per core; "
+            f"auto = latency below {AUTO_BATCH:,} rows per call and throughput from there on "
+            "(default: %(default)s)"
         ),
     )
     parser.add_argument(
