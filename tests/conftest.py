@@ -3,7 +3,10 @@ hypothesis settings of the property-based tests."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import numpy as np
 import pandas as pd
@@ -20,11 +23,17 @@ import helpers
 
 try:
     from hypothesis import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
 except ImportError:  # the property-based tests skip themselves
     pass
 else:
+    # hypothesis keeps caches (the constants of the code under test) in ./.hypothesis: keep them
+    # in a temporary directory instead, removed at exit, like every file the tests write.
+    _HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="hypothesis-")
+    atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+    set_hypothesis_home_dir(_HYPOTHESIS_HOME)
     # "ci" (the default): the same examples every run, so `make test` is reproducible, and no
-    # example database written into the working tree. HYPOTHESIS_PROFILE=explore draws new ones.
+    # example database. HYPOTHESIS_PROFILE=explore draws new examples each run.
     settings.register_profile("ci", database=None, derandomize=True, deadline=None)
     settings.register_profile("explore", database=None, deadline=None)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
