@@ -212,10 +212,17 @@ class OnnxPredictor:
         scikit-learn computes in float64) raises :class:`~helpers.InputError`
         naming the rows; an answer that is finite is never refused.
         """
-        if self.inputs.is_ready(X):
+        if self.inputs.fits(X):
             split = self.rows is not None and self.rows.splits(len(X))
             feed = {self.inputs.names[0]: X}
-            if self._buffers is not None and len(names) == 1 and not split:
+            if split:  # each chunk's values are checked on the thread that runs it
+                try:
+                    return self._run_split(names, feed, checked=False)
+                except _Refused:
+                    feed = self.inputs.feed(X)  # names the rows, or lets NaN through where allowed
+            elif not self.inputs.values_pass(X):
+                feed = self.inputs.feed(X)
+            elif self._buffers is not None and len(names) == 1:
                 outputs = [self._buffers.run(names[0], X)]
                 self.outputs.check_finite(names, outputs, feed)
                 return outputs
@@ -225,19 +232,41 @@ class OnnxPredictor:
             if rows == 0:
                 return [self.outputs.empty(name) for name in names]
             split = self.rows is not None and self.rows.splits(rows)
+        if split:
+            return self._run_split(names, feed, checked=True)
         try:
-            if split:
-                outputs = self.rows.run(lambda chunk: self._call.run(names, chunk), feed)
-            else:
-                outputs = self._call.run(names, feed)
-        except ChunkError as error:
-            failed = f"onnxruntime failed to run the model from {self._source} on"
-            raise ChunkError(error.start, error.stop, error.error, failed) from None
+            outputs = self._call.run(names, feed)
         except Exception as error:  # onnxruntime's errors derive from Exception only
             raise RuntimeError(
                 f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
             ) from None
         self.outputs.check_finite(names, outputs, feed)  # an overflow is an InputError, not NaN
+        return outputs
+
+    def _run_split(self, names: list[str], feed: dict[str, np.ndarray], *, checked: bool) -> list[Any]:
+        """:meth:`run` on the row-parallel path. Unless ``checked``, each chunk's values
+        are checked by the thread that runs it, and :class:`_Refused` means one failed."""
+        inputs, call = self.inputs, self._call
+
+        def chunk(part: dict[str, np.ndarray]) -> list[Any]:
+            if not checked and not inputs.values_pass(next(iter(part.values()))):
+                raise _Refused
+            return call.run(names, part)
+
+        try:
+            outputs = self.rows.run(chunk, feed)
+        except ChunkError as error:
+            if isinstance(error.error, _Refused):
+                raise _Refused from None
+            failed = f"onnxruntime failed to run the model from {self._source} on"
+            raise ChunkError(error.start, error.stop, error.error, failed) from None
+        except _Refused:
+            raise
+        except Exception as error:  # a batch run whole (one chunk) fails as on the other path
+            raise RuntimeError(
+                f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
+            ) from None
+        self.outputs.check_finite(names, outputs, feed)
         return outputs
 
     def predict(self, X: Any) -> np.ndarray:
@@ -269,6 +298,11 @@ class OnnxPredictor:
                 "predict_proba needs a classifier"
             )
         return self.outputs.proba_name
+
+
+class _Refused(Exception):
+    """A chunk's values failed :meth:`InputSpec.values_pass`: :meth:`OnnxPredictor.run`
+    then checks the whole batch with :meth:`InputSpec.feed`, which names the rows."""
 
 
 def _row_workers(

@@ -13,7 +13,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 from sklearn.datasets import make_classification
-from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 
 import helpers
 from helpers.parallel import MIN_CHUNK_ROWS, RowSplitter, chunk_bounds, prefers_row_split
@@ -241,3 +241,30 @@ def test_system_exit_in_a_chunk_is_not_turned_into_a_chunk_error():
 
     with RowSplitter(2) as splitter, pytest.raises(SystemExit):
         splitter.run(exits, {"X": np.arange(1_000, dtype=np.float64).reshape(-1, 1)})
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 149, 150, 599])
+def test_each_chunk_checks_its_rows_and_the_error_names_the_batch_row(logistic, iris, bad, row):
+    X, _ = iris
+    batch = np.tile(X, (4, 1)).astype(np.float32)  # 600 rows: chunks of 150 on four workers
+    batch[row, 2] = bad
+    with helpers.OnnxPredictor(helpers.convert(logistic[0], X[:1]), row_workers=4) as split:
+        assert len(split.rows.bounds(len(batch))) == 4
+        with pytest.raises(helpers.InputError, match=rf"(in|first:) row {row}\b") as refused:
+            split.predict_proba(batch)
+    assert not isinstance(refused.value, helpers.ChunkError)
+    assert ("NaN" in str(refused.value)) == np.isnan(bad)
+
+
+def test_nan_where_the_model_takes_it_passes_the_split_path():
+    X, y = make_classification(600, 5, random_state=0)
+    X[::7, 1] = np.nan
+    model = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X, y)
+    onnx_model = helpers.convert(model, X[:1])
+    rows = X.astype(np.float32)
+    with helpers.OnnxPredictor(onnx_model, row_workers=3) as split:
+        assert split.rows.splits(len(rows))
+        together = helpers.OnnxPredictor(onnx_model).predict_proba(rows)
+        np.testing.assert_array_equal(split.predict_proba(rows), together)
+    assert np.isfinite(together).all()
