@@ -13,7 +13,11 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 from sklearn.datasets import make_classification
-from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 
 import helpers
 from helpers.parallel import MIN_CHUNK_ROWS, RowSplitter, chunk_bounds, prefers_row_split
