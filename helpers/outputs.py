@@ -14,7 +14,7 @@ import onnxruntime as ort
 from helpers.errors import InputError
 from helpers.inputs import describe_rows, numpy_dtype
 
-__all__ = ["OutputSpec"]
+__all__ = ["OutputSpec", "all_finite"]
 
 _LABELS = ("label", "output_label")
 _PROBABILITIES = ("probabilities", "output_probability")
@@ -42,19 +42,12 @@ class OutputSpec:
         self.proba_name = next((n for n in _PROBABILITIES if n in outputs), None)
         self.value_name = self.label_name or names[0]
         self.zipmap = self.proba_name is not None and outputs[self.proba_name][0].startswith("seq(")
-        # for the check of one row: a dot product with ones sums each float output's row silently
-        self._ones = {
-            name: np.ones(shape[1], numpy_dtype(onnx_type))
-            for name, (onnx_type, shape) in outputs.items()
-            if onnx_type in ("tensor(float)", "tensor(double)")
-            and len(shape) == 2
-            and isinstance(shape[1], int)
-        }
 
     @classmethod
-    def from_session(cls, session: ort.InferenceSession) -> OutputSpec:
-        """Read the outputs' names, types and shapes."""
-        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs()})
+    def from_session(cls, session: ort.InferenceSession, hidden: str | None = None) -> OutputSpec:
+        """Read the outputs' names, types and shapes; ``hidden`` (an output the
+        predictor reads for itself, see :mod:`helpers.witness`) is left out."""
+        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs() if o.name != hidden})
 
     @property
     def names(self) -> list[str]:
@@ -103,11 +96,7 @@ class OutputSpec:
         helpers.errors.InputError: the model's variable is NaN or infinite for row 1, ...
         """
         for name, value in zip(names, values, strict=True):
-            if (
-                type(value) is np.ndarray
-                and value.dtype.kind == "f"
-                and not _all_finite(value, self._ones.get(name))
-            ):
+            if type(value) is np.ndarray and value.dtype.kind == "f" and not all_finite(value):
                 self._refuse_overflow(name, value, feed)
 
     def _refuse_overflow(self, name: str, value: np.ndarray, feed: dict[str, np.ndarray]) -> None:
@@ -131,9 +120,17 @@ class OutputSpec:
         )
 
 
-def _all_finite(value: np.ndarray, ones: np.ndarray | None) -> bool:
-    """Whether every value is finite: one row through ``np.vdot`` (fast, and silent where
-    ``value.dot`` would warn about ``inf - inf``), more rows through ``np.isfinite``."""
-    if ones is not None and value.ndim == 2 and len(value) == 1:
-        return math.isfinite(np.vdot(value, ones))
-    return bool(np.isfinite(value).all())
+def all_finite(values: np.ndarray) -> bool:
+    """Whether every value of a float array is finite; silent (no warning on ``inf - inf``).
+
+    A few values (one row's) are summed as Python floats, several times
+    faster than ``np.isfinite`` there: a NaN or an infinity makes the sum
+    non-finite. A float64 sum of huge finite values can overflow and answer
+    False; callers then look value by value. More values: ``np.isfinite``.
+
+    >>> all_finite(np.array([[1.0, -2.0]])), all_finite(np.array([[np.inf, -np.inf]]))
+    (True, False)
+    """
+    if values.size <= 16:
+        return math.isfinite(sum(values.ravel().tolist()))
+    return bool(np.isfinite(values).all())

@@ -18,17 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import onnx
 
-from helpers.errors import ChunkError, first_line
+from helpers.errors import ChunkError, ModelFileError, first_line
 from helpers.fastcall import ReusedBuffers, SessionCall
 from helpers.inputs import InputSpec
 from helpers.machine import usable_cpus
 from helpers.modelfile import ModelSource, model_bytes
-from helpers.outputs import OutputSpec
+from helpers.outputs import OutputSpec, all_finite
 from helpers.parallel import RowSplitter, prefers_row_split
 from helpers.session import create_session, session_options
 from helpers.tuning import TuningResult, tune
+from helpers.witness import WITNESS, with_witness
 
 __all__ = ["OnnxPredictor"]
 
@@ -42,6 +42,11 @@ class OnnxPredictor:
     :class:`helpers.inputs.InputSpec`), so bad data gives an
     :class:`~helpers.InputError` that says what was expected; an empty batch
     returns an empty result of the right shape.
+
+    For a linear model the session runs the graph with a witness output
+    (:mod:`helpers.witness`): its raw scores are non-finite whenever an input
+    value is, so checking them, a few values per row, replaces the pass over
+    every input value; the predictor reads that output and does not return it.
 
     A C-contiguous array of the model's type and width is fed as it is, and
     the session is called through :class:`helpers.fastcall.SessionCall`,
@@ -123,13 +128,17 @@ class OnnxPredictor:
     ) -> None:
         self.preset = preset
         self.reuse_buffers = bool(reuse_buffers)
-        self.row_workers = _row_workers(model, preset, providers, row_workers, options)
+        content, self._source = model_bytes(model)
+        self.row_workers = _row_workers(content, preset, providers, row_workers, options)
         if self.row_workers > 1:
             options = {**options, "intra_op_num_threads": 1}
-        self.session, self._source = create_session(model, session_options(preset, **options), providers)
+        settings = session_options(preset, **options)
+        self.session, self._witness = _session_with_witness(content, settings, providers)
+        if self.session is None:
+            self.session, _ = create_session(content, settings, providers, source=self._source)
         self.rows = RowSplitter(self.row_workers, chunk_rows=chunk_rows) if self.row_workers > 1 else None
         self.inputs = InputSpec.from_session(self.session)
-        self.outputs = OutputSpec.from_session(self.session)
+        self.outputs = OutputSpec.from_session(self.session, hidden=WITNESS)
         self.feature_names: list[str] | None = self.inputs.feature_names
         self._call = SessionCall(self.session)
         self._buffers = ReusedBuffers(self._call, self.inputs.names[0]) if reuse_buffers else None
@@ -220,6 +229,12 @@ class OnnxPredictor:
                     return self._run_split(names, feed, checked=False)
                 except _Refused:
                     feed = self.inputs.feed(X)  # names the rows, or lets NaN through where allowed
+            elif self._witness is not None and self._buffers is None:
+                fetched = names if self._witness in names else [*names, self._witness]
+                outputs = self._call.run(fetched, feed)
+                if all_finite(outputs[fetched.index(self._witness)]):
+                    return outputs[: len(names)]  # finite scores: finite inputs, finite answers
+                feed = self.inputs.feed(X)  # names what is refused; else an overflow, found below
             elif not self.inputs.values_pass(X):
                 feed = self.inputs.feed(X)
             elif self._buffers is not None and len(names) == 1:
@@ -300,13 +315,27 @@ class OnnxPredictor:
         return self.outputs.proba_name
 
 
+def _session_with_witness(
+    content: bytes, settings: Any, providers: list[str] | None
+) -> tuple[Any, str | None]:
+    """A session of ``content`` with a witness output (:mod:`helpers.witness`), or (None, None)."""
+    rewritten, witness = with_witness(content)
+    if witness is None:
+        return None, None
+    try:
+        session, _ = create_session(rewritten, settings, providers)
+    except ModelFileError:  # the rewrite did not load: the model as it is, checked value by value
+        return None, None
+    return session, witness
+
+
 class _Refused(Exception):
     """A chunk's values failed :meth:`InputSpec.values_pass`: :meth:`OnnxPredictor.run`
     then checks the whole batch with :meth:`InputSpec.feed`, which names the rows."""
 
 
 def _row_workers(
-    model: ModelSource, preset: str | None, providers: list[str] | None, row_workers: Any, options: dict
+    content: bytes, preset: str | None, providers: list[str] | None, row_workers: Any, options: dict
 ) -> int:
     """How many chunks of rows run at once: as asked, or what the preset says for this model."""
     if row_workers is None:
@@ -314,7 +343,6 @@ def _row_workers(
         if preset != "throughput" or not cpu_only or "intra_op_num_threads" in options:
             return 1
         try:
-            content = model if isinstance(model, onnx.ModelProto) else model_bytes(model)[0]
             trees = prefers_row_split(content)
         except Exception:  # not a readable model: create_session says so, naming the source
             return 1

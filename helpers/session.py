@@ -124,6 +124,8 @@ def create_session(
     model: ModelSource,
     options: ort.SessionOptions | None = None,
     providers: list[str] | None = None,
+    *,
+    source: str | None = None,
 ) -> tuple[ort.InferenceSession, str]:
     """An ``InferenceSession`` for ``model`` and a description of its source, for errors.
 
@@ -135,6 +137,9 @@ def create_session(
         Default: the latency preset.
     providers : list of str, optional
         Default ``["CPUExecutionProvider"]``.
+    source : str, optional
+        How errors name the model, when the caller read it from somewhere
+        (default: from :func:`helpers.modelfile.model_bytes`).
 
     Raises
     ------
@@ -148,7 +153,8 @@ def create_session(
     ...
     helpers.errors.ModelFileError: the given bytes is not a loadable ONNX model: ...
     """
-    content, source = model_bytes(model)
+    content, read_from = model_bytes(model)
+    source = source or read_from
     try:
         session = ort.InferenceSession(
             content,

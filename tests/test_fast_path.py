@@ -35,7 +35,7 @@ def test_fast_path_gives_exactly_what_session_run_gives(name, onnx_models, iris,
     reusing = helpers.OnnxPredictor(onnx_models[name], reuse_buffers=True)
     outputs = predictor.output_names
     for rows in (X32[:1], X32[:7], X32):
-        expected = dict(zip(outputs, predictor.session.run(None, {"X": rows}), strict=True))
+        expected = dict(zip(outputs, predictor.session.run(outputs, {"X": rows}), strict=True))
         label = expected[outputs[0]]
         label = label.ravel() if label.ndim == 2 and label.shape[1] == 1 else label
         for current in (predictor, reusing):
