@@ -106,11 +106,12 @@ assert code == 0
 # %%
 # Read the table by rows: each line is one batch size, with the median time
 # per call of each library over the rounds, the speed-up (the median of the
-# rounds' paired ratios), and whether the ONNX model gave the same labels and
-# the same probabilities up to float32 rounding (the tolerance of
-# :func:`helpers.compare`). The speed-up's interval and verdict are in the
-# JSON report, below. A check that fails ends with exit code 1, after the
-# table and the report, so that a script or a CI job can stop on it.
+# rounds' paired ratios) with its 95% interval and the verdict read from
+# it, and whether the ONNX model gave the same labels and the same
+# probabilities up to float32 rounding (the tolerance of
+# :func:`helpers.compare`). The JSON report, below, holds the same figures.
+# A check that fails ends with exit code 1, after the table and the report,
+# so that a script or a CI job can stop on it.
 #
 # The report
 # ----------

@@ -37,6 +37,8 @@ __all__ = [
 #: How the times were taken, printed above the table and in the HTML report.
 TIMING_NOTE = (
     "times: medians of interleaved repeats, in µs per call; speed-up = scikit-learn time / onnxruntime time\n"
+    "speed-up: the median of the rounds' paired ratios, with its 95% interval; 'faster' or 'slower' only "
+    "when the whole interval is more than 5% away from 1\n"
     f"a model with n_jobs is also timed with n_jobs=-1 (all cores), scikit-learn's best setting for batches: "
     f"'{ALL_CORES} (µs)', and 'speed-up vs n_jobs=-1'\n"
     "inputs: scikit-learn gets the rows as read; onnxruntime gets them converted to its input type "
@@ -64,12 +66,21 @@ def summary_table(runs: list[ModelRun]) -> pd.DataFrame:
             for candidate in run.result.candidates:
                 row[f"{candidate} (µs)"] = run.result.median(candidate, batch_size) * 1e6
             if len(run.result.candidates) > 1:
-                row["speed-up"] = run.result.speedup("onnxruntime", batch_size)
+                row["speed-up"], row["95% interval, verdict"] = _ratio(run, batch_size, None)
             if ALL_CORES in run.result.candidates:
-                row[ALL_CORES_SPEEDUP] = run.result.speedup("onnxruntime", batch_size, baseline=ALL_CORES)
+                row[ALL_CORES_SPEEDUP], row["vs n_jobs=-1: interval, verdict"] = _ratio(
+                    run, batch_size, ALL_CORES
+                )
             row["agrees"] = _agreement(run)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _ratio(run: ModelRun, batch_size: int, baseline: str | None) -> tuple[float, str]:
+    """ONNX Runtime's speed-up over ``baseline``, and its interval and verdict as text."""
+    speedup, low, high = run.result.interval("onnxruntime", batch_size, baseline=baseline)
+    verdict = run.result.verdict("onnxruntime", batch_size, baseline=baseline)
+    return speedup, f"{format_ratio(low)} to {format_ratio(high)}, {verdict}"
 
 
 def _agreement(run: ModelRun) -> str:
