@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import pickle
+import re
 import subprocess
 import sys
 
@@ -97,6 +98,8 @@ def test_demo_trains_converts_checks_and_times_three_models(capsys, monkeypatch)
     for name in ("logistic regression", "random forest", "gradient boosting"):
         assert captured.out.count(name) == 2  # one row per batch size
     assert "speed-up" in captured.out and "yes (max diff" in captured.out
+    # every speed-up printed with its interval and verdict, e.g. "3.1x to 4.0x, faster"
+    assert re.search(r"x to [\d,.]+x, (faster|slower|no clear difference)", captured.out)
     assert "load_breast_cancer" in captured.out
     assert captured.err == ""  # no progress bar when stderr is not a terminal
 
