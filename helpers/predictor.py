@@ -141,7 +141,8 @@ class OnnxPredictor:
         self.outputs = OutputSpec.from_session(self.session, hidden=WITNESS)
         self.feature_names: list[str] | None = self.inputs.feature_names
         self._call = SessionCall(self.session)
-        self._buffers = ReusedBuffers(self._call, self.inputs.names[0]) if reuse_buffers else None
+        self._first_input = self.inputs.names[0]
+        self._buffers = ReusedBuffers(self._call, self._first_input) if reuse_buffers else None
         self.tuning: TuningResult | None = None  # set by OnnxPredictor.tuned
 
     @classmethod
@@ -223,7 +224,7 @@ class OnnxPredictor:
         """
         if self.inputs.fits(X):
             split = self.rows is not None and self.rows.splits(len(X))
-            feed = {self.inputs.names[0]: X}
+            feed = {self._first_input: X}
             if split:  # each chunk's values are checked on the thread that runs it
                 try:
                     return self._run_split(names, feed, checked=False)
