@@ -1,0 +1,299 @@
+"""The FastAPI application: its lifespan (one session per process), endpoints and handlers.
+
+Part of :mod:`helpers.serving`, which documents the endpoints and the limits.
+
+Longer than 250 lines: :func:`create_app` is one closure (the lifespan, the
+handlers and the endpoints share its state), and a third of it is its
+documentation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from helpers.modelfile import ModelSource, check_source
+from helpers.predictor import OnnxPredictor
+from helpers.serving.body import check_rows, parse_body, read_body, refuse_non_finite
+from helpers.serving.messages import StrictJSON, bounded_text, problems, refusal, validation_message
+from helpers.serving.schemas import (
+    BODY_BYTES_FREE_WIDTH,
+    BODY_BYTES_PER_VALUE,
+    DEFAULT_MAX_BATCH,
+    ERROR_RESPONSES,
+    Backend,
+    HealthResponse,
+    PredictRequest,
+    PredictResponse,
+    request_schema,
+)
+
+__all__ = ["app_from_env", "create_app"]
+
+_LOG = logging.getLogger("helpers.serving")
+
+
+def _check_servable(predictor: OnnxPredictor) -> int | None:
+    """The number of features, after checking the model takes one numeric matrix."""
+    slot = predictor.inputs.single_float
+    if slot is None:
+        described = ", ".join(f"{s.name}: {s.dtype.name}[{s.width or '?'}]" for s in predictor.inputs.slots)
+        raise ValueError(
+            "helpers.serving serves models with one float input of shape [n_rows, n_features] "
+            f"(convert an array, not a DataFrame); this model has: {described}"
+        )
+    return slot.width
+
+
+def create_app(
+    onnx_model: ModelSource,
+    *,
+    sklearn_model: Any = None,
+    max_batch: int = DEFAULT_MAX_BATCH,
+    max_body_bytes: int | None = None,
+    preset: str = "latency",
+) -> FastAPI:
+    """A FastAPI application that serves ``onnx_model`` on ``POST /predict``.
+
+    The ``onnxruntime.InferenceSession`` (an :class:`~helpers.OnnxPredictor`)
+    is created when the application starts, once per process, in FastAPI's
+    lifespan handler, and warmed up with one prediction so that the first
+    request does not pay for the session's first-run allocations. The
+    endpoint reads the body on the event loop, within its size limit, then
+    parses, checks and predicts in FastAPI's thread pool, so a large batch
+    blocks neither ``/health`` nor other requests, and onnxruntime releases
+    the GIL while it computes.
+
+    Parameters
+    ----------
+    onnx_model : onnx.ModelProto, bytes, str or path
+        A model with one float input of shape ``[n_rows, n_features]``, as
+        :func:`helpers.convert` makes from an array. A path is checked now and
+        read at start-up, by each worker process.
+    sklearn_model : fitted scikit-learn estimator, optional
+        The model ``onnx_model`` was converted from. When given, the same
+        endpoint answers with it for ``?backend=sklearn`` (to compare the
+        two); otherwise that backend answers 404. This function never loads
+        a model from a pickle. Under overlapping requests, a scikit-learn
+        forest may print spurious joblib warnings (see :ref:`web_service`).
+    max_batch : int, default 1000
+        Most rows per request; a larger batch gets a 413 answer, before any
+        row is validated.
+    max_body_bytes : int, optional
+        Largest body in bytes; a larger one gets a 413 answer before it is
+        read. Default: :data:`~helpers.serving.schemas.BODY_BYTES_PER_VALUE` per value of a full batch,
+        plus 4 KiB (8 MiB for a model whose width is free).
+    preset : {"latency", "throughput"}, default "latency"
+        Session settings (see :data:`helpers.predictor.PRESETS`); "latency"
+        uses one intra-op thread, so that several worker processes share
+        the cores instead of fighting over them.
+
+    Returns
+    -------
+    fastapi.FastAPI
+
+    Examples
+    --------
+    >>> from fastapi.testclient import TestClient
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from helpers import convert
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=500).fit(X, y)
+    >>> app = create_app(convert(model, X[:1]), sklearn_model=model)
+    >>> with TestClient(app) as client:  # "with" runs the lifespan: session, warm-up
+    ...     answer = client.post("/predict", json={"rows": X[:2].tolist()})
+    >>> answer.status_code, answer.json()["predictions"]
+    (200, [0, 0])
+    """
+    for name, value in (("max_batch", max_batch), ("max_body_bytes", max_body_bytes)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_source(onnx_model)  # fail now on a missing file or a wrong type; read at start-up
+    source = os.fspath(onnx_model) if isinstance(onnx_model, (str, os.PathLike)) else onnx_model
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        predictor = OnnxPredictor(source, preset=preset)
+        width = _check_servable(predictor)
+        if width is None and sklearn_model is not None:
+            width = getattr(sklearn_model, "n_features_in_", None)
+        if width is not None:  # a model whose width is free, served without sklearn_model, is not warmed up
+            warm_up = np.zeros((1, width), dtype=np.float32)
+            _predict(predictor, warm_up)
+        body_limit = max_body_bytes or (
+            BODY_BYTES_PER_VALUE * max_batch * width + 4096 if width else BODY_BYTES_FREE_WIDTH
+        )
+        state.update(predictor=predictor, width=width, max_body=body_limit)
+        app.openapi_schema = None  # the schema gains the model's width
+        yield
+        state.clear()
+
+    app = FastAPI(
+        title="ONNX model server",
+        summary="Predictions from an ONNX model with onnxruntime (train-convert-predict).",
+        lifespan=lifespan,
+        default_response_class=StrictJSON,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> StrictJSON:
+        # One line a person can read under "detail", and the first problems under "errors",
+        # each bounded and encodable whatever the request held.
+        errors = list(error.errors())
+        detail = validation_message(errors)
+        _LOG.info("%s %s: 422 %s", request.method, request.url.path, detail)
+        return StrictJSON({"detail": detail, "errors": problems(errors)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, error: StarletteHTTPException) -> StrictJSON:
+        _LOG.info(
+            "%s %s: %d %s",
+            request.method,
+            request.url.path,
+            error.status_code,
+            bounded_text(error.detail, 200),
+        )
+        return refusal(error.status_code, str(error.detail), getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> StrictJSON:  # a bug: logged with its traceback
+        _LOG.error("%s %s: 500", request.method, request.url.path, exc_info=error)
+        return refusal(500, f"internal error ({type(error).__name__}); the server logged it")
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's schema, with the request body as the loaded model takes it."""
+        if app.openapi_schema is None:
+            schema = default_openapi()
+            post = schema["paths"]["/predict"]["post"]
+            post["requestBody"]["content"]["application/json"]["schema"] = request_schema(
+                state.get("predictor"), state.get("width"), max_batch
+            )
+            if "predictor" not in state:
+                app.openapi_schema = None  # regenerated once the model is loaded
+                return schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    def answer(body: bytes, content_type: str | None, backend: Backend) -> StrictJSON:
+        """Parse, check and predict, in the thread pool."""
+        predictor: OnnxPredictor = state["predictor"]
+        parsed = parse_body(body, content_type)
+        check_rows(parsed, state["width"], max_batch)
+        try:
+            rows = PredictRequest.model_validate(parsed).rows
+        except ValidationError as error:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+            ) from None
+        if state["width"] is None and len({len(row) for row in rows}) > 1:
+            raise HTTPException(422, "rows of different lengths: one value per feature in each row")
+        X = np.array(rows, dtype=np.float64)  # null becomes NaN; the model's own checks follow
+        model = sklearn_model if backend is Backend.sklearn else predictor
+        try:
+            start = time.perf_counter()
+            predictions, probabilities = _predict(model, X, predictor.is_classifier)
+            model_ms = (time.perf_counter() - start) * 1e3
+        except (ValueError, TypeError) as error:  # helpers.InputError, or scikit-learn's ValueError
+            raise HTTPException(422, f"the model rejected the rows: {error}") from None
+        refuse_non_finite(predictions, probabilities)
+        content = {
+            "backend": backend.value,
+            "predictions": np.asarray(predictions).tolist(),
+            "probabilities": None if probabilities is None else np.asarray(probabilities).tolist(),
+        }
+        # Server-Timing: the time spent in the model, so a client can tell it from HTTP and JSON.
+        return StrictJSON(content, headers={"Server-Timing": f"model;dur={model_ms:.3f}"})
+
+    @app.get("/health", response_model=HealthResponse, responses={503: ERROR_RESPONSES[503]})
+    async def health() -> dict[str, Any]:
+        """Ready once the session is created and warmed up (answered on the event loop, even
+        while the thread pool is busy with predictions)."""
+        if "predictor" not in state:
+            raise HTTPException(503, "the model is not loaded: the application has not started")
+        predictor = state["predictor"]
+        return {
+            "status": "ok",
+            "n_features": state["width"],
+            "classifier": predictor.is_classifier,
+            "backends": [b.value for b in Backend if b is Backend.onnxruntime or sklearn_model is not None],
+            "max_batch": max_batch,
+            "pid": os.getpid(),
+        }
+
+    @app.post(
+        "/predict",
+        response_model=PredictResponse,
+        responses=ERROR_RESPONSES,
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}},
+    )
+    async def predict(
+        request: Request,
+        backend: Backend = Query(Backend.onnxruntime, description="Which model answers."),  # noqa: B008
+    ) -> StrictJSON:
+        """Predict the rows of the body (a :class:`PredictRequest`) with the ONNX model (or
+        scikit-learn's, to compare)."""
+        if "predictor" not in state:
+            raise HTTPException(503, "the model is not loaded: the application has not started")
+        if backend is Backend.sklearn and sklearn_model is None:
+            raise HTTPException(404, "no scikit-learn backend: this server was created without sklearn_model")
+        body = await read_body(request, state["max_body"])
+        return await run_in_threadpool(answer, body, request.headers.get("content-type"), backend)
+
+    return app
+
+
+def _predict(model: Any, X: np.ndarray, classifier: bool = True) -> tuple[Any, Any]:
+    """Labels and probabilities (None for a regressor): one session run for an OnnxPredictor."""
+    if isinstance(model, OnnxPredictor):
+        return model.predict_with_proba(X) if model.is_classifier else (model.predict(X), None)
+    with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn raises on what overflows; no log noise
+        return model.predict(X), (model.predict_proba(X) if classifier else None)
+
+
+def app_from_env() -> FastAPI:
+    """Build the application from environment variables, for ``uvicorn --factory``.
+
+    ``ONNX_MODEL_PATH`` (required) is the path of the ``.onnx`` file;
+    ``ONNX_MAX_BATCH`` (optional, default 1000) the largest batch;
+    ``ONNX_MAX_BODY_BYTES`` (optional) the largest body. uvicorn
+    calls this once in each worker process, so each worker has its own session.
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"ONNX_MODEL_PATH": ""}):
+    ...     app_from_env()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    RuntimeError: set ONNX_MODEL_PATH to the path of the .onnx file to serve, e.g. ...
+    """
+    path = os.environ.get("ONNX_MODEL_PATH")
+    if not path:
+        raise RuntimeError(
+            "set ONNX_MODEL_PATH to the path of the .onnx file to serve, "
+            "e.g. ONNX_MODEL_PATH=model.onnx uvicorn --factory helpers.serving:app_from_env"
+        )
+    max_batch = os.environ.get("ONNX_MAX_BATCH", str(DEFAULT_MAX_BATCH))
+    if not max_batch.isdigit() or int(max_batch) < 1:
+        raise RuntimeError(f"ONNX_MAX_BATCH must be a positive integer, got {max_batch!r}")
+    max_body = os.environ.get("ONNX_MAX_BODY_BYTES", "")
+    if max_body and (not max_body.isdigit() or int(max_body) < 1):
+        raise RuntimeError(f"ONNX_MAX_BODY_BYTES must be a positive integer, got {max_body!r}")
+    return create_app(path, max_batch=int(max_batch), max_body_bytes=int(max_body) if max_body else None)
