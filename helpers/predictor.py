@@ -25,7 +25,7 @@ from helpers.inputs import InputSpec
 from helpers.machine import usable_cpus
 from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec, all_finite
-from helpers.parallel import RowSplitter, prefers_row_split
+from helpers.parallel import PARALLEL_CHECK_VALUES, RowSplitter, prefers_row_split
 from helpers.session import create_session, session_options
 from helpers.tuning import TuningResult, tune
 from helpers.witness import WITNESS, with_witness
@@ -137,6 +137,8 @@ class OnnxPredictor:
         if self.session is None:
             self.session, _ = create_session(content, settings, providers, source=self._source)
         self.rows = RowSplitter(self.row_workers, chunk_rows=chunk_rows) if self.row_workers > 1 else None
+        self._cpus = usable_cpus()
+        self._checker: RowSplitter | None = None  # made for the first batch large enough
         self.inputs = InputSpec.from_session(self.session)
         self.outputs = OutputSpec.from_session(self.session, hidden=WITNESS)
         self.feature_names: list[str] | None = self.inputs.feature_names
@@ -203,9 +205,11 @@ class OnnxPredictor:
         return f"OnnxPredictor(inputs=[{inputs}], outputs={self.output_names}, preset={self.preset!r}{rows})"
 
     def close(self) -> None:
-        """Stop the threads of the row-parallel path, if it started any (the predictor still works)."""
-        if self.rows is not None:
-            self.rows.close()
+        """Stop the threads of the row-parallel path and of the parallel check, if any
+        started (the predictor still works)."""
+        for splitter in (self.rows, self._checker):
+            if splitter is not None:
+                splitter.close()
 
     def __enter__(self) -> OnnxPredictor:
         return self
@@ -236,7 +240,7 @@ class OnnxPredictor:
                 if all_finite(outputs[fetched.index(self._witness)]):
                     return outputs[: len(names)]  # finite scores: finite inputs, finite answers
                 feed = self.inputs.feed(X)  # names what is refused; else an overflow, found below
-            elif not self.inputs.values_pass(X):
+            elif not self._values_pass(X):
                 feed = self.inputs.feed(X)
             elif self._buffers is not None and len(names) == 1:
                 outputs = [self._buffers.run(names[0], X)]
@@ -258,6 +262,15 @@ class OnnxPredictor:
             ) from None
         self.outputs.check_finite(names, outputs, feed)  # an overflow is an InputError, not NaN
         return outputs
+
+    def _values_pass(self, X: np.ndarray) -> bool:
+        """:meth:`InputSpec.values_pass`, on all usable CPUs for a large batch (see
+        :data:`helpers.parallel.PARALLEL_CHECK_VALUES`)."""
+        if X.size < PARALLEL_CHECK_VALUES or self._cpus == 1:
+            return self.inputs.values_pass(X)
+        if self._checker is None:
+            self._checker = RowSplitter(self._cpus)
+        return self._checker.all(self.inputs.values_pass, X)
 
     def _run_split(self, names: list[str], feed: dict[str, np.ndarray], *, checked: bool) -> list[Any]:
         """:meth:`run` on the row-parallel path. Unless ``checked``, each chunk's values

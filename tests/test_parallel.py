@@ -272,3 +272,28 @@ def test_nan_where_the_model_takes_it_passes_the_split_path():
         together = helpers.OnnxPredictor(onnx_model).predict_proba(rows)
         np.testing.assert_array_equal(split.predict_proba(rows), together)
     assert np.isfinite(together).all()
+
+
+def test_a_large_batch_is_checked_on_every_usable_cpu(logistic, iris, monkeypatch):
+    """Above PARALLEL_CHECK_VALUES, the pass over the values runs in chunks at once; a NaN
+    in any chunk is still named by its row in the batch."""
+    import helpers.predictor as predictor_module
+
+    X, y = iris
+    forest_onnx = helpers.convert(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y), X[:1])
+    monkeypatch.setattr(predictor_module, "PARALLEL_CHECK_VALUES", 400)  # 100 rows of 4 values
+    before = len(_pool_threads())
+    with helpers.OnnxPredictor(forest_onnx, preset="latency") as predictor:
+        predictor._cpus = 3  # as on a 3-CPU machine, whatever this one has
+        batch = np.tile(X, (4, 1)).astype(np.float32)
+        np.testing.assert_array_equal(
+            predictor.predict(batch), helpers.OnnxPredictor(forest_onnx).predict(batch)
+        )
+        assert predictor._checker is not None and predictor._checker.workers == 3
+        assert predictor.predict(batch[:99]).shape == (99,)  # under the threshold: one core
+        for row in (0, 299, 599):
+            bad = batch.copy()
+            bad[row, 1] = np.inf
+            with pytest.raises(helpers.InputError, match=rf"\brow {row}\b"):
+                predictor.predict(bad)
+    assert _wait_for_no_pool_threads(before)
