@@ -219,8 +219,9 @@ class RowSplitter:
         For a check that releases the GIL, as ``np.isfinite`` does: how
         :class:`helpers.OnnxPredictor` checks a large batch on many cores.
 
+        >>> rows = np.arange(1_000).reshape(-1, 1)
         >>> with RowSplitter(2) as splitter:
-        ...     splitter.all(lambda chunk: bool((chunk >= 0).all()), np.arange(1_000).reshape(-1, 1))
+        ...     splitter.all(lambda chunk: bool((chunk >= 0).all()), rows)
         True
         """
         passed = self.run(lambda feed: [np.array([predicate(feed["rows"])])], {"rows": rows})[0]
