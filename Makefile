@@ -32,18 +32,23 @@ else
 INSTALL_FROM := pyproject.toml $(LOCK)
 endif
 
+# --compile-bytecode: the .pyc files are written once, at install. Where PYTHONDONTWRITEBYTECODE is
+# set (CI machines often set it), Python never writes them, and every notebook kernel and test process
+# would compile scikit-learn, scipy, pandas and the rest from source again on import.
+UV_INSTALL := $(UV) pip install --python $(BIN)/python --compile-bytecode
+
 $(STAMP): $(INSTALL_FROM)
 	$(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)" \
 	  || echo "make: could not install uv $(UV_VERSION); installing with pip instead (slower)"
 ifdef UNLOCKED
 	@echo "make: installing the newest releases pyproject.toml allows into $(VENV) (not the lock)"
-	@if [ -x $(UV) ]; then $(UV) pip install --python $(BIN)/python --upgrade -e ".[docs,tests]"; \
+	@if [ -x $(UV) ]; then $(UV_INSTALL) --upgrade -e ".[docs,tests]"; \
 	else $(BIN)/python -m pip install --quiet --upgrade -e ".[docs,tests]"; fi
 else
 	@echo "make: installing the versions of $(LOCK) into $(VENV)"
-	@if [ -x $(UV) ] && $(UV) pip sync --python $(BIN)/python $(LOCK) \
-	  && $(UV) pip install --python $(BIN)/python --no-deps -e .; then :; else \
+	@if [ -x $(UV) ] && $(UV) pip sync --python $(BIN)/python --compile-bytecode $(LOCK) \
+	  && $(UV_INSTALL) --no-deps -e .; then :; else \
 	  echo "make: uv could not install $(LOCK); trying pip with the same lock (slower)"; \
 	  $(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK) \
 	  && $(BIN)/python -m pip install --quiet --no-deps -e . || exit 1; fi
