@@ -20,10 +20,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.validation import check_is_fitted
 
-from helpers.errors import InputError, UnsupportedModelError, first_line
+from helpers.errors import InputError, ModelFileError, UnsupportedModelError, first_line
 from helpers.inputs import check_sample
 from helpers.metadata import write_metadata
 from helpers.nan_checks import float_columns, inf_rejected, nan_mismatched, nan_rejected
+from helpers.session import create_session
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
@@ -164,6 +165,28 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
     return merged
 
 
+def _check_double_types(model: BaseEstimator, onnx_model: onnx.ModelProto) -> None:
+    """Refuse a float64 model that onnxruntime cannot load.
+
+    skl2onnx writes some classifiers with float64 inputs (gradient boosting,
+    histogram gradient boosting) with a tree-ensemble operator declared to
+    output doubles, which the operator cannot (onnx/sklearn-onnx#1183).
+    Strict type inference finds such a contradiction without building a
+    session; only then is the model loaded in onnxruntime, to be sure.
+    """
+    try:
+        onnx.shape_inference.infer_shapes(onnx_model, strict_mode=True, check_type=True)
+    except onnx.shape_inference.InferenceError as error:
+        try:
+            create_session(onnx_model)
+        except ModelFileError:
+            raise UnsupportedModelError(
+                f"skl2onnx converted {type(model).__name__} with float64 inputs into a model "
+                f"onnxruntime cannot load ({first_line(error).strip()}); known for tree-ensemble "
+                "classifiers (onnx/sklearn-onnx#1183): convert with dtype=np.float32"
+            ) from None
+
+
 def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelError:
     found = re.search(r"type '<class '([\w.]+)'>'", str(error))
     culprit = found.group(1) if found else type(model).__qualname__
@@ -245,7 +268,8 @@ def convert(
     Raises
     ------
     UnsupportedModelError
-        An estimator in ``model`` has no skl2onnx converter.
+        An estimator in ``model`` has no skl2onnx converter, or (``dtype=np.float64``)
+        skl2onnx wrote a model onnxruntime cannot load.
     sklearn.exceptions.NotFittedError
         The model is not fitted.
     InputError
@@ -315,6 +339,8 @@ def convert(
             ) from None
         raise
 
+    if np.dtype(dtype) == np.float64:
+        _check_double_types(model, onnx_model)
     rejected = nan_rejected(model, X)
     metadata: dict[str, Any] = {
         "estimator": type(model).__name__,

@@ -6,6 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -24,6 +29,23 @@ def test_array_types_follow_the_sample(iris):
     assert _types(helpers.convert(model, X[:1])) == {"X": 1}  # float32 by default
     assert _types(helpers.convert(model, X[:1], dtype=np.float64)) == {"X": 11}
     assert _types(helpers.convert(model, X[:1].astype(np.int64))) == {"X": 7}
+
+
+@pytest.mark.parametrize(
+    "model",
+    [GradientBoostingClassifier(n_estimators=3, random_state=0), HistGradientBoostingClassifier(max_iter=3)],
+    ids=["gradient boosting", "hist gradient boosting"],
+)
+def test_float64_classifiers_onnxruntime_cannot_load_are_refused_at_conversion(iris, model):
+    """skl2onnx writes these with float64 inputs into models onnxruntime refuses to load
+    (onnx/sklearn-onnx#1183): convert says so, instead of handing over a broken model."""
+    X, y = iris
+    model.fit(X, y)
+    with pytest.raises(helpers.UnsupportedModelError, match=r"float64 inputs.*dtype=np\.float32"):
+        helpers.convert(model, X[:1], dtype=np.float64)
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)  # loads: accepted
+    predictor = helpers.OnnxPredictor(helpers.convert(forest, X[:1], dtype=np.float64))
+    np.testing.assert_array_equal(predictor.predict(X), forest.predict(X))
 
 
 def test_classifier_probabilities_are_a_plain_tensor_by_default(logistic, iris):

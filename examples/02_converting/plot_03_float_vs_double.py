@@ -148,13 +148,13 @@ forest_double_report = helpers.compare(forest, forest_double, X_test)
 forest_double_report
 
 # %%
-# Not every converter supports double. With skl2onnx 1.20 and this
-# onnxruntime, ``HistGradientBoostingClassifier`` and
-# ``DecisionTreeClassifier`` convert without complaint, but the model they
-# produce declares double probabilities from ONNX's
-# ``TreeEnsembleClassifier``, which only outputs float, and onnxruntime
-# refuses to load it. :class:`helpers.OnnxPredictor` reports it as a
-# :class:`helpers.ModelFileError` with onnxruntime's reason:
+# Not every converter supports double. With skl2onnx 1.20,
+# ``HistGradientBoostingClassifier`` and ``DecisionTreeClassifier`` convert
+# without complaint, but the model they produce declares double
+# probabilities from ONNX's ``TreeEnsembleClassifier``, which only outputs
+# float, and onnxruntime refuses to load it (skl2onnx's issue 1183).
+# :func:`helpers.convert` checks the types of a float64 model, so it refuses
+# them with a :class:`helpers.UnsupportedModelError` that gives the reason:
 from sklearn.tree import DecisionTreeClassifier
 
 tree = make_pipeline(
@@ -166,8 +166,8 @@ for name, model in [
     ("scaler + DecisionTreeClassifier", tree),
 ]:
     try:
-        helpers.OnnxPredictor(helpers.convert(model, X_train[:1], dtype=np.float64))
-    except helpers.ModelFileError as error:
+        helpers.convert(model, X_train[:1], dtype=np.float64)
+    except helpers.UnsupportedModelError as error:
         double_failures[name] = str(error)
 assert len(double_failures) == 2
 double_failures
