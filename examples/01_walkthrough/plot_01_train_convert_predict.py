@@ -282,6 +282,19 @@ def verdict(low, high):
     return "no clear difference"
 
 
+def summary(times):
+    """A table row from paired timings: medians, speed-up, its interval, verdict."""
+    speedup, low, high = speedup_interval(times[:, 0], times[:, 1])
+    return {
+        "scikit-learn (µs)": np.median(times[:, 0]) * 1e6,
+        "onnxruntime (µs)": np.median(times[:, 1]) * 1e6,
+        "speed-up": speedup,
+        "low": low,
+        "high": high,
+        "verdict": verdict(low, high),
+    }
+
+
 # %%
 # The helpers package, used from the next lesson on, computes the same
 # interval (``helpers.timing.ratio_interval``, which takes the
@@ -337,19 +350,7 @@ for name, case, model, onnx_model, threads, data, data32 in cases:
             ),
         }
     )
-    speedup, low, high = speedup_interval(times[:, 0], times[:, 1])
-    rows.append(
-        {
-            "model": name,
-            "case": case,
-            "scikit-learn (µs)": np.median(times[:, 0]) * 1e6,
-            "onnxruntime (µs)": np.median(times[:, 1]) * 1e6,
-            "speed-up": speedup,
-            "low": low,
-            "high": high,
-            "verdict": verdict(low, high),
-        }
-    )
+    rows.append({"model": name, "case": case, **summary(times)})
 speed = pd.DataFrame(rows)
 
 
@@ -427,18 +428,7 @@ for n_trees in tree_counts:
         },
         rounds=15,
     )
-    speedup, low, high = speedup_interval(times[:, 0], times[:, 1])
-    sweep_rows.append(
-        {
-            "trees": n_trees,
-            "scikit-learn (µs)": np.median(times[:, 0]) * 1e6,
-            "onnxruntime (µs)": np.median(times[:, 1]) * 1e6,
-            "speed-up": speedup,
-            "low": low,
-            "high": high,
-            "verdict": verdict(low, high),
-        }
-    )
+    sweep_rows.append({"trees": n_trees, **summary(times)})
 sweep = pd.DataFrame(sweep_rows).set_index("trees")
 first, last = sweep.loc[tree_counts[0]], sweep.loc[tree_counts[-1]]
 
