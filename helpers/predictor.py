@@ -236,7 +236,7 @@ class OnnxPredictor:
                     feed = self.inputs.feed(X)  # names the rows, or lets NaN through where allowed
             elif self._witness is not None and self._buffers is None:
                 fetched = names if self._witness in names else [*names, self._witness]
-                outputs = self._call.run(fetched, feed)
+                outputs = self._session_run(fetched, feed)
                 if all_finite(outputs[fetched.index(self._witness)]):
                     return outputs[: len(names)]  # finite scores: finite inputs, finite answers
                 feed = self.inputs.feed(X)  # names what is refused; else an overflow, found below
@@ -254,14 +254,19 @@ class OnnxPredictor:
             split = self.rows is not None and self.rows.splits(rows)
         if split:
             return self._run_split(names, feed, checked=True)
-        try:
-            outputs = self._call.run(names, feed)
-        except Exception as error:  # onnxruntime's errors derive from Exception only
-            raise RuntimeError(
-                f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
-            ) from None
+        outputs = self._session_run(names, feed)
         self.outputs.check_finite(names, outputs, feed)  # an overflow is an InputError, not NaN
         return outputs
+
+    def _session_run(self, names: list[str], feed: dict[str, np.ndarray]) -> list[Any]:
+        """The session's outputs ``names``; onnxruntime's errors become a RuntimeError naming the model."""
+        try:
+            return self._call.run(names, feed)
+        except Exception as error:  # onnxruntime's errors derive from Exception only
+            raise self._failure(error) from None
+
+    def _failure(self, error: Exception) -> RuntimeError:
+        return RuntimeError(f"onnxruntime failed to run the model from {self._source}: {first_line(error)}")
 
     def _values_pass(self, X: np.ndarray) -> bool:
         """:meth:`InputSpec.values_pass`, on all usable CPUs for a large batch (see
@@ -292,9 +297,7 @@ class OnnxPredictor:
         except _Refused:
             raise
         except Exception as error:  # a batch run whole (one chunk) fails as on the other path
-            raise RuntimeError(
-                f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
-            ) from None
+            raise self._failure(error) from None
         self.outputs.check_finite(names, outputs, feed)
         return outputs
 
