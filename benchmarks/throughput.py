@@ -73,6 +73,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 import helpers
+from helpers.benchmark import take_rows
 
 SIZES = (1, 100, 10_000, 100_000)
 BASELINE = "scikit-learn"
@@ -173,7 +174,7 @@ def run_model(
             )
         tuned = tuned_at[tune_size]
         choices[size] = tuned.tuning.best.label + ("" if tune_size == size else f" (tuned at {tune_size:,})")
-        timed = candidates(model, onnx_model, helpers.take_rows(X, size), size, tuned)
+        timed = candidates(model, onnx_model, take_rows(X, size), size, tuned)
         results[size] = helpers.benchmark(
             timed, X, batch_sizes=(size,), budget=budget / len(sizes), min_repeat=6, repeat=60
         )

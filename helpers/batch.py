@@ -222,7 +222,7 @@ def score_partition(
         raise InputError(f"the partition has no columns {missing}; it has {[str(c) for c in frame.columns]}")
     features = frame[wanted]
     predictor = model.predictor()
-    if predictor.feature_names is None:
+    if predictor.feature_names_in_ is None:
         features = features.to_numpy()  # an array model: the columns in the given order
     if predict_proba and not predictor.is_classifier:
         raise InputError("predict_proba=True, but the model has no probability output (a regressor?)")

@@ -193,7 +193,8 @@ def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelErro
     if culprit.split(".")[0] in ("lightgbm", "xgboost"):
         return UnsupportedModelError(
             f"skl2onnx has no converter for {culprit} (in {type(model).__name__}) until "
-            "onnxmltools' converters are registered: call helpers.register_boosting_converters() first."
+            "onnxmltools' converters are registered: call register_boosting_converters() first "
+            "(from helpers.lessons.boosting)."
         )
     return UnsupportedModelError(
         f"skl2onnx has no converter for {culprit} (in {type(model).__name__}). "
@@ -319,7 +320,7 @@ def convert(
             )
         except RuntimeError as error:
             # A converter from another package (onnxmltools' LightGBM and XGBoost converters, see
-            # helpers.boosting) wrote an ai.onnx.ml version newer than skl2onnx accepts:
+            # helpers.lessons.boosting) wrote an ai.onnx.ml version newer than skl2onnx accepts:
             # convert again naming the newest version of each domain skl2onnx supports.
             if target_opset is not None or "not supported yet by this library" not in str(error):
                 raise

@@ -6,9 +6,10 @@ for a CPU session fed one checked numpy array (WebGPU graph capture, missing
 inputs, OrtValue ownership, GPU fallback) before it calls the compiled session
 it wraps (``session._sess``). :class:`SessionCall` calls that compiled session
 directly when it is there and the session is CPU-only, and the public
-``session.run`` otherwise. :class:`ReusedBuffers` runs through an
-``IOBinding`` per thread and batch size (``reuse_buffers=True`` of
-:class:`helpers.OnnxPredictor`).
+``session.run`` otherwise. :class:`ReusedBuffers` wraps it and runs through
+an ``IOBinding`` per thread and batch size (``reuse_buffers=True`` of
+:class:`helpers.OnnxPredictor`). Both are runners, ``run(names, feed)``:
+the predictor composes them around its one path.
 
 ``benchmarks/one_row.py`` measures what the private path saves against the
 public ``session.run`` on the machine that runs it.
@@ -71,39 +72,44 @@ class SessionCall:
 class ReusedBuffers:
     """Per thread and batch size, one input and one output buffer bound once.
 
-    Each call copies the batch into the input buffer and returns the output
-    buffer itself, overwritten by the next call with the same output and
-    number of rows on the same thread. Threads never share buffers.
+    A runner like :meth:`SessionCall.run`, which it wraps: a call for one
+    output of a one-input model copies the batch into the input buffer and
+    returns the output buffer itself, overwritten by the next call with the
+    same output and number of rows on the same thread (threads never share
+    buffers); any other call goes to :meth:`SessionCall.run` unchanged.
     """
 
-    def __init__(self, call: SessionCall, input_name: str) -> None:
+    def __init__(self, call: SessionCall) -> None:
         self.call = call
-        self.input_name = input_name
         self._local = threading.local()
 
-    def run(self, name: str, X: np.ndarray) -> Any:
-        """The output ``name`` for a ready array ``X``, in this thread's buffer for its size."""
+    def run(self, names: list[str], feed: dict[str, np.ndarray]) -> list[Any]:
+        """The outputs ``names`` for ``feed``; onnxruntime's exceptions pass through."""
+        if len(names) != 1 or len(feed) != 1:
+            return self.call.run(names, feed)
         bindings = getattr(self._local, "bindings", None)
         if bindings is None:
             bindings = self._local.bindings = {}
-        key = (name, X.shape[0])
-        entry = bindings.get(key)
+        (input_name, X), name = next(iter(feed.items())), names[0]
+        entry = bindings.get((name, X.shape[0]))
         if entry is None:
-            output = self.call.run([name], {self.input_name: X})[0]
+            output = self.call.run(names, feed)[0]
             if not isinstance(output, np.ndarray) or output.dtype.kind not in "fiub":
-                return output  # a ZipMap or string output cannot be pre-bound: a fresh result
+                return [output]  # a ZipMap or string output cannot be pre-bound: a fresh result
             if len(bindings) >= MAX_BINDINGS:
                 bindings.clear()  # batch sizes keep changing: do not hold buffers for all of them
-            entry = bindings[key] = self._bind(name, X, output)
-            return entry[2]
+            entry = bindings[(name, X.shape[0])] = self._bind(input_name, name, X, output)
+            return [entry[2]]
         binding, input_value, output = entry
-        input_value.update_inplace(X)
+        input_value.update_inplace(np.ascontiguousarray(X))
         self.call.run_binding(binding)
-        return output
+        return [output]
 
-    def _bind(self, name: str, X: np.ndarray, output: np.ndarray) -> tuple[Any, ort.OrtValue, np.ndarray]:
+    def _bind(
+        self, input_name: str, name: str, X: np.ndarray, output: np.ndarray
+    ) -> tuple[Any, ort.OrtValue, np.ndarray]:
         binding = self.call.session.io_binding()
-        input_value = ort.OrtValue.ortvalue_from_numpy(X.copy())
-        binding.bind_ortvalue_input(self.input_name, input_value)
+        input_value = ort.OrtValue.ortvalue_from_numpy(np.array(X, order="C"))
+        binding.bind_ortvalue_input(input_name, input_value)
         binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(output))  # shares its memory
         return binding, input_value, output

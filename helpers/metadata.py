@@ -37,6 +37,8 @@ class ModelMetadata:
         Columns (names or indices) where scikit-learn raises on NaN.
     nan_mismatched : list
         Columns where scikit-learn accepts NaN but the ONNX model answers differently.
+    classes : list or None
+        A classifier's ``classes_``, in the order of its probability columns.
     inf_rejected : list or None
         Columns where scikit-learn raises on infinity; None when not recorded
         (a model :func:`helpers.convert` did not make), read as every column,
@@ -56,6 +58,7 @@ class ModelMetadata:
     nan_rejected: tuple[Any, ...] = ()
     nan_mismatched: tuple[Any, ...] = ()
     inf_rejected: tuple[Any, ...] | None = None
+    classes: list[Any] | None = None
 
     @classmethod
     def read(cls, properties: Mapping[str, str]) -> ModelMetadata:
@@ -72,6 +75,7 @@ class ModelMetadata:
             nan_rejected=tuple(value("nan_rejected", [])),
             nan_mismatched=tuple(value("nan_mismatched", [])),
             inf_rejected=None if (inf := value("inf_rejected", None)) is None else tuple(inf),
+            classes=value("classes", None),
         )
 
 

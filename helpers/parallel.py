@@ -38,7 +38,6 @@ from helpers.machine import usable_cpus
 
 __all__ = [
     "MIN_CHUNK_ROWS",
-    "PARALLEL_CHECK_VALUES",
     "ROW_SPLIT_OPS",
     "ChunkError",
     "RowSplitter",
@@ -50,12 +49,6 @@ __all__ = [
 #: handing a chunk to another thread costs microseconds, which a few rows of
 #: a tree ensemble already outweigh.
 MIN_CHUNK_ROWS = 64
-
-#: From this many values on, :class:`helpers.OnnxPredictor` checks a batch not
-#: split by rows with :meth:`RowSplitter.all`, a chunk per usable CPU: one core
-#: takes hundreds of µs over a million values, a visible share of a call run
-#: on many cores; a hand-off costs tens of µs, more than smaller batches save.
-PARALLEL_CHECK_VALUES = 1_000_000
 
 #: The operators whose intra-op parallelism has the barrier described above:
 #: a graph with one of them takes the row-parallel path in the throughput preset.
@@ -212,20 +205,6 @@ class RowSplitter:
                 raise errors[index]
             raise ChunkError(*bounds[index], errors[index]) from errors[index]
         return [_join([result[k] for result in results]) for k in range(len(results[0]))]
-
-    def all(self, predicate: Callable[[np.ndarray], bool], rows: np.ndarray) -> bool:
-        """Whether ``predicate`` holds for every chunk of ``rows``, the chunks looked at at once.
-
-        For a check that releases the GIL, as ``np.isfinite`` does: how
-        :class:`helpers.OnnxPredictor` checks a large batch on many cores.
-
-        >>> rows = np.arange(1_000).reshape(-1, 1)
-        >>> with RowSplitter(2) as splitter:
-        ...     splitter.all(lambda chunk: bool((chunk >= 0).all()), rows)
-        True
-        """
-        passed = self.run(lambda feed: [np.array([predicate(feed["rows"])])], {"rows": rows})[0]
-        return bool(passed.all())
 
     def _executor(self) -> ThreadPoolExecutor:
         """The pool, made on first use; made again in a forked child, whose threads are gone."""

@@ -3,34 +3,35 @@
 Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`;
 the raw calls it hides (``InferenceSession``, ``get_inputs``, ``run``) are
 spelled out in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
-It puts together the base layer: :mod:`helpers.session` (settings),
-:mod:`helpers.inputs` (checks), :mod:`helpers.outputs` (what each output
-means), :mod:`helpers.fastcall` (the call itself) and :mod:`helpers.parallel`
-(large batches of a tree ensemble, split by rows).
 
-Longer than 250 lines: the class docstring documents every option (presets,
-buffers, the row-parallel path) with examples; the code is a thin layer over
-the base modules.
+Every call takes one path, :meth:`OnnxPredictor.run`: the input is checked
+and fed (:mod:`helpers.inputs`), the session runs (its errors wrapped, naming
+the model), the outputs are checked (:mod:`helpers.outputs`). Reused buffers
+(:mod:`helpers.fastcall`) and the row split (:mod:`helpers.parallel`) are
+runners composed around the session call, so they inherit the checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from helpers.errors import ChunkError, ModelFileError, first_line
+from helpers.errors import ChunkError, first_line
 from helpers.fastcall import ReusedBuffers, SessionCall
 from helpers.inputs import InputSpec
 from helpers.machine import usable_cpus
 from helpers.modelfile import ModelSource, model_bytes
-from helpers.outputs import OutputSpec, all_finite
-from helpers.parallel import PARALLEL_CHECK_VALUES, RowSplitter, prefers_row_split
+from helpers.outputs import OutputSpec
+from helpers.parallel import RowSplitter, prefers_row_split
 from helpers.session import create_session, session_options
 from helpers.tuning import TuningResult, tune
-from helpers.witness import WITNESS, with_witness
 
 __all__ = ["OnnxPredictor"]
+
+#: What runs the session: ``runner(names, feed)`` returns the outputs ``names``.
+Runner = Callable[[list[str], dict[str, np.ndarray]], list[Any]]
 
 
 class OnnxPredictor:
@@ -43,15 +44,12 @@ class OnnxPredictor:
     :class:`~helpers.InputError` that says what was expected; an empty batch
     returns an empty result of the right shape.
 
-    For a linear model the session runs the graph with a witness output
-    (:mod:`helpers.witness`): its raw scores are non-finite whenever an input
-    value is, so checking them, a few values per row, replaces the pass over
-    every input value; the predictor reads that output and does not return it.
-
-    A C-contiguous array of the model's type and width is fed as it is, and
-    the session is called through :class:`helpers.fastcall.SessionCall`,
-    which skips ``InferenceSession.run``'s Python re-checks for a CPU session
-    (``benchmarks/one_row.py`` measures what that saves).
+    The session runs the model as converted; a C-contiguous array of the
+    model's type and width is fed as it is, anything else is cast once by
+    :meth:`helpers.inputs.InputSpec.feed`. For a CPU session the call goes
+    through :class:`helpers.fastcall.SessionCall`, which skips
+    ``InferenceSession.run``'s Python re-checks (``benchmarks/one_row.py``
+    measures what that saves).
 
     ``InferenceSession.run`` is thread-safe, and so is the predictor. By
     default every call returns a new array. With ``reuse_buffers=True`` it
@@ -133,18 +131,13 @@ class OnnxPredictor:
         if self.row_workers > 1:
             options = {**options, "intra_op_num_threads": 1}
         settings = session_options(preset, **options)
-        self.session, self._witness = _session_with_witness(content, settings, providers)
-        if self.session is None:
-            self.session, _ = create_session(content, settings, providers, source=self._source)
-        self.rows = RowSplitter(self.row_workers, chunk_rows=chunk_rows) if self.row_workers > 1 else None
-        self._cpus = usable_cpus()
-        self._checker: RowSplitter | None = None  # made for the first batch large enough
+        self.session, _ = create_session(content, settings, providers, source=self._source)
         self.inputs = InputSpec.from_session(self.session)
-        self.outputs = OutputSpec.from_session(self.session, hidden=WITNESS)
-        self.feature_names: list[str] | None = self.inputs.feature_names
-        self._call = SessionCall(self.session)
-        self._first_input = self.inputs.names[0]
-        self._buffers = ReusedBuffers(self._call, self._first_input) if reuse_buffers else None
+        self.outputs = OutputSpec.from_session(self.session)
+        call = SessionCall(self.session)
+        whole = ReusedBuffers(call).run if reuse_buffers else call.run
+        self.rows = RowSplitter(self.row_workers, chunk_rows=chunk_rows) if self.row_workers > 1 else None
+        self._runner = whole if self.rows is None else _split(self.rows, call.run, whole)
         self.tuning: TuningResult | None = None  # set by OnnxPredictor.tuned
 
     @classmethod
@@ -195,6 +188,31 @@ class OnnxPredictor:
         return self.outputs.names
 
     @property
+    def n_features_in_(self) -> int | None:
+        """Number of features (columns) the model takes, as scikit-learn names it;
+        None when the model's input width is free."""
+        slot = self.inputs.slots[0] if len(self.inputs.slots) == 1 else None
+        return len(self.inputs.slots) if slot is None else slot.width
+
+    @property
+    def feature_names_in_(self) -> np.ndarray | None:
+        """The DataFrame columns the model was fitted on (from :func:`helpers.convert`), else None."""
+        names = self.inputs.feature_names
+        return None if names is None else np.array(names, dtype=object)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """A classifier's class labels, in the order of ``predict_proba``'s columns
+        (recorded by :func:`helpers.convert`)."""
+        classes = self.inputs.metadata.classes
+        if not self.is_classifier or classes is None:
+            raise AttributeError(
+                "classes_ is known for a classifier converted by helpers.convert; "
+                f"this model's outputs are {self.output_names}"
+            )
+        return np.asarray(classes)
+
+    @property
     def is_classifier(self) -> bool:
         """True when the model has a probability output."""
         return self.outputs.is_classifier
@@ -205,11 +223,9 @@ class OnnxPredictor:
         return f"OnnxPredictor(inputs=[{inputs}], outputs={self.output_names}, preset={self.preset!r}{rows})"
 
     def close(self) -> None:
-        """Stop the threads of the row-parallel path and of the parallel check, if any
-        started (the predictor still works)."""
-        for splitter in (self.rows, self._checker):
-            if splitter is not None:
-                splitter.close()
+        """Stop the threads of the row-parallel path, if any started (the predictor still works)."""
+        if self.rows is not None:
+            self.rows.close()
 
     def __enter__(self) -> OnnxPredictor:
         return self
@@ -218,86 +234,27 @@ class OnnxPredictor:
         self.close()
 
     def run(self, names: list[str], X: Any) -> list[Any]:
-        """The outputs ``names`` for the rows ``X``, checked and fed as the other methods do.
+        """The outputs ``names`` for the rows ``X``: the one path every method takes.
 
-        The one place the session runs: ``predict``, ``predict_proba`` and
-        ``predict_with_proba`` are views of it. A float output that is NaN or
-        infinite for finite rows (an overflow in a float32 graph, where
-        scikit-learn computes in float64) raises :class:`~helpers.InputError`
-        naming the rows; an answer that is finite is never refused.
+        ``X`` is checked and fed by :meth:`helpers.inputs.InputSpec.feed`; an
+        empty batch gives empty outputs of the right shape; onnxruntime's
+        errors become a ``RuntimeError`` naming the model (a
+        :class:`~helpers.errors.ChunkError` naming the rows too, on the
+        row-parallel path); a float output that is NaN or infinite for finite
+        rows (an overflow in a float32 graph, where scikit-learn computes in
+        float64) raises :class:`~helpers.InputError` naming the rows.
         """
-        if self.inputs.fits(X):
-            split = self.rows is not None and self.rows.splits(len(X))
-            feed = {self._first_input: X}
-            if split:  # each chunk's values are checked on the thread that runs it
-                try:
-                    return self._run_split(names, feed, checked=False)
-                except _Refused:
-                    feed = self.inputs.feed(X)  # names the rows, or lets NaN through where allowed
-            elif self._witness is not None and self._buffers is None:
-                fetched = names if self._witness in names else [*names, self._witness]
-                outputs = self._session_run(fetched, feed)
-                if all_finite(outputs[fetched.index(self._witness)]):
-                    return outputs[: len(names)]  # finite scores: finite inputs, finite answers
-                feed = self.inputs.feed(X)  # names what is refused; else an overflow, found below
-            elif not self._values_pass(X):
-                feed = self.inputs.feed(X)
-            elif self._buffers is not None and len(names) == 1:
-                outputs = [self._buffers.run(names[0], X)]
-                self.outputs.check_finite(names, outputs, feed)
-                return outputs
-        else:
-            feed = self.inputs.feed(X)
-            rows = len(next(iter(feed.values())))
-            if rows == 0:
-                return [self.outputs.empty(name) for name in names]
-            split = self.rows is not None and self.rows.splits(rows)
-        if split:
-            return self._run_split(names, feed, checked=True)
-        outputs = self._session_run(names, feed)
-        self.outputs.check_finite(names, outputs, feed)  # an overflow is an InputError, not NaN
-        return outputs
-
-    def _session_run(self, names: list[str], feed: dict[str, np.ndarray]) -> list[Any]:
-        """The session's outputs ``names``; onnxruntime's errors become a RuntimeError naming the model."""
+        feed = self.inputs.feed(X)
+        if len(next(iter(feed.values()))) == 0:
+            return [self.outputs.empty(name) for name in names]
         try:
-            return self._call.run(names, feed)
-        except Exception as error:  # onnxruntime's errors derive from Exception only
-            raise self._failure(error) from None
-
-    def _failure(self, error: Exception) -> RuntimeError:
-        return RuntimeError(f"onnxruntime failed to run the model from {self._source}: {first_line(error)}")
-
-    def _values_pass(self, X: np.ndarray) -> bool:
-        """:meth:`InputSpec.values_pass`, on all usable CPUs for a large batch (see
-        :data:`helpers.parallel.PARALLEL_CHECK_VALUES`)."""
-        if X.size < PARALLEL_CHECK_VALUES or self._cpus == 1:
-            return self.inputs.values_pass(X)
-        if self._checker is None:
-            self._checker = RowSplitter(self._cpus)
-        return self._checker.all(self.inputs.values_pass, X)
-
-    def _run_split(self, names: list[str], feed: dict[str, np.ndarray], *, checked: bool) -> list[Any]:
-        """:meth:`run` on the row-parallel path. Unless ``checked``, each chunk's values
-        are checked by the thread that runs it, and :class:`_Refused` means one failed."""
-        inputs, call = self.inputs, self._call
-
-        def chunk(part: dict[str, np.ndarray]) -> list[Any]:
-            if not checked and not inputs.values_pass(next(iter(part.values()))):
-                raise _Refused
-            return call.run(names, part)
-
-        try:
-            outputs = self.rows.run(chunk, feed)
+            outputs = self._runner(names, feed)
         except ChunkError as error:
-            if isinstance(error.error, _Refused):
-                raise _Refused from None
-            failed = f"onnxruntime failed to run the model from {self._source} on"
-            raise ChunkError(error.start, error.stop, error.error, failed) from None
-        except _Refused:
-            raise
-        except Exception as error:  # a batch run whole (one chunk) fails as on the other path
-            raise self._failure(error) from None
+            doing = f"onnxruntime failed to run the model from {self._source} on"
+            raise ChunkError(error.start, error.stop, error.error, doing) from None
+        except Exception as error:  # onnxruntime's errors derive from Exception only
+            message = f"onnxruntime failed to run the model from {self._source}: {first_line(error)}"
+            raise RuntimeError(message) from None
         self.outputs.check_finite(names, outputs, feed)
         return outputs
 
@@ -332,23 +289,17 @@ class OnnxPredictor:
         return self.outputs.proba_name
 
 
-def _session_with_witness(
-    content: bytes, settings: Any, providers: list[str] | None
-) -> tuple[Any, str | None]:
-    """A session of ``content`` with a witness output (:mod:`helpers.witness`), or (None, None)."""
-    rewritten, witness = with_witness(content)
-    if witness is None:
-        return None, None
-    try:
-        session, _ = create_session(rewritten, settings, providers)
-    except ModelFileError:  # the rewrite did not load: the model as it is, checked value by value
-        return None, None
-    return session, witness
+def _split(rows: RowSplitter, chunk: Runner, whole: Runner) -> Runner:
+    """The row-parallel runner: ``chunk`` on chunks of a large batch at once, ``whole`` on
+    a batch too small to split (reused buffers serve only those: chunks of one size on
+    one thread would share a buffer)."""
 
+    def run(names: list[str], feed: dict[str, np.ndarray]) -> list[Any]:
+        if not rows.splits(len(next(iter(feed.values())))):
+            return whole(names, feed)
+        return rows.run(lambda part: chunk(names, part), feed)
 
-class _Refused(Exception):
-    """A chunk's values failed :meth:`InputSpec.values_pass`: :meth:`OnnxPredictor.run`
-    then checks the whole batch with :meth:`InputSpec.feed`, which names the rows."""
+    return run
 
 
 def _row_workers(

@@ -12,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import helpers
+from helpers.lessons.boosting import register_boosting_converters
 
 lightgbm = pytest.importorskip("lightgbm")
 xgboost = pytest.importorskip("xgboost")
@@ -26,7 +27,7 @@ def _lgbm_classifier():
 
 @pytest.fixture(scope="module")
 def registered():
-    return helpers.register_boosting_converters()
+    return register_boosting_converters()
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def classification():
 
 def test_registration_names_the_classes_and_can_be_repeated(registered, classification):
     assert registered == ["LGBMClassifier", "LGBMRegressor", "XGBClassifier", "XGBRegressor"]
-    assert helpers.register_boosting_converters(("xgboost",)) == ["XGBClassifier", "XGBRegressor"]
+    assert register_boosting_converters(("xgboost",)) == ["XGBClassifier", "XGBRegressor"]
     X, y = classification
     model = _lgbm_classifier().fit(X, y)
     helpers.assert_agrees(model, helpers.OnnxPredictor(helpers.convert(model, X[:1])), X)
@@ -45,7 +46,7 @@ def test_registration_names_the_classes_and_can_be_repeated(registered, classifi
 
 def test_unknown_library_is_refused():
     with pytest.raises(ValueError, match=r"among \('lightgbm', 'xgboost'\), got \['catboost'\]"):
-        helpers.register_boosting_converters(("lightgbm", "catboost"))
+        register_boosting_converters(("lightgbm", "catboost"))
 
 
 def test_unregistered_model_points_to_the_helper():
@@ -64,7 +65,7 @@ except helpers.UnsupportedModelError as error:
 """
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "no converter for lightgbm.sklearn.LGBMClassifier (in Pipeline)" in output
-    assert "call helpers.register_boosting_converters() first" in output
+    assert "call register_boosting_converters() first" in output
 
 
 @pytest.mark.parametrize("library", ["lightgbm", "xgboost"])

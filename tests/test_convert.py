@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import helpers
+from helpers.conversion import initial_types
 
 
 def _types(onnx_model):
@@ -69,13 +70,13 @@ def test_string_like_columns_become_string_inputs(dtype):
     if dtype == "str" and not pd.__version__.startswith("3"):
         pytest.skip("the 'str' dtype is pandas 3's default string dtype")
     frame = pd.DataFrame({"city": pd.Series(["a", "b"], dtype=dtype)})
-    assert helpers.initial_types(frame)[0][1].__class__.__name__ == "StringTensorType"
+    assert initial_types(frame)[0][1].__class__.__name__ == "StringTensorType"
 
 
 def test_unsupported_column_dtype_is_named():
     frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-01", "2024-01-02"])})
     with pytest.raises(helpers.InputError, match="column 'when' has dtype datetime64"):
-        helpers.initial_types(frame)
+        initial_types(frame)
 
 
 def test_one_dimensional_sample_is_rejected(iris):

@@ -68,9 +68,9 @@ def test_public_api_fallback_gives_the_same_results(logistic, iris):
     public = SessionCall(_PublicOnly(predictor.session))
     assert private.private and not public.private
     np.testing.assert_array_equal(public.run(["probabilities"], {"X": X32[:5]})[0], fast)
-    buffers = ReusedBuffers(public, "X")
+    buffers = ReusedBuffers(public)
     for _ in range(2):  # the first call binds, the second runs the binding through the public API
-        np.testing.assert_array_equal(buffers.run("probabilities", X32[:5]), fast)
+        np.testing.assert_array_equal(buffers.run(["probabilities"], {"X": X32[:5]})[0], fast)
 
 
 def test_default_returns_a_new_array_every_call(logistic, iris):
@@ -99,11 +99,14 @@ def test_reuse_buffers_returns_the_same_array_overwritten(logistic, iris):
     assert three.shape == (3, 3) and three is not first
 
 
-def test_reuse_buffers_only_on_the_fast_path(logistic, iris):
+def test_reuse_buffers_serve_float64_rows_too(logistic, iris):
+    """A float64 row is cast once by the input check, then runs through the same buffers."""
     model, _ = logistic
     predictor = helpers.OnnxPredictor(helpers.convert(model, iris[0][:1]), reuse_buffers=True)
-    row64 = iris[0][:1]  # float64: cast, so not the fast path: a fresh array every time
-    assert predictor.predict_proba(row64) is not predictor.predict_proba(row64)
+    row64 = iris[0][:1]
+    first = predictor.predict_proba(row64)
+    assert predictor.predict_proba(row64) is first
+    np.testing.assert_allclose(first, model.predict_proba(row64), atol=1e-5)
     zipmap = helpers.OnnxPredictor(helpers.convert(model, iris[0][:1], zipmap=True), reuse_buffers=True)
     row = row64.astype(np.float32)
     first = zipmap.predict_proba(row)  # ZipMap output: converted to a new array every time
@@ -119,7 +122,7 @@ def test_reuse_buffers_keeps_a_bounded_number_of_buffers(logistic, iris):
         np.testing.assert_allclose(
             predictor.predict_proba(X32[:rows]), model.predict_proba(iris[0][:rows]), atol=1e-5
         )
-    assert len(predictor._buffers._local.bindings) <= MAX_BINDINGS
+    assert len(predictor._runner.__self__._local.bindings) <= MAX_BINDINGS
 
 
 def test_input_checks_still_apply_on_the_fast_path(logistic, iris):

@@ -10,12 +10,13 @@ import onnxruntime as ort
 import pytest
 
 import helpers
+from helpers.lessons.inspection import describe, plot_graph
 
 
 def test_describe_matches_the_session(pipeline, mixed_frame):
     model, _ = pipeline
     onnx_model = helpers.convert(model, mixed_frame[0][:1])
-    description = helpers.describe(onnx_model)
+    description = describe(onnx_model)
     session = ort.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
     assert description.inputs["name"].tolist() == [item.name for item in session.get_inputs()]
     assert description.outputs["name"].tolist() == [item.name for item in session.get_outputs()]
@@ -33,7 +34,7 @@ def test_describe_reads_metadata_and_counts_tree_parameters(forest, iris):
     onnx_model = helpers.convert(model, X[:1])
     existing = {p.key: p.value for p in onnx_model.metadata_props}
     onnx.helper.set_model_props(onnx_model, {**existing, "model_version": "7"})
-    description = helpers.describe(onnx_model)
+    description = describe(onnx_model)
     assert description.metadata["model_version"] == "7"
     assert description.metadata["helpers.estimator"] == "RandomForestClassifier"
     n_nodes = sum(tree.tree_.node_count for tree in model.estimators_)
@@ -44,13 +45,13 @@ def test_describe_reads_metadata_and_counts_tree_parameters(forest, iris):
 
 def test_describe_rejects_other_objects():
     with pytest.raises(TypeError, match="expected an onnx.ModelProto"):
-        helpers.describe(b"not a model")
+        describe(b"not a model")
 
 
 def test_plot_graph_draws_every_node_and_value(pipeline, mixed_frame):
     model, _ = pipeline
     onnx_model = helpers.convert(model, mixed_frame[0][:1])
-    ax = helpers.plot_graph(onnx_model)
+    ax = plot_graph(onnx_model)
     labels = [text.get_text() for text in ax.texts if text.get_text()]
     n_boxes = len(onnx_model.graph.input) + len(onnx_model.graph.node) + len(onnx_model.graph.output)
     assert len(labels) == n_boxes

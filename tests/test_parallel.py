@@ -20,6 +20,7 @@ from sklearn.ensemble import (
 )
 
 import helpers
+from helpers.errors import ChunkError
 from helpers.parallel import MIN_CHUNK_ROWS, RowSplitter, chunk_bounds, prefers_row_split
 
 
@@ -82,7 +83,7 @@ def test_a_failing_chunk_is_named_by_its_rows():
             raise ValueError("row 700 is bad\nmore context")
         return [feed["X"]]
 
-    with RowSplitter(4) as splitter, pytest.raises(helpers.ChunkError) as caught:
+    with RowSplitter(4) as splitter, pytest.raises(ChunkError) as caught:
         splitter.run(fails_on_row_700, {"X": X})
     error = caught.value
     assert (error.start, error.stop) == (500, 750)
@@ -98,7 +99,7 @@ def test_the_first_failing_chunk_is_reported_and_the_rest_do_not_start():
         raise KeyError("nope")
 
     X = np.arange(1_000, dtype=np.float64).reshape(-1, 1)
-    with RowSplitter(2, chunk_rows=10) as splitter, pytest.raises(helpers.ChunkError) as caught:
+    with RowSplitter(2, chunk_rows=10) as splitter, pytest.raises(ChunkError) as caught:
         splitter.run(always_fails, {"X": X})
     assert caught.value.start == 0
     assert len(calls) < 100  # the chunks left after the first failure were skipped
@@ -215,7 +216,7 @@ def test_predictor_names_the_rows_of_a_failing_chunk():
     predictor = helpers.OnnxPredictor(_odd_rows_fail_model(), row_workers=2, chunk_rows=100)
     good = np.ones((300, 2), dtype=np.float32)
     assert predictor.predict(good).shape == (150, 4)  # each even chunk reshapes on its own
-    with pytest.raises(helpers.ChunkError) as caught:
+    with pytest.raises(ChunkError) as caught:
         predictor.predict(np.ones((301, 2), dtype=np.float32))
     assert (caught.value.start, caught.value.stop) == (300, 301)
     message = str(caught.value)
@@ -257,7 +258,7 @@ def test_each_chunk_checks_its_rows_and_the_error_names_the_batch_row(logistic, 
         assert len(split.rows.bounds(len(batch))) == 4
         with pytest.raises(helpers.InputError, match=rf"(in|first:) row {row}\b") as refused:
             split.predict_proba(batch)
-    assert not isinstance(refused.value, helpers.ChunkError)
+    assert not isinstance(refused.value, ChunkError)
     assert ("NaN" in str(refused.value)) == np.isnan(bad)
 
 
@@ -272,28 +273,3 @@ def test_nan_where_the_model_takes_it_passes_the_split_path():
         together = helpers.OnnxPredictor(onnx_model).predict_proba(rows)
         np.testing.assert_array_equal(split.predict_proba(rows), together)
     assert np.isfinite(together).all()
-
-
-def test_a_large_batch_is_checked_on_every_usable_cpu(logistic, iris, monkeypatch):
-    """Above PARALLEL_CHECK_VALUES, the pass over the values runs in chunks at once; a NaN
-    in any chunk is still named by its row in the batch."""
-    import helpers.predictor as predictor_module
-
-    X, y = iris
-    forest_onnx = helpers.convert(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y), X[:1])
-    monkeypatch.setattr(predictor_module, "PARALLEL_CHECK_VALUES", 400)  # 100 rows of 4 values
-    before = len(_pool_threads())
-    with helpers.OnnxPredictor(forest_onnx, preset="latency") as predictor:
-        predictor._cpus = 3  # as on a 3-CPU machine, whatever this one has
-        batch = np.tile(X, (4, 1)).astype(np.float32)
-        np.testing.assert_array_equal(
-            predictor.predict(batch), helpers.OnnxPredictor(forest_onnx).predict(batch)
-        )
-        assert predictor._checker is not None and predictor._checker.workers == 3
-        assert predictor.predict(batch[:99]).shape == (99,)  # under the threshold: one core
-        for row in (0, 299, 599):
-            bad = batch.copy()
-            bad[row, 1] = np.inf
-            with pytest.raises(helpers.InputError, match=rf"\brow {row}\b"):
-                predictor.predict(bad)
-    assert _wait_for_no_pool_threads(before)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import helpers
+from helpers.benchmark import take_rows
 from helpers.timing import median_interval, verdict
 
 matplotlib.use("Agg")
@@ -182,7 +183,7 @@ def test_budget_stops_rounds_but_keeps_the_minimum():
 
 def test_batches_repeat_rows_and_accept_dataframes():
     frame = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
-    taken = helpers.take_rows(frame, 5)
+    taken = take_rows(frame, 5)
     assert list(taken.a) == [1.0, 2.0, 1.0, 2.0, 1.0]
     sizes = []
     helpers.benchmark({"len": lambda X: sizes.append(len(X))}, frame, batch_sizes=(3,), budget=0.01)
@@ -195,7 +196,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="min_repeat"):
         helpers.benchmark({"a": len}, np.ones((2, 2)), repeat=20, min_repeat=3)
     with pytest.raises(ValueError, match="no rows"):
-        helpers.take_rows(np.ones((0, 2)), 3)
+        take_rows(np.ones((0, 2)), 3)
 
 
 def test_plot_and_reprs(logistic, iris):

@@ -5,8 +5,8 @@ import onnxruntime as ort
 import pytest
 
 import helpers
-from helpers.settings import PRESET_SETTINGS
-from helpers.tuning import _thread_counts
+from helpers.settings import PRESET_SETTINGS, Setting
+from helpers.tuning import TuningResult, _thread_counts
 
 SETTING_COLUMNS = ["threads", "mode", "optimization", "spinning"]
 
@@ -18,7 +18,7 @@ def logistic_onnx(logistic, iris):
 
 
 def test_setting_options_reach_the_session():
-    setting = helpers.Setting(threads=2, mode="parallel", optimization="basic", spinning=True)
+    setting = Setting(threads=2, mode="parallel", optimization="basic", spinning=True)
     options = helpers.session_options(None, **setting.options())
     assert options.intra_op_num_threads == 2
     assert options.execution_mode == ort.ExecutionMode.ORT_PARALLEL
@@ -59,13 +59,13 @@ def test_a_challenger_wins_only_beyond_its_interval(logistic_onnx, iris):
     result = helpers.tune(logistic_onnx, X, budget=0.5)
     best = PRESET_SETTINGS["latency"]
     for _, rows in result.measurements.groupby("round", sort=True):
-        assert helpers.Setting(*rows[SETTING_COLUMNS].iloc[0]) == best  # the incumbent comes first
+        assert Setting(*rows[SETTING_COLUMNS].iloc[0]) == best  # the incumbent comes first
         winners = rows[rows.speedup_low > 1.05]
         assert set(winners.verdict) <= {"faster"} and "faster" not in set(
             rows[rows.speedup_low <= 1.05].verdict
         )
         if len(winners):
-            best = helpers.Setting(*winners.loc[winners.speedup_low.idxmax(), SETTING_COLUMNS])
+            best = Setting(*winners.loc[winners.speedup_low.idxmax(), SETTING_COLUMNS])
     final = result.final.set_index("setting")
     if best == PRESET_SETTINGS["latency"] and (final.verdict == "faster").any():
         # the search kept the start; the final round found the other preset faster beyond the margin
@@ -156,7 +156,7 @@ def test_tuned_predictor_predicts_like_the_others(logistic, logistic_onnx, iris)
     X, _ = iris
     predictor = helpers.OnnxPredictor.tuned(logistic_onnx, X, batch_size=1, budget=0.5)
     assert predictor.preset == "tuned" and predictor.tuning.best in predictor.tuning.tried
-    assert isinstance(predictor.tuning, helpers.TuningResult)
+    assert isinstance(predictor.tuning, TuningResult)
     assert predictor.session.get_session_options().intra_op_num_threads == predictor.tuning.best.threads
     assert "preset='tuned'" in repr(predictor)
     np.testing.assert_array_equal(predictor.predict(X), model.predict(X))
@@ -196,4 +196,4 @@ def test_small_batches_never_split_rows(forest, iris):
 
 def test_a_setting_refuses_rows_split_with_intra_op_threads():
     with pytest.raises(ValueError, match="never both"):
-        helpers.Setting(threads=2, row_workers=2)
+        Setting(threads=2, row_workers=2)

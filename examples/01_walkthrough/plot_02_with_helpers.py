@@ -42,6 +42,7 @@ print(f"accuracy {accuracy:.3f} on {len(X_test)} test rows, {X.shape[1]} feature
 # come as a plain array. It also records, as model metadata, where the
 # scikit-learn model rejects NaN, so that the predictor can do the same.
 import helpers
+from helpers.benchmark import take_rows
 
 onnx_model = helpers.convert(model, X_train[:1])
 {prop.key: prop.value for prop in onnx_model.metadata_props}
@@ -107,14 +108,14 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # cores busy while the next candidate runs. :func:`helpers.benchmark` hands
 # every candidate the same rows (here the float64 ones); the ``session.run``
 # candidates look up the float32 copy of the same rows instead, made once
-# with :func:`helpers.take_rows`, which is how the benchmark makes its
+# with :func:`helpers.benchmark.take_rows`, which is how the benchmark makes its
 # batches.
 X_test32 = X_test.astype(np.float32)
 # row_workers=1: the session alone (for a tree ensemble, the predictor's
 # throughput preset also splits the rows itself, see :ref:`cores_and_batch_size`)
 batch_predictor = helpers.OnnxPredictor(onnx_model, preset="throughput", row_workers=1)
 batch_sizes = (1, 100, 10_000)
-float32_batches = {size: helpers.take_rows(X_test32, size) for size in batch_sizes}
+float32_batches = {size: take_rows(X_test32, size) for size in batch_sizes}
 
 
 def session_run(session):
@@ -143,7 +144,7 @@ result
 helpers.machine_summary()
 
 # %%
-# The figure is the result's own :meth:`~helpers.BenchmarkResult.plot`: the
+# The figure is the result's own :meth:`~helpers.benchmark.BenchmarkResult.plot`: the
 # median time per call with the middle half of the rounds shaded, and each
 # candidate's speed-up with its 95% interval shaded. Its title is formatted
 # from this run.
@@ -203,8 +204,8 @@ assert result.verdict("session.run, latency", 1) == "faster"
 # ``OnnxPredictor (helpers)`` and ``session.run, latency`` run the same
 # session. Comparing them inside the same benchmark (each round timed both)
 # says what the predictor's input handling and private fast path add or save
-# on this machine: :meth:`~helpers.BenchmarkResult.interval` and
-# :meth:`~helpers.BenchmarkResult.verdict` take another baseline for that.
+# on this machine: :meth:`~helpers.benchmark.BenchmarkResult.interval` and
+# :meth:`~helpers.benchmark.BenchmarkResult.verdict` take another baseline for that.
 # Above 1, the predictor was the faster of the two.
 for size in batch_sizes:
     rows = f"{size:,} row" + ("s" if size > 1 else "")

@@ -154,12 +154,13 @@ print(f"{len(frame_test)} rows agree, {missing_rows} of them with a missing valu
 # ``Int64TensorType``, object, string and category to ``StringTensorType``)
 # and turns ZipMap off. One row of the frame is enough.
 import helpers
+from helpers.conversion import initial_types
 
 onnx_model = helpers.convert(model, frame_train[:1])
 assert [(i.name, i.type.tensor_type.elem_type) for i in onnx_model.graph.input] == [
     (i.name, i.type.tensor_type.elem_type) for i in raw_onnx.graph.input
 ]
-helpers.initial_types(frame_train[:1])
+initial_types(frame_train[:1])
 
 # %%
 # :class:`helpers.OnnxPredictor` hides the per-column ``feed`` dict: it takes

@@ -62,14 +62,15 @@ print(f"onnxruntime {onnxruntime.__version__}, opset {newest_defined}: {newest_l
 # %%
 # The version table, from this installation
 # -----------------------------------------
-# :func:`helpers.version_table` gathers these numbers; for onnxruntime it
-# finds the boundary with a binary search over such probe models
-# (:func:`helpers.runtime_max_opset`), for both domains and for the IR
-# version, the version of the file format itself. Nothing in it is typed by
-# hand: run it on your deployment machine.
+# :func:`~helpers.lessons.versions.version_table` gathers these numbers; for onnxruntime
+# it finds the boundary with a binary search over such probe models
+# (:func:`~helpers.lessons.versions.runtime_max_opset`), for both domains and for the IR
+# version, the version of the file format itself. Nothing in it is typed by hand: run it
+# on your deployment machine.
 import helpers
+from helpers.lessons.versions import onnx_model_opsets, runtime_max_opset, version_table
 
-versions = helpers.version_table()
+versions = version_table()
 versions
 
 # %%
@@ -78,7 +79,7 @@ versions
 # is the newest it stamps unless you ask for a newer one, so a model converted
 # here without ``target_opset`` runs wherever onnxruntime's row is at least
 # skl2onnx's.
-runtime_newest = helpers.runtime_max_opset()
+runtime_newest = runtime_max_opset()
 assert runtime_newest >= skl2onnx.__max_supported_opset__
 assert versions.set_index("library").loc["onnx", "ai.onnx opset"] == newest_defined
 
@@ -176,7 +177,7 @@ def standard_nodes(graph):
 
 def newest_definition(onnx_model):
     """The newest opset among the definitions the model's ai.onnx nodes use."""
-    stamp = helpers.onnx_model_opsets(onnx_model)["ai.onnx"]
+    stamp = onnx_model_opsets(onnx_model)["ai.onnx"]
     return max(
         (
             onnx.defs.get_schema(node.op_type, stamp, "").since_version
@@ -191,7 +192,7 @@ DOMAINS = ["ai.onnx", "ai.onnx.ml", "com.microsoft"]
 
 def opset_row(name, onnx_model):
     """The stamps of ``onnx_model``, its IR version and its newest definition."""
-    stamps = helpers.onnx_model_opsets(onnx_model)
+    stamps = onnx_model_opsets(onnx_model)
     return {
         "model": name,
         **{domain: stamps.get(domain) for domain in DOMAINS},
@@ -356,5 +357,5 @@ release_table[release_table["ai.onnx"] >= min(target_opsets)].drop_duplicates("a
 #   is the target, even when the nodes' definitions are older.
 # * Pin ``target_opset`` to what your oldest runtime loads, and check the
 #   result against scikit-learn, as the sweep above does.
-# * :func:`helpers.version_table` tells you what an installation supports;
-#   run it where the model will run.
+# * :func:`~helpers.lessons.versions.version_table` tells you what an
+#   installation supports; run it where the model will run.

@@ -59,6 +59,7 @@ print(f"training accuracy {model.score(frame, target):.3f}")
 # one input per DataFrame column, typed from the column's dtype (float, int64
 # or string), and asks for a plain probability array (``zipmap=False``).
 import helpers
+from helpers.lessons.inspection import describe, plot_graph
 
 onnx_model = helpers.convert(model, frame[:1])
 type(onnx_model).__name__
@@ -243,14 +244,14 @@ for line in graph_text.splitlines():
     print(line[:80] + (" ..." if len(line) > 80 else ""))
 
 # %%
-# All of it at once: :func:`helpers.describe`
-# -------------------------------------------
-# :func:`helpers.describe` reads everything above from the ``ModelProto``
-# (``graph.input``, ``graph.output``, ``opset_import``, ``metadata_props``,
-# ``graph.node``) and returns one object that prints as a summary and shows
-# as a table in a notebook. It also counts the stored parameters: initializer
+# All of it at once: :func:`~helpers.lessons.inspection.describe`
+# ---------------------------------------------------------------
+# :func:`~helpers.lessons.inspection.describe` reads everything above from the
+# ``ModelProto`` (``graph.input``, ``graph.output``, ``opset_import``,
+# ``metadata_props``, ``graph.node``) and returns one object that prints as a summary
+# and shows as a table in a notebook. It also counts the stored parameters: initializer
 # values and list attributes such as coefficients or tree thresholds.
-description = helpers.describe(onnx_model)
+description = describe(onnx_model)
 assert description.inputs["name"].tolist() == session_inputs["name"].tolist()
 assert description.metadata["model_version"] == "1.4.0"
 assert description.nodes["op_type"].tolist() == node_table["op_type"].tolist()
@@ -259,14 +260,14 @@ description
 # %%
 # A picture of the graph
 # ----------------------
-# Graphviz is the usual tool to draw a graph, but it is a separate program
-# you may not have. :func:`helpers.plot_graph` draws with matplotlib only:
-# inputs on the left, each operator one column to the right of what it
-# reads, outputs on the right.
+# Graphviz is the usual tool to draw a graph, but it is a separate program you may not
+# have. :func:`~helpers.lessons.inspection.plot_graph` draws with matplotlib only:
+# inputs on the left, each operator one column to the right of what it reads, outputs on
+# the right.
 import matplotlib.pyplot as plt
 
 graph = onnx_model.graph
-ax = helpers.plot_graph(
+ax = plot_graph(
     onnx_model,
     title=f"{len(graph.node)} operators between {len(graph.input)} column inputs "
     f"and {len(graph.output)} outputs",

@@ -20,6 +20,8 @@ its mistake produces. It follows :ref:`running_session_options`.
 # compare.
 import helpers
 import numpy as np
+from helpers.lessons.inspection import describe
+from helpers.lessons.profiling import op_type_summary, profile_frame
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
@@ -43,7 +45,7 @@ model = make_pipeline(
 onnx_model = helpers.convert(model, X_train[:1])
 onnx_bytes = onnx_model.SerializeToString()
 X_test32 = X_test.astype(np.float32)
-helpers.describe(onnx_model).op_counts
+describe(onnx_model).op_counts
 
 # %%
 # Profile the session that predicts
@@ -132,18 +134,18 @@ for event in kernel_events:
 dict(time_by_op.most_common())
 
 # %%
-# As a table: :func:`helpers.profile_frame`
-# -----------------------------------------
-# :func:`helpers.profile_frame` reads the file into a DataFrame, one row per
-# event, and tells which run each event belongs to (the ``model_run``
-# intervals); :func:`helpers.op_type_summary` adds the kernel times up per
-# operator type, leaving out the first run, which also allocates memory.
-profile = helpers.profile_frame(profile_path)
+# As a table: :func:`~helpers.lessons.profiling.profile_frame`
+# ------------------------------------------------------------
+# :func:`~helpers.lessons.profiling.profile_frame` reads the file into a DataFrame, one
+# row per event, and tells which run each event belongs to (the ``model_run``
+# intervals); :func:`~helpers.lessons.profiling.op_type_summary` adds the kernel times
+# up per operator type, leaving out the first run, which also allocates memory.
+profile = profile_frame(profile_path)
 assert profile.run.max() == n_runs - 1
 profile[profile.category == "Node"].head()
 
 # %%
-batch_summary = helpers.op_type_summary(profile)
+batch_summary = op_type_summary(profile)
 assert set(batch_summary.index) == set(time_by_op)
 batch_summary
 
@@ -163,8 +165,8 @@ predictor = helpers.OnnxPredictor(
 )
 for row in X_test32[:n_runs]:
     predictor.predict_proba(row.reshape(1, -1))
-one_row_profile = helpers.profile_frame(predictor.session.end_profiling())
-one_row_summary = helpers.op_type_summary(one_row_profile)
+one_row_profile = profile_frame(predictor.session.end_profiling())
+one_row_summary = op_type_summary(one_row_profile)
 one_row_summary
 
 # %%

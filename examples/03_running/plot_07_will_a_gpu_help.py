@@ -27,6 +27,7 @@ shows no GPU figure it did not measure. It follows :ref:`running_optimizer`.
 # also need NVIDIA's CUDA libraries and a GPU at run time.
 import helpers
 import onnxruntime
+from helpers.lessons.profiling import profile_frame
 
 available = onnxruntime.get_available_providers()
 has_cuda = "CUDAExecutionProvider" in available
@@ -242,7 +243,7 @@ def placement(name, onnx_model):
         providers=providers,
     )
     session.run(None, {"X": X32[:1_000]})
-    profile = helpers.profile_frame(session.end_profiling())
+    profile = profile_frame(session.end_profiling())
     kernel_events = profile[profile.name.str.endswith("_kernel_time")]
     return kernel_events.groupby(["op_type", "provider"]).size()
 

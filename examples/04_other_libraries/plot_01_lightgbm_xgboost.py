@@ -178,14 +178,16 @@ for name, model, onnx_model in [
 # %%
 # The same with ``helpers``
 # -------------------------
-# :func:`helpers.register_boosting_converters` makes the four
+# :func:`~helpers.lessons.boosting.register_boosting_converters` makes the four
 # ``update_registered_converter`` calls above (again: registering twice
 # changes nothing) and returns what it registered. :func:`helpers.convert`
 # hides ``to_onnx`` with ``zipmap=False``, and names both opsets when a
 # converter needs it, as these do. From here on the lesson uses them.
 import helpers
+from helpers.benchmark import take_rows
+from helpers.lessons.boosting import register_boosting_converters
 
-helpers.register_boosting_converters()
+register_boosting_converters()
 
 # %%
 # Inside a pipeline
@@ -396,7 +398,7 @@ import copy
 
 batch_sizes = (1, 100, 10_000)
 LARGE_BATCH = 1_000  # from this many rows on, both sides use every core
-float32_batches = {size: helpers.take_rows(X_test32, size) for size in batch_sizes}
+float32_batches = {size: take_rows(X_test32, size) for size in batch_sizes}
 
 
 def by_batch_size(small_batches, large_batches):
@@ -518,7 +520,7 @@ for library in timings:
 # %%
 # In short
 # --------
-# * Register onnxmltools' converters once (``helpers.register_boosting_converters``)
+# * Register onnxmltools' converters once (``register_boosting_converters``)
 #   and convert with both opsets named (``helpers.convert`` does it).
 # * Check agreement on your own data: an XGBoost pipeline with arithmetic
 #   preprocessing needs float64 inputs and a ``CastTransformer`` before the

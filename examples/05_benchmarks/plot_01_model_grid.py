@@ -115,6 +115,7 @@ import copy
 
 import helpers
 import onnxruntime as ort
+from helpers.benchmark import BenchmarkResult, take_rows
 
 SKLEARN = "scikit-learn"
 SKLEARN_ALL_CORES = "scikit-learn, n_jobs=-1"
@@ -169,7 +170,7 @@ pd.DataFrame(checks).style.format(check_formats).hide(axis="index")
 # :func:`helpers.benchmark` times the family's candidates in interleaved
 # rounds. scikit-learn as it comes is the baseline: a speed-up above 1 means
 # faster than it. The measurements of one family, at all batch sizes, are
-# then gathered in one :class:`helpers.BenchmarkResult`.
+# then gathered in one :class:`helpers.benchmark.BenchmarkResult`.
 helpers.machine_summary()
 
 
@@ -197,7 +198,7 @@ results = {}
 for name in families:
     timings = {}
     for batch_size in BATCH_SIZES:
-        batch = helpers.take_rows(X_test, batch_size)
+        batch = take_rows(X_test, batch_size)
         cell = helpers.benchmark(
             candidates(name, batch),
             batch,
@@ -207,7 +208,7 @@ for name in families:
             min_time=0.002,
         )
         timings.update(cell.timings)
-    results[name] = helpers.BenchmarkResult(
+    results[name] = BenchmarkResult(
         timings=timings,
         candidates=cell.candidates,
         batch_sizes=list(BATCH_SIZES),

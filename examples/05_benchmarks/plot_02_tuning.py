@@ -195,7 +195,7 @@ forest_session.get_session_options().intra_op_num_threads
 
 # %%
 # :func:`helpers.session_options` hides these lines (``allow_spinning=False``
-# sets the config entry), and :class:`helpers.Setting` is one combination of
+# sets the config entry), and :class:`helpers.settings.Setting` is one combination of
 # them.
 #
 # Let the machine choose: :func:`helpers.tune`

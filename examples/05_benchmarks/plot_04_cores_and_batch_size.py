@@ -21,6 +21,7 @@ own numbers support. It follows :ref:`command_line`.
 # affinity and any container quota), which :func:`helpers.usable_cpus`
 # counts; ``os.cpu_count()`` counts the machine's.
 import helpers
+from helpers.benchmark import take_rows
 
 cores = helpers.usable_cpus()
 core_counts = sorted({1, cores, *(2**k for k in range(1, 7) if 2**k < cores)})
@@ -76,7 +77,7 @@ session = onnxruntime.InferenceSession(
     helpers.session_options("latency"),  # one intra-op thread, spinning off
     providers=["CPUExecutionProvider"],
 )
-batch = helpers.take_rows(X, 10_000).astype(np.float32)
+batch = take_rows(X, 10_000).astype(np.float32)
 chunks = np.array_split(batch, max(cores, 2))
 with ThreadPoolExecutor(max(cores, 2)) as pool:
     parts = pool.map(lambda c: session.run(["probabilities"], {"X": c})[0], chunks)
@@ -89,7 +90,7 @@ split_proba.shape
 # :class:`helpers.OnnxPredictor` does the same with ``row_workers=``: it
 # keeps one pool per predictor, made on first use, lets the calling thread
 # take chunks too, joins the results in row order, and names the rows of a
-# chunk that fails (:class:`helpers.ChunkError`). It refuses
+# chunk that fails (:class:`helpers.errors.ChunkError`). It refuses
 # ``row_workers`` together with more than one intra-op thread. The
 # throughput preset takes this path for tree ensembles, with one worker per
 # usable core (:data:`helpers.PRESETS` says why).

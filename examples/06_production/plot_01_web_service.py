@@ -21,6 +21,7 @@ JSON. It follows :ref:`something_else_faster` and builds on :ref:`with_helpers`.
 # :func:`helpers.assert_agrees` are the calls of :ref:`with_helpers`.
 import helpers
 import numpy as np
+from helpers.benchmark import BenchmarkResult
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
@@ -402,11 +403,11 @@ ratios.style.format("{:.1f}x")
 # The one-at-a-time requests were sent in pairs, one to each backend, in
 # alternating order: paired rounds, like :func:`helpers.benchmark`'s. So the
 # end-to-end speed-up has an interval too: the median of the pairs' ratios,
-# with its 95% interval. A :class:`helpers.BenchmarkResult` built from the
+# with its 95% interval. A :class:`helpers.benchmark.BenchmarkResult` built from the
 # latencies computes it, and the verdict. (The server's ONNX Runtime backend
 # calls :class:`helpers.OnnxPredictor`, hence the label.)
 HTTP_ONNX = "ONNX Runtime backend (OnnxPredictor)"
-http_result = helpers.BenchmarkResult(
+http_result = BenchmarkResult(
     timings={
         ("scikit-learn", 1): [ms / 1e3 for ms, _ in sequential["sklearn"]],
         (HTTP_ONNX, 1): [ms / 1e3 for ms, _ in sequential["onnxruntime"]],
@@ -497,7 +498,7 @@ for backend in BACKENDS:
 # each pair's scikit-learn request against the ONNX Runtime request without
 # its model time, as a third candidate of the same pairs
 no_model = [(ms - model) / 1e3 for ms, model in sequential["onnxruntime"]]
-ceiling_result = helpers.BenchmarkResult(
+ceiling_result = BenchmarkResult(
     timings={**http_result.timings, ("no model time", 1): no_model},
     candidates=[*http_result.candidates, "no model time"],
     batch_sizes=[1],

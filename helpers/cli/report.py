@@ -53,7 +53,7 @@ def summary_table(runs: list[ModelRun]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from helpers import BenchmarkResult
+    >>> from helpers.benchmark import BenchmarkResult
     >>> result = BenchmarkResult({("scikit-learn", 1): [4e-5], ("onnxruntime", 1): [1e-5]},
     ...                          ["scikit-learn", "onnxruntime"], [1])
     >>> float(summary_table([ModelRun("m", "Ridge", "predict", None, result, 1)]).loc[0, "speed-up"])
