@@ -23,10 +23,10 @@ the production parts, which the core never imports.
 from helpers.benchmark import benchmark
 from helpers.conversion import convert
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
+from helpers.lessons.tuning import tune
 from helpers.machine import machine_summary, usable_cpus
 from helpers.predictor import OnnxPredictor
 from helpers.session import PRESETS, session_options
-from helpers.tuning import tune
 from helpers.validate import assert_agrees, compare
 
 __all__ = [

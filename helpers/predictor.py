@@ -14,7 +14,7 @@ runners composed around the session call, so they inherit the checks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,7 +26,9 @@ from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec
 from helpers.parallel import RowSplitter, prefers_row_split
 from helpers.session import create_session, session_options
-from helpers.tuning import TuningResult, tune
+
+if TYPE_CHECKING:
+    from helpers.lessons.tuning import TuningResult
 
 __all__ = ["OnnxPredictor"]
 
@@ -168,6 +170,8 @@ class OnnxPredictor:
         >>> predictor.preset, predictor.tuning.best in predictor.tuning.tried
         ('tuned', True)
         """
+        from helpers.lessons.tuning import tune  # the one import out of the core: only when called
+
         content, _ = model_bytes(model)
         tuning = tune(content, X, batch_size=batch_size, budget=budget)
         predictor = cls(

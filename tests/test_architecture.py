@@ -79,10 +79,8 @@ def test_every_module_says_which_lesson_introduces_it():
     """The d2l rule: a helper points back to the lesson that wrote it out first."""
     silent = []
     for path in _modules():
-        if (
-            path.name in ("__main__.py",)
-            or path.parent.name in ("cli", "serving")
-            and path.name != "__init__.py"
+        if path.name in ("__main__.py",) or (
+            path.parent.name in ("cli", "serving") and path.name != "__init__.py"
         ):
             continue
         docstring = ast.get_docstring(ast.parse(path.read_text())) or ""

@@ -5,8 +5,8 @@ import onnxruntime as ort
 import pytest
 
 import helpers
-from helpers.settings import PRESET_SETTINGS, Setting
-from helpers.tuning import TuningResult, _thread_counts
+from helpers.lessons.settings import PRESET_SETTINGS, Setting
+from helpers.lessons.tuning import TuningResult, _thread_counts
 
 SETTING_COLUMNS = ["threads", "mode", "optimization", "spinning"]
 
@@ -79,7 +79,7 @@ def test_a_challenger_wins_only_beyond_its_interval(logistic_onnx, iris):
 def test_the_final_round_can_pick_the_other_preset(logistic_onnx, iris, monkeypatch):
     """When the search keeps the start, a clearly faster other preset in the final round is chosen."""
     X, _ = iris
-    real = helpers.tuning._Timer.compare
+    real = helpers.lessons.tuning._Timer.compare
 
     def compare(self, labels, settings, seconds):
         frame = real(self, labels, settings, seconds)
@@ -91,7 +91,7 @@ def test_the_final_round_can_pick_the_other_preset(logistic_onnx, iris, monkeypa
             frame.loc[frame.index[1:], "verdict"] = "no clear difference"
         return frame
 
-    monkeypatch.setattr(helpers.tuning._Timer, "compare", compare)
+    monkeypatch.setattr(helpers.lessons.tuning._Timer, "compare", compare)
     result = helpers.tune(logistic_onnx, X, budget=0.3)
     assert result.best == result.presets["throughput"] and result.decided
 

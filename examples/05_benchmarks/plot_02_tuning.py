@@ -195,8 +195,8 @@ forest_session.get_session_options().intra_op_num_threads
 
 # %%
 # :func:`helpers.session_options` hides these lines (``allow_spinning=False``
-# sets the config entry), and :class:`helpers.settings.Setting` is one combination of
-# them.
+# sets the config entry), and :class:`~helpers.lessons.settings.Setting` is one
+# combination of them.
 #
 # Let the machine choose: :func:`helpers.tune`
 # --------------------------------------------

@@ -26,12 +26,12 @@ import pandas as pd
 from helpers.benchmark import take_rows
 from helpers.display import format_ratio, html_table
 from helpers.inputs import InputSpec
+from helpers.lessons.settings import LEVELS, PRESET_SETTINGS, Setting, preset_setting
 from helpers.machine import usable_cpus
 from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec
 from helpers.parallel import MIN_CHUNK_ROWS, RowSplitter, prefers_row_split
 from helpers.session import create_session, preset_for, session_options
-from helpers.settings import LEVELS, PRESET_SETTINGS, Setting, preset_setting
 from helpers.timing import MIN_ROUNDS, calibrate, paired_rounds, ratio_interval, verdict
 
 __all__ = ["TuningResult", "tune"]
@@ -54,7 +54,7 @@ class TuningResult:
         The preset the search started from (see :func:`helpers.session.preset_for`).
     presets : dict of str to Setting
         Both presets as they apply to this model (a tree ensemble's throughput
-        preset splits rows, see :func:`helpers.settings.preset_setting`).
+        preset splits rows, see :func:`helpers.lessons.settings.preset_setting`).
     batch_size : int
     measurements : pandas.DataFrame
         One row per setting in each round: ``round``, ``knob`` (what the round
@@ -202,7 +202,7 @@ def tune(
 
     The search starts from the preset for the batch size
     (:func:`helpers.session.preset_for`, as it applies to this model: see
-    :func:`helpers.settings.preset_setting`) and changes one knob at a time:
+    :func:`helpers.lessons.settings.preset_setting`) and changes one knob at a time:
     how the cores are used, either intra-op threads (1, 2, 4, ... up to the
     CPUs this process may use) or, from ``2 * MIN_CHUNK_ROWS`` rows on, the
     rows split over as many workers on a one-thread session
