@@ -33,10 +33,8 @@ ONNX candidates get the rows converted to float32 once, before the timing.
 The presets and tune's choice are timed through ``OnnxPredictor``, so their
 time includes its checks (type, shape, NaN and infinity where scikit-learn
 refuses them), which the bare ``session.run`` of the default session skips.
-The value check is one pass over the batch (per chunk, on the row-parallel
-path), except for a linear model, whose raw scores are checked instead
-(:mod:`helpers.witness`): for a model that cheap, a pass over every input
-value would cost a visible share of a call.
+The value check is one ``np.isfinite`` pass over the batch, before the
+session runs the model as converted.
 Each candidate is checked against scikit-learn before it is timed (on up to
 10,000 rows). Every ratio comes with its 95% interval, and verdicts come from
 the interval. The budget covers the timings; training, tuning and the

@@ -350,6 +350,8 @@ def convert(
     }
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = [str(name) for name in model.feature_names_in_]
+    if isinstance(getattr(model, "classes_", None), np.ndarray) and model.classes_.ndim == 1:
+        metadata["classes"] = model.classes_.tolist()  # OnnxPredictor.classes_
     if isinstance(X, pd.DataFrame):
         # skl2onnx rewrites characters it does not allow in input names ("a/b" becomes "a_b"):
         # keep the original column of each input, in input order.

@@ -39,36 +39,20 @@ Runner = Callable[[list[str], dict[str, np.ndarray]], list[Any]]
 class OnnxPredictor:
     """Predict with an ONNX model the way the scikit-learn model did.
 
-    One ``onnxruntime.InferenceSession`` behind ``predict``,
-    ``predict_proba`` and ``predict_with_proba`` (both from one run). Inputs
-    are checked before they reach onnxruntime (see
-    :class:`helpers.inputs.InputSpec`), so bad data gives an
-    :class:`~helpers.InputError` that says what was expected; an empty batch
-    returns an empty result of the right shape.
+    ``predict``, ``predict_proba`` and ``predict_with_proba`` (one run for
+    both) are views of :meth:`run`, the one path: inputs checked
+    (:class:`helpers.inputs.InputSpec`: bad data is an :class:`~helpers.InputError`
+    saying what was expected), the session run on the model as converted, the
+    outputs checked. The predictor is thread-safe, as ``InferenceSession.run`` is.
 
-    The session runs the model as converted; a C-contiguous array of the
-    model's type and width is fed as it is, anything else is cast once by
-    :meth:`helpers.inputs.InputSpec.feed`. For a CPU session the call goes
-    through :class:`helpers.fastcall.SessionCall`, which skips
-    ``InferenceSession.run``'s Python re-checks (``benchmarks/one_row.py``
-    measures what that saves).
-
-    ``InferenceSession.run`` is thread-safe, and so is the predictor. By
-    default every call returns a new array. With ``reuse_buffers=True`` it
-    binds, per thread and batch size, an input and an output buffer once and
-    returns the output buffer itself: faster at one row, but **the array
-    returned is overwritten by the next call** of the same method with the
-    same number of rows on the same thread; ``.copy()`` it to keep it.
-
-    Large batches can take the row-parallel path (:mod:`helpers.parallel`):
-    the rows are split into chunks run at once on the session, which then
-    has one intra-op thread (never both kinds of threads at once), and the
-    results are joined in row order. The throughput preset takes it for a
-    tree ensemble, with one worker per CPU this process may use; see
-    :data:`helpers.PRESETS` for why. A chunk that fails raises a
-    :class:`helpers.ChunkError` naming its rows. ``close()`` (or a
-    ``with`` block) stops the pool's threads; otherwise they stop when the
-    predictor is garbage-collected.
+    Two runners can be composed around the session call, both inheriting the
+    checks: ``reuse_buffers=True`` binds an input and an output buffer per
+    thread and batch size and returns the output buffer itself (**overwritten
+    by the next call** with as many rows on that thread: ``.copy()`` what you
+    keep); ``row_workers`` splits a large batch into chunks of rows run at once
+    on a one-thread session (:mod:`helpers.parallel`; the throughput preset does
+    it for a tree ensemble, see :data:`helpers.PRESETS`). ``close()`` or a
+    ``with`` block stops the row split's threads.
 
     Parameters
     ----------
@@ -80,15 +64,12 @@ class OnnxPredictor:
     providers : list of str, optional
         Execution providers, default ``["CPUExecutionProvider"]``.
     reuse_buffers : bool, default False
-        Return the same pre-bound output array per thread and batch size (see above).
+        Return the same pre-bound output array per thread and batch size.
     row_workers : int, optional
-        Chunks of rows run at once (the calling thread included); 1 never
-        splits, 0 means one per usable CPU (:func:`helpers.usable_cpus`).
-        Default: what the preset says (above). More than 1 needs
-        ``intra_op_num_threads`` left unset or 1.
+        Chunks of rows run at once; 1 never splits, 0 means one per usable CPU.
+        Default: what the preset says. More than 1 needs ``intra_op_num_threads`` unset or 1.
     chunk_rows : int, optional
-        Rows per chunk; default an even split, one chunk per worker (see
-        :func:`helpers.parallel.chunk_bounds`).
+        Rows per chunk; default one even chunk per worker.
     **options
         ``SessionOptions`` overrides, see :func:`helpers.session_options`.
 
@@ -102,9 +83,8 @@ class OnnxPredictor:
     >>> predictor = OnnxPredictor(convert(model, X[:1]))
     >>> predictor.predict(X[:3]).tolist()
     [0, 0, 0]
-    >>> labels, proba = predictor.predict_with_proba(X[:1])
-    >>> labels.shape, proba.shape
-    ((1,), (1, 3))
+    >>> predictor.classes_, predictor.n_features_in_
+    (array([0, 1, 2]), 4)
     >>> fast = OnnxPredictor(convert(model, X[:1]), reuse_buffers=True)
     >>> row = X[:1].astype("float32")
     >>> fast.predict_proba(row) is fast.predict_proba(row)  # one buffer, overwritten
@@ -153,22 +133,9 @@ class OnnxPredictor:
         providers: list[str] | None = None,
         reuse_buffers: bool = False,
     ) -> OnnxPredictor:
-        """A predictor with the settings measured fastest for ``X`` at ``batch_size`` rows.
-
-        Runs :func:`helpers.tune` (``budget`` seconds) and builds the predictor
-        with the setting it chose; the measurements stay available as
-        ``predictor.tuning``.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> from helpers import convert
-        >>> X, y = load_iris(return_X_y=True)
-        >>> onnx_model = convert(LogisticRegression(max_iter=500).fit(X, y), X[:1])
-        >>> predictor = OnnxPredictor.tuned(onnx_model, X, budget=0.5)
-        >>> predictor.preset, predictor.tuning.best in predictor.tuning.tried
-        ('tuned', True)
+        """A predictor with the settings :func:`helpers.tune` measured fastest for ``X``
+        at ``batch_size`` rows within ``budget`` seconds; its measurements stay in
+        ``predictor.tuning`` (``tests/test_tuning.py`` calls it as documented here).
         """
         from helpers.lessons.tuning import tune  # the one import out of the core: only when called
 
@@ -240,13 +207,11 @@ class OnnxPredictor:
     def run(self, names: list[str], X: Any) -> list[Any]:
         """The outputs ``names`` for the rows ``X``: the one path every method takes.
 
-        ``X`` is checked and fed by :meth:`helpers.inputs.InputSpec.feed`; an
-        empty batch gives empty outputs of the right shape; onnxruntime's
-        errors become a ``RuntimeError`` naming the model (a
-        :class:`~helpers.errors.ChunkError` naming the rows too, on the
-        row-parallel path); a float output that is NaN or infinite for finite
-        rows (an overflow in a float32 graph, where scikit-learn computes in
-        float64) raises :class:`~helpers.InputError` naming the rows.
+        ``X`` is checked and fed by :meth:`helpers.inputs.InputSpec.feed`; an empty
+        batch gives empty outputs; onnxruntime's errors become a ``RuntimeError``
+        naming the model (a :class:`~helpers.errors.ChunkError`, naming the rows
+        too, on the row split); a float output that is NaN or infinite for finite
+        rows (an overflow in a float32 graph) is an :class:`~helpers.InputError`.
         """
         feed = self.inputs.feed(X)
         if len(next(iter(feed.values()))) == 0:

@@ -304,12 +304,11 @@ print("every tuned session agrees with scikit-learn")
 #   output (labels and probabilities) and checks the feed in Python;
 # * ``session.run(["probabilities"], feed)``: the same public call, fetching
 #   only the output we want;
-# * :class:`helpers.OnnxPredictor`: its own input checks (shape, type)
-#   take a fast path for a float32 C-contiguous array, then it calls the
-#   compiled session that ``session.run`` wraps through a private attribute,
-#   fetching the output asked for and, for a linear model like this one, its
-#   raw scores, which are NaN or infinite whenever an input value is
-#   (:mod:`helpers.witness`): the check for NaN and infinity reads those;
+# * :class:`helpers.OnnxPredictor`: its input checks (shape, type, one pass
+#   for NaN and infinity) take a fast path for a float32 C-contiguous array,
+#   then it calls the compiled session that ``session.run`` wraps through a
+#   private attribute, fetching the output asked for; the model runs as
+#   converted, so the probabilities are the session's, bit for bit;
 # * the same with ``reuse_buffers=True``: input and output buffers bound
 #   once (``session.io_binding()``), the row copied in, the output buffer
 #   returned.
