@@ -14,13 +14,17 @@ features), it times one float32 row through:
 * the same on a session with onnxruntime's default settings;
 * ``session.run([name], feed)``, fetching only the probabilities;
 * ``OnnxPredictor.predict_proba`` with each preset, with the setting
-  :func:`helpers.tune` chose, and with ``reuse_buffers=True``.
+  :func:`helpers.tune` chose, and with ``reuse_buffers=True``;
+* ``OnnxPredictor.predict_proba`` (latency preset) given the row as users
+  often have it: a float64 array, and a one-row pandas DataFrame (each made
+  before the timing; the predictor casts it on every call).
 
 Every candidate is timed by :func:`helpers.benchmark` in the same run:
 interleaved repeats, medians, ratios against the baseline (above 1: faster).
-The row is converted to float32 before timing. The goal it checks:
-``OnnxPredictor`` (latency preset) at most as slow as the bare
-``session.run(None, feed)`` on the same settings, for both models.
+The row is converted to float32 before timing. The goal it checks: the
+overhead of ``OnnxPredictor`` (latency preset) over the bare
+``session.run(None, feed)`` on the same settings is at most 10% for both
+models: the upper end of the overhead's 95% interval, ``1 / speedup - 1``.
 """
 
 from __future__ import annotations
@@ -41,7 +45,11 @@ BASELINE = "session.run(None, feed)"
 
 
 def candidates(onnx_model, X: np.ndarray, tune_budget: float) -> dict:
-    """The callables to time, each taking a float32 row."""
+    """The callables to time, each taking a float32 row (the float64 and DataFrame
+    candidates ignore it and use their own copy of the same row, made here)."""
+    row64 = np.ascontiguousarray(X[:1], dtype=np.float64)
+    frame = pd.DataFrame(row64, columns=[f"x{i}" for i in range(X.shape[1])])
+    latency = helpers.OnnxPredictor(onnx_model, preset="latency")
     content = onnx_model.SerializeToString()
     latency_session = ort.InferenceSession(
         content, helpers.session_options("latency"), providers=["CPUExecutionProvider"]
@@ -56,7 +64,9 @@ def candidates(onnx_model, X: np.ndarray, tune_budget: float) -> dict:
         'session.run(["probabilities"], feed)': lambda row: latency_session.run(
             ["probabilities"], {input_name: row}
         ),
-        "OnnxPredictor latency": helpers.OnnxPredictor(onnx_model, preset="latency").predict_proba,
+        "OnnxPredictor latency": latency.predict_proba,
+        "OnnxPredictor latency, float64 row": lambda row: latency.predict_proba(row64),
+        "OnnxPredictor latency, DataFrame row": lambda row: latency.predict_proba(frame),
         "OnnxPredictor throughput": helpers.OnnxPredictor(onnx_model, preset="throughput").predict_proba,
         f"OnnxPredictor tuned ({tuned.tuning.best.label})": tuned.predict_proba,
         "OnnxPredictor latency, reuse_buffers": reusing.predict_proba,
@@ -108,11 +118,19 @@ def main() -> None:
         for model_name, rows in frame.groupby("model", sort=False):
             print(f"\n{model_name}")
             print(rows.drop(columns="model").round(2).to_string(index=False))
-            ratio = rows.set_index("candidate").loc["OnnxPredictor latency", "speedup"]
-            summary.append({"run": run, "model": model_name, "OnnxPredictor latency vs bare run": ratio})
+            latency = rows.set_index("candidate").loc["OnnxPredictor latency"]
+            summary.append(
+                {
+                    "run": run,
+                    "model": model_name,
+                    "overhead %": 100 * (1 / latency["speedup"] - 1),
+                    "low %": 100 * (1 / latency["speedup_high"] - 1),
+                    "high %": 100 * (1 / latency["speedup_low"] - 1),
+                }
+            )
     summary = pd.DataFrame(summary)
-    summary["at most as slow"] = summary["OnnxPredictor latency vs bare run"] >= 1.0
-    print(f"\n== goal: OnnxPredictor (latency) at one row at most as slow as {BASELINE}")
+    summary["at most 10%"] = summary["high %"] <= 10.0
+    print(f"\n== goal: OnnxPredictor (latency) at one row at most 10% slower than {BASELINE}")
     print(summary.round(2).to_string(index=False))
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 

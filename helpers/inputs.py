@@ -181,9 +181,11 @@ class InputSpec:
     def feed(self, X: Any) -> dict[str, np.ndarray]:
         """Check ``X`` and return onnxruntime's input dict (arrays of the input types).
 
-        The one entry for every caller's data: an array that :meth:`fits` is
-        fed as it is; float64 arrays, lists and DataFrames are checked, cast
-        once and fed.
+        The one entry for every caller's data (predictor, command line, web
+        application, Dask): an array that :meth:`fits` is fed as it is; a
+        numeric array of another type, or a DataFrame's values, is cast once;
+        anything else, or anything that fails a check, takes the path that
+        names what is wrong.
         """
         slot = self._single
         if slot is None:
@@ -192,6 +194,18 @@ class InputSpec:
             return {slot.name: X}
         if isinstance(X, pd.DataFrame):
             X = self._frame_values(X)
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype.kind in "fiu"
+            and slot.dtype.kind == "f"
+            and X.shape[0] > 0
+            and (slot.width is None or X.shape[1] == slot.width)
+        ):
+            with np.errstate(over="ignore"):  # beyond float32: infinity, found just below
+                cast = X.astype(slot.dtype)
+            if not (self._checks_values and _may_hold_nan(cast, self._ones)):
+                return {slot.name: cast}
         array = _two_dimensional(X, slot.width)
         if slot.width is not None and array.shape[1] != slot.width:
             raise InputError(f"expected {slot.width} features (columns), got {array.shape[1]}")
@@ -202,20 +216,14 @@ class InputSpec:
         return {slot.name: cast}
 
     def _frame_values(self, frame: pd.DataFrame) -> np.ndarray:
-        """A DataFrame's values for the one input: its columns in the fitted order.
-
-        A frame whose columns are already in that order (the usual case) is read
-        with one ``to_numpy``; pandas' reordering costs tens of microseconds.
-        """
-        if self.feature_names is None:
-            return frame.to_numpy()
-        given = [str(c) for c in frame.columns]
-        if given != self.feature_names:
+        """A DataFrame's values for the one input, its columns in the fitted order
+        (one ``to_numpy`` when they are in that order already, the usual case)."""
+        if self.feature_names is not None and frame.columns.tolist() != self.feature_names:
+            given = [str(c) for c in frame.columns]
             _check_columns(given, self.feature_names)
-            frame = frame.iloc[:, [given.index(name) for name in self.feature_names]]
-        if all(dtype.kind in "fiub" for dtype in frame.dtypes):
-            return frame.to_numpy()
-        return frame.to_numpy(dtype=object)
+            if given != self.feature_names:
+                frame = frame.iloc[:, [given.index(name) for name in self.feature_names]]
+        return frame.to_numpy()
 
     def _feed_columns(self, X: Any) -> dict[str, np.ndarray]:
         columns = [slot.column for slot in self.slots]
