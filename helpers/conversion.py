@@ -20,8 +20,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.validation import check_is_fitted
 
+from helpers.checks import check_sample
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError, first_line
-from helpers.inputs import check_sample
 from helpers.metadata import write_metadata
 from helpers.nan_checks import float_columns, inf_rejected, nan_mismatched, nan_rejected
 from helpers.session import create_session

@@ -1,5 +1,7 @@
 """Exceptions raised by :mod:`helpers`, and the one-line form of any error.
 
+Introduced in :ref:`running_common_errors`, which shows each refusal and what to do.
+
 Each exception subclasses the built-in exception a caller would already catch
 (``ValueError``, ``TypeError`` or ``RuntimeError``), so ``except ValueError`` keeps working, and
 each message says what was expected and what came instead.

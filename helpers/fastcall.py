@@ -1,6 +1,8 @@
 """Call a session with less Python around it: the only module that touches
 onnxruntime's private attributes, each use guarded, with the public API as fallback.
 
+Introduced in :ref:`tuning` (its section on the cost of the call itself).
+
 ``InferenceSession.run`` re-checks, in Python, things that cannot go wrong
 for a CPU session fed one checked numpy array (WebGPU graph capture, missing
 inputs, OrtValue ownership, GPU fallback) before it calls the compiled session

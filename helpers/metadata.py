@@ -2,7 +2,8 @@
 
 The keys live in the model's ``metadata_props`` under :data:`METADATA_PREFIX`,
 so they travel with the ``.onnx`` file: a predictor made from the file alone
-checks inputs the way the scikit-learn model did.
+checks inputs the way the scikit-learn model did. :ref:`running_inspect_model` reads
+them back from a model.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Every entry point (the predictor, tuning, the web app, Dask scoring) goes
 through :func:`model_bytes`, so a missing file, a pickle or a wrong type gets
-the same clear error everywhere, and nothing is ever unpickled.
+the same clear error everywhere, and nothing is ever unpickled. Introduced in
+:ref:`running_common_errors`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Which outputs of a converted model hold the labels, the probabilities or the values,
 how to give them back the way scikit-learn does, and the check that they are numbers:
 an overflow inside a float32 graph gives NaN or infinity where scikit-learn, in
-float64, answers."""
+float64, answers. Introduced in :ref:`output_options`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
+from helpers.checks import describe_rows, numpy_dtype
 from helpers.errors import InputError
-from helpers.inputs import describe_rows, numpy_dtype
 
 __all__ = ["OutputSpec", "all_finite"]
 

@@ -16,40 +16,20 @@ from helpers.modelfile import ModelSource, model_bytes
 
 __all__ = ["AUTO_BATCH", "PRESETS", "create_session", "preset_for", "session_options"]
 
-#: Session settings per preset. The reasoning, not figures: the lessons and
-#: ``benchmarks/throughput.py`` measure each preset on the machine that runs them.
+#: Session settings per preset; the lessons and ``benchmarks/throughput.py`` measure
+#: each on the machine that runs them (see :ref:`running_session_options`).
 #:
-#: * ``"latency"``, one request at a time: one intra-op thread. A single row
-#:   has too little work to share between threads, and the other cores stay
-#:   free for other requests.
-#: * ``"throughput"``, large batches, depends on the graph:
-#:
-#:   - a tree ensemble (a ``TreeEnsemble*`` operator) takes the row-parallel
-#:     path of :class:`helpers.OnnxPredictor`: the rows are split into one chunk
-#:     per CPU this process may use (:func:`helpers.usable_cpus`), run at once
-#:     on a session with one intra-op thread. onnxruntime's own pool splits a
-#:     tree ensemble's work by *trees* when there are more trees than threads,
-#:     and its threads meet at a barrier every 128 rows
-#:     (``onnxruntime/core/providers/cpu/ml/tree_ensemble_common.h``); with
-#:     spinning off they sleep and wake at each one, a cost that grows with
-#:     the number of threads. Chunks of rows need no barrier: each is a whole
-#:     call on its own thread, and ``InferenceSession.run`` releases the GIL.
-#:     Batches too small to give each chunk :data:`helpers.parallel.MIN_CHUNK_ROWS`
-#:     rows run whole, on the calling thread.
-#:   - any other graph (linear models, neural networks, preprocessing) keeps
-#:     onnxruntime's intra-op pool at its default size (one thread per physical
-#:     core): its matrix products split well inside one call, while chunks
-#:     of a cheap model cost more to hand out than they save.
-#:
-#:   The two are never combined, so threads never outnumber the cores.
-#:   :func:`helpers.tune` measures both kinds, and how many threads or
-#:   workers, for one model and batch size when the rule does not fit.
+#: * ``"latency"``, one request at a time: one intra-op thread; a row has too
+#:   little work to share, and the other cores stay free for other requests.
+#: * ``"throughput"``, large batches: a tree ensemble takes the row split of
+#:   :class:`helpers.OnnxPredictor`, one chunk per usable CPU on a one-thread
+#:   session (onnxruntime's tree kernel shares a call *by trees*, its threads
+#:   meeting at a barrier every 128 rows: ``tree_ensemble_common.h``); any
+#:   other graph keeps onnxruntime's intra-op pool at its default size. Never
+#:   both, so threads never outnumber the cores.
 #:
 #: Both turn spinning off (``session.intra_op.allow_spinning = 0``): idle pool
-#: threads then sleep instead of busy-waiting, so a session does not slow the
-#: work that runs after it on the same cores (another session, scikit-learn).
-#: Neither uses parallel execution: converted scikit-learn graphs are chains of
-#: operators with no branches to run side by side.
+#: threads sleep instead of busy-waiting, and so do not slow the work after them.
 PRESETS: dict[str, dict[str, Any]] = {
     "latency": {
         "intra_op_num_threads": 1,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import helpers
+from helpers.checks import may_hold_nan
 from helpers.fastcall import MAX_BINDINGS, ReusedBuffers, SessionCall
-from helpers.inputs import _may_hold_nan
 
 
 @pytest.fixture(scope="module")
@@ -139,18 +139,18 @@ def test_input_checks_still_apply_on_the_fast_path(logistic, iris):
             current.predict(np.ones((1, 5), dtype=np.float32))
 
 
-def test_may_hold_nan():
+def testmay_hold_nan():
     row = np.ones((1, 20), dtype=np.float32)
     ones = np.ones(20, dtype=np.float32)
     for width in (ones, None):
-        assert not _may_hold_nan(row, width)
-        assert not _may_hold_nan(np.ones((50, 20), dtype=np.float32), width)
+        assert not may_hold_nan(row, width)
+        assert not may_hold_nan(np.ones((50, 20), dtype=np.float32), width)
         with_nan = row.copy()
         with_nan[0, 19] = np.nan
-        assert _may_hold_nan(with_nan, width)
+        assert may_hold_nan(with_nan, width)
         many = np.ones((50, 20), dtype=np.float32)
         many[37, 0] = np.nan
-        assert _may_hold_nan(many, width)
+        assert may_hold_nan(many, width)
 
 
 def test_infinities_are_not_mistaken_for_nan(logistic, iris):

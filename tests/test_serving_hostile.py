@@ -194,5 +194,5 @@ def test_the_schema_refuses_what_the_server_refuses(client):
     assert rows["items"]["minItems"] == rows["items"]["maxItems"] == 4  # the model's width: never [[]]
     value = rows["items"]["items"]
     assert value["type"] == "number"  # no null: LogisticRegression refuses NaN everywhere
-    assert value["maximum"] == helpers.inputs.FLOAT32_LIMIT == -value["minimum"]
+    assert value["maximum"] == helpers.checks.FLOAT32_LIMIT == -value["minimum"]
     _refused(client.post("/predict", json={"rows": [[]]}), 422, "row 0 has 0 values, expected 4")

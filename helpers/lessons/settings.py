@@ -1,4 +1,7 @@
-"""The settings :func:`helpers.tune` tries, one value of each knob per :class:`Setting`."""
+"""The settings :func:`helpers.tune` tries, one value of each knob per :class:`Setting`.
+
+Introduced in :ref:`tuning`.
+"""
 
 from __future__ import annotations
 

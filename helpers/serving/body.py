@@ -14,7 +14,7 @@ import numpy as np
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 
-from helpers.inputs import describe_rows
+from helpers.checks import describe_rows
 from helpers.serving.schemas import EXAMPLE
 
 

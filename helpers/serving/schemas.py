@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
-from helpers.inputs import FLOAT32_LIMIT
+from helpers.checks import FLOAT32_LIMIT
 from helpers.predictor import OnnxPredictor
 
 #: Largest number of rows one request may send, unless ``max_batch`` says otherwise.

@@ -1,0 +1,267 @@
+"""Small, pure checks of what a caller passes, each raising an :class:`~helpers.InputError`
+that says what was expected and what came (scikit-learn's ``utils/validation.py`` is the
+model). :class:`helpers.inputs.InputSpec` puts them together for a model; ``convert``
+checks its sample with :func:`check_sample`. Introduced in :ref:`running_common_errors`,
+which shows each refusal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse
+
+from helpers.errors import InputError
+
+__all__ = [
+    "FLOAT32_LIMIT",
+    "ONNX_TO_NUMPY",
+    "cast",
+    "cells",
+    "check_columns",
+    "check_sample",
+    "describe_rows",
+    "kind",
+    "may_hold_nan",
+    "numbers",
+    "numpy_dtype",
+    "strings",
+    "two_dimensional",
+]
+
+#: The numpy type of each ONNX tensor type the converted models use.
+ONNX_TO_NUMPY = {
+    "tensor(float)": np.dtype(np.float32),
+    "tensor(double)": np.dtype(np.float64),
+    "tensor(int64)": np.dtype(np.int64),
+    "tensor(int32)": np.dtype(np.int32),
+    "tensor(string)": np.dtype(object),
+    "tensor(bool)": np.dtype(bool),
+}
+
+#: The largest float64 that float32 rounds to a finite number (float32's
+#: largest, 3.4028235e38, plus just under half a step): beyond it, a cast to
+#: float32 gives infinity.
+FLOAT32_LIMIT = 3.4028235677973362e38
+
+
+def numpy_dtype(onnx_type: str) -> np.dtype:
+    """``"tensor(double)"`` -> ``float64``; unknown types default to float32.
+
+    Examples
+    --------
+    >>> numpy_dtype("tensor(int64)")
+    dtype('int64')
+    """
+    return ONNX_TO_NUMPY.get(onnx_type, np.dtype(np.float32))
+
+
+def check_sample(X: Any, *, n_features: int | None = None, feature_names: list[str] | None = None) -> None:
+    """Check the sample :func:`helpers.convert` reads the input types from.
+
+    It must hold at least one row (the checks of missing and infinite values
+    run the model on it), be dense, and have the columns the model was
+    fitted on: ``n_features`` (``n_features_in_``) and, for a DataFrame,
+    ``feature_names`` (``feature_names_in_``), without duplicates.
+
+    Examples
+    --------
+    >>> check_sample(np.zeros((1, 3)), n_features=4)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.errors.InputError: the sample has 3 columns, but the model was fitted ...
+    """
+    if scipy.sparse.issparse(X):
+        raise InputError(_sparse_message(X))
+    if isinstance(X, pd.DataFrame):
+        given = [str(c) for c in X.columns]
+        if feature_names is not None:
+            check_columns(given, [str(c) for c in feature_names])
+        else:
+            _check_duplicates(given)
+    shape = np.shape(X)
+    if len(shape) == 2 and n_features is not None and shape[1] != n_features:
+        raise InputError(
+            f"the sample has {shape[1]} columns, but the model was fitted on {n_features} features "
+            "(n_features_in_)"
+        )
+    if len(shape) >= 1 and shape[0] == 0:
+        raise InputError(
+            "the sample has no rows: convert runs the model on it to find where it refuses NaN or "
+            "infinity; pass at least one row of the data, e.g. X[:1]"
+        )
+
+
+def describe_rows(rows: Any, limit: int = 5) -> str:
+    """``[3]`` -> ``"row 3"``; a few rows listed, many counted with the first ones.
+
+    Examples
+    --------
+    >>> describe_rows([4]), describe_rows([1, 2]), describe_rows(range(10))
+    ('row 4', 'rows 1 and 2', '10 rows (first: 0, 1, 2, 3, 4, ...)')
+    """
+    unique = sorted({int(r) for r in rows})
+    if len(unique) == 1:
+        return f"row {unique[0]}"
+    if len(unique) <= limit:
+        return "rows " + ", ".join(map(str, unique[:-1])) + f" and {unique[-1]}"
+    return f"{len(unique)} rows (first: " + ", ".join(map(str, unique[:limit])) + ", ...)"
+
+
+def cells(mask: np.ndarray, positions: list[int], columns: list[Any]) -> str:
+    """The rows of the True cells of ``mask``, and where the first is."""
+    rows, cols = np.nonzero(mask)
+    column = columns[positions[int(cols[0])]]
+    return f"{describe_rows(rows)} (first at row {int(rows[0])}, column {column})"
+
+
+def kind(X: Any) -> str:
+    """What a value is, for a message: ``"a dict"``, ``"a scipy sparse csr_matrix"``."""
+    name = type(X).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _sparse_message(X: Any) -> str:
+    return (
+        f"got a scipy sparse {type(X).__name__} of shape {X.shape}; onnxruntime takes dense arrays: "
+        "pass X.toarray() (in batches of rows, if the dense array would not fit in memory)"
+    )
+
+
+def two_dimensional(X: Any, width: int | None) -> np.ndarray:
+    """``X`` as a 2-D numpy array, or an InputError saying what it is."""
+    if scipy.sparse.issparse(X):
+        raise InputError(_sparse_message(X))
+    try:
+        array = X if isinstance(X, np.ndarray) else np.asarray(X)
+    except (ValueError, TypeError):
+        raise InputError(
+            f"expected a 2-D array of shape (n_rows, {width or 'n_features'}), got {kind(X)} "
+            "with rows of different lengths"
+        ) from None
+    if array.ndim != 2:
+        hint = "; for one row use X.reshape(1, -1)" if array.ndim == 1 else ""
+        got = kind(X) if array.ndim == 0 else f"a {array.ndim}-D array of shape {array.shape}"
+        raise InputError(f"expected a 2-D array of shape (n_rows, {width or 'n_features'}), got {got}{hint}")
+    return array
+
+
+def check_columns(given: Any, expected: list[str]) -> None:
+    given = [str(c) for c in given]
+    _check_duplicates(given)
+    missing = [c for c in expected if c not in given]
+    extra = [c for c in given if c not in expected]
+    if missing or extra:
+        parts = [
+            f"missing columns {missing}" if missing else "",
+            f"unexpected columns {extra}" if extra else "",
+        ]
+        raise InputError(
+            f"expected the columns {expected} (any order), got {given}: " + ", ".join(p for p in parts if p)
+        )
+
+
+def _check_duplicates(given: list[str]) -> None:
+    """Refuse duplicated column names, as scikit-learn does: which copy would be the feature?"""
+    counts = Counter(given)
+    if len(counts) < len(given):
+        repeated = ", ".join(f"{name!r} {count} times" for name, count in counts.items() if count > 1)
+        raise InputError(
+            f"the DataFrame has duplicated column names ({repeated}); scikit-learn refuses them too: "
+            "rename or drop the copies"
+        )
+
+
+def strings(column: np.ndarray, name: str) -> np.ndarray:
+    """A text column as the object array of ``str`` an ONNX string input takes."""
+    values = column.ravel()
+    missing = pd.isna(values)
+    if missing.any():
+        raise InputError(
+            f"column {name!r} has {int(missing.sum())} missing value(s) (None/NaN); "
+            "an ONNX string input cannot hold them: fill them first (e.g. with 'missing')"
+        )
+    inferred = pd.api.types.infer_dtype(values, skipna=False)
+    if inferred not in ("string", "empty"):
+        bad = next((v for v in values if not isinstance(v, str)), values[0])
+        raise InputError(
+            f"column {name!r} holds text (categories) in this model, got {inferred} values such as "
+            f"{_short(bad)}; scikit-learn refuses them too: pass the categories as text "
+            "(.astype(str) if these numbers are the categories)"
+        )
+    return column.astype(str).astype(object)
+
+
+def numbers(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
+    """``array`` as a numeric array: numbers held as Python objects or text are read as float64,
+    ``pd.NA`` and ``None`` as NaN; anything else is an InputError."""
+    if array.dtype.kind in "fiub":
+        return array
+    if array.dtype.kind not in "OUS":
+        raise InputError(f"{what}: expected numbers ({dtype.name}), got dtype {array.dtype}")
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        pass
+    if array.dtype.kind == "O":
+        missing = pd.isna(array)
+        if missing.any():  # pd.NA cannot become a float by itself
+            array = np.where(missing, np.nan, array)
+            try:
+                return array.astype(np.float64)
+            except (TypeError, ValueError):
+                pass
+    bad = next(v for v in array.ravel() if not _is_number(v))
+    found = "a string" if isinstance(bad, (str, bytes, np.str_)) else kind(bad)
+    raise InputError(f"{what}: expected numbers ({dtype.name}), got {found} such as {_short(bad)}") from None
+
+
+def cast(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
+    """A numeric ``array`` as a C-contiguous array of ``dtype``; integers must be whole and present."""
+    if array.dtype == dtype:
+        return np.ascontiguousarray(array)
+    if dtype.kind in "iu" and array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if not finite.all():
+            rows = np.nonzero(~finite)[0]
+            found = "missing values (NaN, None or pd.NA)" if np.isnan(array[~finite]).any() else "infinity"
+            raise InputError(
+                f"{what}: expected integers ({dtype.name}), got {found} in {describe_rows(rows)}; "
+                "fill them with whole numbers first"
+            )
+        if not np.array_equal(array, np.round(array)):
+            raise InputError(f"{what}: expected integers ({dtype.name}), got non-integral floats")
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf: InputSpec._check_values names it
+        return np.ascontiguousarray(array, dtype=dtype)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def may_hold_nan(X: np.ndarray, ones: np.ndarray | None) -> bool:
+    """Whether ``X`` may hold a NaN or an infinity.
+
+    One row: its sum, from ``np.vdot``, is NaN or infinite when a value is,
+    in about a microsecond, several times faster than ``np.isfinite`` there
+    and silent (unlike ``X.dot``, it warns neither about ``inf - inf`` nor
+    about an overflow). A sum of finite values that overflows also answers
+    True: :meth:`InputSpec.feed` then looks value by value. More rows:
+    ``np.isfinite(X).all()``, one vectorised pass, faster there than sums.
+    """
+    if ones is not None and len(X) == 1:
+        return not math.isfinite(np.vdot(X, ones))
+    return not np.isfinite(X).all()
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
