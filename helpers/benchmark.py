@@ -175,6 +175,7 @@ def benchmark(
     margin: float = 0.05,
     confidence: float = 0.95,
     precision: float = 0.02,
+    control: bool = False,
     seed: int = 0,
     clock: Callable[[], float] = time.perf_counter,
 ) -> BenchmarkResult:
@@ -204,6 +205,9 @@ def benchmark(
         interval beyond ``1 + margin`` (or below ``1 / (1 + margin)``).
     precision : float, default 0.02
         Stop once every interval's half-width, relative to its speed-up, is below this.
+    control : bool, default False
+        Also time the baseline a second time, as ``"<baseline> (control)"``: its verdict
+        should be "no clear difference"; any other shows noise the intervals missed.
     seed : int, default 0
         Seed of the shuffled orders.
     clock : callable, default time.perf_counter
@@ -229,6 +233,9 @@ def benchmark(
             f"need {MIN_ROUNDS} <= min_repeat <= repeat (a 95% interval needs {MIN_ROUNDS} rounds), "
             f"got min_repeat={min_repeat}, repeat={repeat}"
         )
+    if control:
+        baseline = next(iter(candidates))
+        candidates = {**candidates, f"{baseline} (control)": candidates[baseline]}
     names, calls, sizes = list(candidates), list(candidates.values()), [int(b) for b in batch_sizes]
     share = math.inf if budget is None else budget / len(sizes)
 
