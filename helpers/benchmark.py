@@ -2,9 +2,6 @@
 
 Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 How rounds, ratios, intervals and verdicts are computed is in :mod:`helpers.timing`.
-
-Longer than 250 lines: the result's table, HTML and plot are the reason to use
-it; the statistics live in :mod:`helpers.timing`.
 """
 
 from __future__ import annotations
@@ -12,26 +9,19 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from helpers.display import format_ratio, html_table
-from helpers.timing import MIN_ROUNDS, calibrate, paired_rounds, ratio_interval, verdict
+from helpers.timing import MIN_ROUNDS, Interval, calibrate, paired_rounds, ratio_interval, verdict
 
 __all__ = ["BenchmarkResult", "benchmark", "take_rows"]
 
-_FORMATS = {
-    "median_us": "{:,.1f}",
-    "per_row_us": "{:,.3f}",
-    "speedup": format_ratio,
-    "speedup_low": format_ratio,
-    "speedup_high": format_ratio,
-}
-_SHOWN = ["candidate", "batch_size", "rounds", "median_us", "per_row_us", "speedup"]
-_SHOWN += ["speedup_low", "speedup_high", "verdict"]
+_FORMATS: dict[str, Callable[[float], str]] = {"median_us": "{:,.1f}".format, "per_row_us": "{:,.3f}".format}
+_FORMATS.update(dict.fromkeys(["speedup", "speedup_low", "speedup_high"], format_ratio))
 
 
 def take_rows(X: Any, n_rows: int) -> Any:
@@ -43,11 +33,8 @@ def take_rows(X: Any, n_rows: int) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> take_rows(np.arange(6).reshape(3, 2), 4)
-    array([[0, 1],
-           [2, 3],
-           [4, 5],
-           [0, 1]])
+    >>> take_rows(np.array([[1], [2], [3]]), 5).tolist()
+    [[1], [2], [3], [1], [2]]
     """
     if len(X) == 0:
         raise ValueError("X has no rows to take")
@@ -64,22 +51,18 @@ class BenchmarkResult:
     Attributes
     ----------
     timings : dict
-        ``{(candidate, batch_size): [seconds per call, one value per round]}``;
-        the i-th values of two candidates come from the same round.
+        ``{(candidate, batch_size): [seconds per call, one per round]}``; the i-th
+        values of two candidates come from the same round.
     candidates : list of str
         In the order given; the first is the baseline.
     batch_sizes : list of int
-    margin : float
-        Relative difference below which the verdict is "no clear difference".
-    confidence : float
-        Level of the speed-up intervals.
+    margin, confidence : float
+        As in :func:`benchmark`.
     """
 
     timings: dict[tuple[str, int], list[float]]
     candidates: list[str]
     batch_sizes: list[int]
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
     margin: float = 0.05
     confidence: float = 0.95
 
@@ -92,9 +75,7 @@ class BenchmarkResult:
         """Median seconds per call."""
         return float(np.median(self.timings[candidate, batch_size]))
 
-    def interval(
-        self, candidate: str, batch_size: int, baseline: str | None = None
-    ) -> tuple[float, float, float]:
+    def interval(self, candidate: str, batch_size: int, baseline: str | None = None) -> Interval:
         """Speed-up of ``candidate`` over the baseline: median of the paired ratios, low, high."""
         base = self.timings[baseline or self.baseline, batch_size]
         return ratio_interval(base, self.timings[candidate, batch_size], self.confidence)
@@ -111,32 +92,20 @@ class BenchmarkResult:
         return verdict(low, high, self.margin)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per candidate and batch size: times, the speed-up, its interval and the verdict.
+        """One row per batch size and candidate: times, the speed-up, its interval and the verdict.
 
         Columns: ``candidate``, ``batch_size``, ``rounds``, ``median_s``,
         ``median_us``, ``per_row_us``, ``speedup`` (baseline time / candidate
         time), ``speedup_low``, ``speedup_high``, ``verdict``.
         """
-        rows = []
-        for batch_size in self.batch_sizes:
-            for candidate in self.candidates:
-                median = self.median(candidate, batch_size)
-                speedup, low, high = self.interval(candidate, batch_size)
-                rows.append(
-                    {
-                        "candidate": candidate,
-                        "batch_size": batch_size,
-                        "rounds": len(self.timings[candidate, batch_size]),
-                        "median_s": median,
-                        "median_us": median * 1e6,
-                        "per_row_us": median * 1e6 / batch_size,
-                        "speedup": speedup,
-                        "speedup_low": low,
-                        "speedup_high": high,
-                        "verdict": self.verdict(candidate, batch_size),
-                    }
-                )
-        return pd.DataFrame(rows)
+        keys = [(name, size) for size in self.batch_sizes for name in self.candidates]
+        rows = [[*key, len(self.timings[key]), self.median(*key), *self.interval(*key)] for key in keys]
+        columns = ["candidate", "batch_size", "rounds", "median_s", "speedup", "speedup_low", "speedup_high"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame.insert(4, "median_us", frame.median_s * 1e6)
+        frame.insert(5, "per_row_us", frame.median_us / frame.batch_size)
+        frame["verdict"] = [self.verdict(*key) for key in keys]
+        return frame
 
     def _caption(self) -> str:
         return (
@@ -145,12 +114,11 @@ class BenchmarkResult:
         )
 
     def __repr__(self) -> str:
-        frame = self.to_frame()[_SHOWN]
-        formatters = {k: (f if callable(f) else f.format) for k, f in _FORMATS.items()}
-        return f"BenchmarkResult: {self._caption()}\n" + frame.to_string(index=False, formatters=formatters)
+        table = self.to_frame().drop(columns="median_s").to_string(index=False, formatters=_FORMATS)
+        return f"BenchmarkResult: {self._caption()}\n{table}"
 
     def _repr_html_(self) -> str:
-        return html_table(self.to_frame()[_SHOWN], _FORMATS, self._caption())
+        return html_table(self.to_frame().drop(columns="median_s"), _FORMATS, self._caption())
 
     def plot(self, kind: str = "latency", ax: Any = None, title: str | None = None) -> Any:
         """Plot the result and return the matplotlib ``Axes``.
@@ -167,33 +135,28 @@ class BenchmarkResult:
         """
         import matplotlib.pyplot as plt
 
-        if kind not in ("latency", "per_row", "speedup"):
+        labels = {"latency": "time per call (µs)", "per_row": "time per row (µs)"}
+        labels["speedup"] = f"speed-up against {self.baseline} (x)"
+        if kind not in labels:
             raise ValueError(f"kind must be 'latency', 'per_row' or 'speedup', got {kind!r}")
         if ax is None:
             _, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
         sizes = np.asarray(self.batch_sizes)
+        scale = 1e6 / (sizes if kind == "per_row" else np.ones(len(sizes)))
         for index, candidate in enumerate(self.candidates):
-            color = f"C{index}"  # the same colour for a candidate in every kind of plot
-            if kind == "speedup":
-                if candidate == self.baseline:
-                    continue
-                values = np.array([self.interval(candidate, b) for b in self.batch_sizes])
-                ax.plot(sizes, values[:, 0], marker="o", label=candidate, color=color)
-                ax.fill_between(sizes, values[:, 1], values[:, 2], color=color, alpha=0.2)
+            if kind != "speedup":  # columns: median, first and third quartiles
+                times = [self.timings[candidate, b] for b in self.batch_sizes]
+                bands = np.array([np.percentile(t, [50, 25, 75]) for t in times]) * scale[:, None]
+            elif candidate != self.baseline:  # columns: speed-up, low, high
+                bands = np.array([self.interval(candidate, b) for b in self.batch_sizes])
+            else:
                 continue
-            scale = 1e6 / (sizes if kind == "per_row" else np.ones(len(sizes)))
-            times = [np.asarray(self.timings[candidate, b]) for b in self.batch_sizes]
-            quartiles = np.array([np.percentile(t, [25, 50, 75]) for t in times]) * scale[:, None]
-            ax.plot(sizes, quartiles[:, 1], marker="o", label=candidate, color=color)
-            ax.fill_between(sizes, quartiles[:, 0], quartiles[:, 2], color=color, alpha=0.2)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("batch size (rows per call)")
+            color = f"C{index}"  # the same colour for a candidate in every kind of plot
+            ax.plot(sizes, bands[:, 0], marker="o", label=candidate, color=color)
+            ax.fill_between(sizes, bands[:, 1], bands[:, 2], color=color, alpha=0.2)
         if kind == "speedup":
             ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
-            ax.set_ylabel(f"speed-up against {self.baseline} (x)")
-        else:
-            ax.set_ylabel("time per row (µs)" if kind == "per_row" else "time per call (µs)")
+        ax.set(xscale="log", yscale="log", xlabel="batch size (rows per call)", ylabel=labels[kind])
         ax.set_title(title or ("Speed-up" if kind == "speedup" else "Latency") + " by batch size")
         ax.grid(True, which="major", alpha=0.3)
         ax.legend()
@@ -212,48 +175,43 @@ def benchmark(
     margin: float = 0.05,
     confidence: float = 0.95,
     precision: float = 0.02,
+    control: bool = False,
     seed: int = 0,
     clock: Callable[[], float] = time.perf_counter,
 ) -> BenchmarkResult:
-    """Time each candidate on batches of ``X`` in interleaved paired rounds.
+    """Time each candidate on batches of ``X`` in interleaved paired rounds (:mod:`helpers.timing`).
 
-    For each batch size the batch is prepared once, outside the timing (see
-    :func:`take_rows`); each candidate is warmed up and calibrated; then
-    rounds time every candidate once, in a shuffled order (see
-    :mod:`helpers.timing`). Rounds go on until every speed-up's interval is
-    narrow enough (``precision``), or the batch size's share of the budget is
-    spent, or ``repeat`` rounds are done.
+    Each batch is prepared once, outside the timing (:func:`take_rows`); each candidate is
+    warmed up and calibrated; rounds go on until every speed-up's interval is narrow enough
+    (``precision``), the batch size's share of ``budget`` is spent, or ``repeat`` rounds are done.
 
     Parameters
     ----------
     candidates : mapping of name to callable
-        Each callable takes a batch and predicts, e.g.
-        ``{"scikit-learn": model.predict_proba, "ONNX Runtime": run}``.
-        The first is the baseline for speed-ups.
+        Each takes a batch and predicts, e.g. ``{"scikit-learn": model.predict_proba,
+        "ONNX Runtime": run}``; the first is the baseline.
     X : array or DataFrame
         Rows to predict; repeated when a batch size is larger.
     batch_sizes : sequence of int
-    repeat : int, default 100
-        Rounds per batch size, at most.
-    min_repeat : int, default 10
-        Rounds per batch size, at least, whatever the budget (at least 6, which
-        a 95% interval needs).
+    repeat, min_repeat : int, default 100 and 10
+        Rounds per batch size, at most and at least (whatever the budget; at
+        least 6, which a 95% interval needs).
     budget : float or None, default 10
-        Seconds for the whole benchmark, shared equally by the batch sizes.
-        None: no limit.
+        Seconds for the whole benchmark, shared by the batch sizes; None: no limit.
     min_time : float, default 0.005
         Seconds one timing lasts at least (calls are looped to fill it).
-    margin : float, default 0.05
-        A verdict other than "no clear difference" needs the whole interval
-        beyond ``1 + margin`` (or below ``1 / (1 + margin)``).
-    confidence : float, default 0.95
-        Level of the intervals.
+    margin, confidence : float, default 0.05 and 0.95
+        A verdict other than "no clear difference" needs the whole ``confidence``
+        interval beyond ``1 + margin`` (or below ``1 / (1 + margin)``).
     precision : float, default 0.02
-        Stop early once every interval's half-width, relative to its speed-up, is below this.
+        Stop once every interval's half-width, relative to its speed-up, is below this.
+    control : bool, default False
+        Also time the baseline a second time, as ``"<baseline> (control)"``: its verdict
+        should be "no clear difference"; any other shows noise the intervals missed.
     seed : int, default 0
         Seed of the shuffled orders.
     clock : callable, default time.perf_counter
-        The clock timings and the budget are read from (a fake one in simulations and tests).
+        Read for the timings and the budget (a fake one in simulations and tests).
 
     Returns
     -------
@@ -275,41 +233,26 @@ def benchmark(
             f"need {MIN_ROUNDS} <= min_repeat <= repeat (a 95% interval needs {MIN_ROUNDS} rounds), "
             f"got min_repeat={min_repeat}, repeat={repeat}"
         )
-    names = list(candidates)
-    calls = [candidates[name] for name in names]
-    start = clock()
-    share = math.inf if budget is None else budget / len(batch_sizes)
+    if control:
+        baseline = next(iter(candidates))
+        candidates = {**candidates, f"{baseline} (control)": candidates[baseline]}
+    names, calls, sizes = list(candidates), list(candidates.values()), [int(b) for b in batch_sizes]
+    share = math.inf if budget is None else budget / len(sizes)
 
     def precise(times: np.ndarray) -> bool:
-        for column in range(1, times.shape[1]):
-            speedup, low, high = ratio_interval(times[:, 0], times[:, column], confidence)
+        for column in times[:, 1:].T:
+            speedup, low, high = ratio_interval(times[:, 0], column, confidence)
             if (high - low) / 2 > precision * speedup:
                 return False
         return True
 
+    done = precise if len(calls) > 1 else None
+    rounds = {"min_rounds": min_repeat, "max_rounds": repeat, "done": done, "seed": seed, "clock": clock}
     timings: dict[tuple[str, int], list[float]] = {}
-    for batch_size in batch_sizes:
-        batch = take_rows(X, int(batch_size))
-        batch_start = clock()
+    for size in sizes:
+        batch = take_rows(X, size)
+        start = clock()
         numbers = [calibrate(call, batch, min_time, clock) for call in calls]
-        times = paired_rounds(
-            calls,
-            batch,
-            numbers,
-            min_rounds=min_repeat,
-            max_rounds=repeat,
-            seconds=share - (clock() - batch_start),
-            done=precise if len(calls) > 1 else None,
-            seed=seed,
-            clock=clock,
-        )
-        for column, name in enumerate(names):
-            timings[name, int(batch_size)] = times[:, column].tolist()
-    return BenchmarkResult(
-        timings=timings,
-        candidates=names,
-        batch_sizes=[int(b) for b in batch_sizes],
-        seconds=clock() - start,
-        margin=margin,
-        confidence=confidence,
-    )
+        times = paired_rounds(calls, batch, numbers, seconds=share - (clock() - start), **rounds)
+        timings.update({(name, size): times[:, column].tolist() for column, name in enumerate(names)})
+    return BenchmarkResult(timings, names, sizes, margin=margin, confidence=confidence)

@@ -1,8 +1,8 @@
-"""Where a measurement was taken: the CPUs this process may use, the memory it may still
-allocate, and the versions that matter.
+"""Where a measurement was taken: the CPUs and memory this process may use, and the versions.
 
-Every lesson that shows timings prints :func:`machine_summary` once, so a
-reader knows which machine the figures describe.
+Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`;
+every lesson that shows timings prints :func:`machine_summary` once, so a reader knows
+which machine the figures describe.
 """
 
 from __future__ import annotations
@@ -18,10 +18,25 @@ from pathlib import Path
 __all__ = ["MachineSummary", "available_memory", "machine_summary", "usable_cpus"]
 
 _PACKAGES = ("onnxruntime", "scikit-learn", "skl2onnx", "onnx", "numpy")
+_CGROUP = "/sys/fs/cgroup/"
+
+
+def _read(path: str) -> str:
+    """The text of ``path``, or ``""`` where it cannot be read."""
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def _field(path: str, key: str) -> str:
+    """The value of the first ``key: value`` line of ``path`` (``/proc/meminfo``, ``/proc/cpuinfo``)."""
+    lines = _read(path).splitlines()
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), "")
 
 
 def usable_cpus() -> int:
-    """The CPUs this process may actually use: its affinity mask, capped by a cgroup CPU quota.
+    """The CPUs this process may use: its affinity mask, capped by a cgroup CPU quota.
 
     ``os.cpu_count()`` counts the machine's CPUs, not those a container or a
     ``taskset`` leaves to the process.
@@ -32,33 +47,23 @@ def usable_cpus() -> int:
     True
     """
     count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    quota = _cgroup_quota()
-    return max(1, min(count, math.floor(quota))) if quota else max(1, count)
-
-
-def _cgroup_quota() -> float | None:
-    """CPUs allowed by a cgroup quota (v2 ``cpu.max``, v1 ``cfs_quota_us / cfs_period_us``), or None."""
+    # cgroup v2 writes "quota period" (or "max period") in cpu.max; v1 uses two files, -1 for no quota
+    quota_period = _read(_CGROUP + "cpu.max").split()
+    if len(quota_period) != 2:
+        quota_period = [_read(_CGROUP + "cpu/cpu.cfs_quota_us"), _read(_CGROUP + "cpu/cpu.cfs_period_us")]
     try:
-        text = Path("/sys/fs/cgroup/cpu.max").read_text().split()
-        if text and text[0] != "max":
-            return int(text[0]) / int(text[1])
-        return None
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
-        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
-        return quota / period if quota > 0 and period > 0 else None
-    except (OSError, ValueError):
-        return None
+        quota, period = (int(text) for text in quota_period)
+    except ValueError:
+        return max(1, count)
+    return max(1, min(count, math.floor(quota / period))) if quota > 0 and period > 0 else max(1, count)
 
 
 def available_memory() -> int | None:
-    """Bytes this process may still allocate: the system's available memory, capped by what a
-    cgroup memory limit leaves; None where neither can be read.
+    """Bytes this process may still allocate, or None where it cannot be read.
 
-    The command-line tool uses it to refuse a batch that would not fit, rather than
-    allocate until the process is killed.
+    The system's available memory (``MemAvailable``, else free pages), capped by
+    what a cgroup memory limit leaves. The command-line tool uses it to refuse a
+    batch that would not fit, rather than allocate until the process is killed.
 
     Examples
     --------
@@ -71,13 +76,9 @@ def available_memory() -> int | None:
 
 
 def _system_available() -> int | None:
-    """``MemAvailable`` of ``/proc/meminfo`` (free plus reclaimable), else free pages (``sysconf``)."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+    kilobytes = _field("/proc/meminfo", "MemAvailable:").removesuffix("kB").strip()
+    if kilobytes.isdigit():
+        return int(kilobytes) * 1024
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, OSError, ValueError):
@@ -85,29 +86,16 @@ def _system_available() -> int | None:
 
 
 def _cgroup_memory_left() -> int | None:
-    """What a cgroup memory limit leaves (v2 ``memory.max``, v1 ``limit_in_bytes``), or None."""
     for limit_file, usage_file in (
-        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+        ("memory.max", "memory.current"),  # cgroup v2
+        ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"),  # v1
     ):
-        try:
-            limit = Path(limit_file).read_text().strip()
-            if limit == "max" or int(limit) >= 2**60:  # v1 writes a huge number for "no limit"
-                return None
-            return max(0, int(limit) - int(Path(usage_file).read_text()))
-        except (OSError, ValueError):
-            continue
+        limit, usage = _read(_CGROUP + limit_file).strip(), _read(_CGROUP + usage_file)
+        if limit == "max" or (limit.isdigit() and int(limit) >= 2**60):  # v1: a huge number for "no limit"
+            return None
+        if limit.isdigit() and usage.strip().isdigit():
+            return max(0, int(limit) - int(usage))
     return None
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 @dataclass(frozen=True)
@@ -147,10 +135,5 @@ def machine_summary() -> MachineSummary:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             continue
-    return MachineSummary(
-        cpu=_cpu_model(),
-        usable_cpus=usable_cpus(),
-        machine_cpus=os.cpu_count() or 1,
-        python=platform.python_version(),
-        versions=versions,
-    )
+    cpu = _field("/proc/cpuinfo", "model name") or platform.processor() or platform.machine()
+    return MachineSummary(cpu, usable_cpus(), os.cpu_count() or 1, platform.python_version(), versions)

@@ -1,24 +1,12 @@
-"""The timing core: interleaved paired rounds, and a ratio with its confidence interval.
+"""The timing core: interleaved paired rounds, and a speed-up with its confidence interval.
 
-Used by :func:`helpers.benchmark` and :func:`helpers.tune`; the walkthrough
-(:ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`)
-does the same by hand with :mod:`timeit`.
-
-How a comparison is decided:
-
-1. Each candidate's calls per timing are calibrated so that one timing lasts
-   at least ``min_time`` (short calls are looped, the loop's mean is kept).
-2. A *round* times every candidate once, in a new shuffled (seeded) order,
-   with the garbage collector off. A slow moment of the machine then hits
-   the candidates of one round alike, and the ratio of their times in that
-   round, the *paired ratio*, cancels most of it.
-3. The speed-up of a candidate is the median of its paired ratios against
-   the baseline (baseline time / candidate time), and its 95% interval is the
-   distribution-free order-statistic interval of that median (from the
-   binomial distribution; it needs at least 6 rounds).
-4. The verdict comes from the interval and a margin: ``"faster"`` only when
-   the whole interval is above ``1 + margin``, ``"slower"`` only when it is
-   below ``1 / (1 + margin)``, otherwise ``"no clear difference"``.
+Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`,
+which does the same by hand with :mod:`timeit`; used by :func:`helpers.benchmark` and
+:func:`helpers.tune`. A *round* times every candidate once (its calls looped to last at
+least ``min_time``), in a new seeded order, garbage collector off: a slow moment of the
+machine hits the candidates of one round alike, and their *paired ratio* (baseline time /
+candidate time) cancels most of it. The speed-up is the median of the paired ratios, with
+the distribution-free interval of that median; the verdict comes from that interval.
 """
 
 from __future__ import annotations
@@ -32,25 +20,17 @@ from typing import Any
 import numpy as np
 from scipy.stats import binom
 
-__all__ = [
-    "MIN_ROUNDS",
-    "calibrate",
-    "median_interval",
-    "paired_rounds",
-    "ratio_interval",
-    "time_calls",
-    "verdict",
-]
+__all__ = ["MIN_ROUNDS", "calibrate", "median_interval", "paired_rounds", "ratio_interval", "verdict"]
 
 #: Rounds needed for a 95% order-statistic interval of a median (1 - 2 / 2**6 > 0.95).
 MIN_ROUNDS = 6
 
 Clock = Callable[[], float]
+Function = Callable[[Any], Any]
+Interval = tuple[float, float, float]  # (median, low, high)
 
 
-def time_calls(
-    function: Callable[[Any], Any], X: Any, number: int, clock: Clock = time.perf_counter
-) -> float:
+def _time_calls(function: Function, X: Any, number: int, clock: Clock) -> float:
     """Seconds per call of ``function(X)``, over ``number`` calls, garbage collector off."""
     enabled = gc.isenabled()
     gc.disable()
@@ -64,20 +44,14 @@ def time_calls(
             gc.enable()
 
 
-def calibrate(
-    function: Callable[[Any], Any], X: Any, min_time: float, clock: Clock = time.perf_counter
-) -> int:
-    """Calls per timing so that one timing lasts at least ``min_time`` seconds.
-
-    The first call (a warm-up: first calls allocate and fill caches) is not counted.
-    """
-    function(X)
-    once = time_calls(function, X, 1, clock)
-    return max(1, math.ceil(min_time / max(once, 1e-9)))
+def calibrate(function: Function, X: Any, min_time: float, clock: Clock = time.perf_counter) -> int:
+    """Calls per timing so that one lasts at least ``min_time`` seconds, after one warm-up call."""
+    function(X)  # first calls allocate and fill caches
+    return max(1, math.ceil(min_time / max(_time_calls(function, X, 1, clock), 1e-9)))
 
 
 def paired_rounds(
-    calls: Sequence[Callable[[Any], Any]],
+    calls: Sequence[Function],
     X: Any,
     numbers: Sequence[int],
     *,
@@ -99,23 +73,20 @@ def paired_rounds(
     for _ in range(max_rounds):
         row = [0.0] * len(calls)
         for index in rng.permutation(len(calls)):
-            row[index] = time_calls(calls[index], X, numbers[index], clock)
+            row[index] = _time_calls(calls[index], X, numbers[index], clock)
         rows.append(row)
-        if len(rows) >= min_rounds and (
-            clock() - start > seconds or (done is not None and done(np.asarray(rows)))
-        ):
+        if len(rows) >= min_rounds and (clock() - start > seconds or (done and done(np.asarray(rows)))):
             break
     return np.asarray(rows)
 
 
-def median_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+def median_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
     """The median of ``values`` and its distribution-free confidence interval.
 
-    The interval is ``[x_(k), x_(n-k+1)]`` of the sorted values, with ``k``
-    the largest rank whose binomial tail ``P(B <= k - 1) <= (1 - confidence) / 2``,
-    ``B ~ Binomial(n, 1/2)``. With fewer than :data:`MIN_ROUNDS` values no
-    such ``k`` exists at 95%: the interval is then the whole range, which
-    covers the median with less than the stated confidence.
+    The interval is ``[x_(k), x_(n-k+1)]`` of the sorted values, ``k`` the largest
+    rank with ``P(B <= k - 1) <= (1 - confidence) / 2``, ``B ~ Binomial(n, 1/2)``.
+    With too few values (fewer than :data:`MIN_ROUNDS` at 95%) it is the whole range,
+    which covers the median with less than the stated confidence.
 
     Examples
     --------
@@ -136,18 +107,16 @@ def median_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[
 
 def ratio_interval(
     baseline: Sequence[float], candidate: Sequence[float], confidence: float = 0.95
-) -> tuple[float, float, float]:
-    """Speed-up of ``candidate`` over ``baseline`` from paired timings: median, low, high.
-
-    Each round gives one ratio ``baseline / candidate`` (above 1: the candidate
-    was faster); see :func:`median_interval`.
-    """
-    ratios = np.asarray(baseline, dtype=float) / np.asarray(candidate, dtype=float)
-    return median_interval(ratios, confidence)
+) -> Interval:
+    """Speed-up from paired timings: the :func:`median_interval` of ``baseline / candidate``."""
+    return median_interval(np.asarray(baseline, dtype=float) / np.asarray(candidate, dtype=float), confidence)
 
 
 def verdict(low: float, high: float, margin: float = 0.05) -> str:
     """``"faster"``, ``"slower"`` or ``"no clear difference"``, from a speed-up's interval.
+
+    ``"faster"`` only when the whole interval is above ``1 + margin``, ``"slower"`` only
+    when it is below ``1 / (1 + margin)``.
 
     Examples
     --------

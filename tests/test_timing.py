@@ -137,6 +137,23 @@ def test_frame_has_the_contract_columns():
     assert result.baseline == "slow" and result.speedup("slow", 1) == 1.0
 
 
+def test_a_control_times_the_baseline_twice():
+    machine = FakeMachine(0)
+    baseline = machine.candidate(1.0)
+    result = helpers.benchmark(
+        {"base": baseline, "fast": machine.candidate(0.5)},
+        np.ones((1, 1)),
+        batch_sizes=(1,),
+        min_time=0.0,
+        budget=None,
+        control=True,
+        clock=machine,
+    )
+    assert result.candidates == ["base", "fast", "base (control)"]
+    assert result.verdict("base (control)", 1) == "no clear difference"
+    assert result.verdict("fast", 1) == "faster"
+
+
 def test_calls_are_looped_to_fill_min_time():
     machine = FakeMachine(0, jitter=0.0, burst_rate=0.0)
     calls = []
