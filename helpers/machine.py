@@ -1,4 +1,4 @@
-"""Where a measurement was taken: the CPUs and memory this process may use, and the versions.
+"""Where a measurement was taken: the CPUs this process may use, and the versions.
 
 Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`;
 every lesson that shows timings prints :func:`machine_summary` once, so a reader knows
@@ -15,13 +15,13 @@ from html import escape
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["MachineSummary", "available_memory", "machine_summary", "usable_cpus"]
+__all__ = ["CGROUP", "MachineSummary", "machine_summary", "read_system_file", "usable_cpus"]
 
 _PACKAGES = ("onnxruntime", "scikit-learn", "skl2onnx", "onnx", "numpy")
-_CGROUP = "/sys/fs/cgroup/"
+CGROUP = "/sys/fs/cgroup/"
 
 
-def _read(path: str) -> str:
+def read_system_file(path: str) -> str:
     """The text of ``path``, or ``""`` where it cannot be read."""
     try:
         return Path(path).read_text()
@@ -31,7 +31,7 @@ def _read(path: str) -> str:
 
 def _field(path: str, key: str) -> str:
     """The value of the first ``key: value`` line of ``path`` (``/proc/meminfo``, ``/proc/cpuinfo``)."""
-    lines = _read(path).splitlines()
+    lines = read_system_file(path).splitlines()
     return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), "")
 
 
@@ -48,54 +48,17 @@ def usable_cpus() -> int:
     """
     count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     # cgroup v2 writes "quota period" (or "max period") in cpu.max; v1 uses two files, -1 for no quota
-    quota_period = _read(_CGROUP + "cpu.max").split()
+    quota_period = read_system_file(CGROUP + "cpu.max").split()
     if len(quota_period) != 2:
-        quota_period = [_read(_CGROUP + "cpu/cpu.cfs_quota_us"), _read(_CGROUP + "cpu/cpu.cfs_period_us")]
+        quota_period = [
+            read_system_file(CGROUP + "cpu/cpu.cfs_quota_us"),
+            read_system_file(CGROUP + "cpu/cpu.cfs_period_us"),
+        ]
     try:
         quota, period = (int(text) for text in quota_period)
     except ValueError:
         return max(1, count)
     return max(1, min(count, math.floor(quota / period))) if quota > 0 and period > 0 else max(1, count)
-
-
-def available_memory() -> int | None:
-    """Bytes this process may still allocate, or None where it cannot be read.
-
-    The system's available memory (``MemAvailable``, else free pages), capped by
-    what a cgroup memory limit leaves. The command-line tool uses it to refuse a
-    batch that would not fit, rather than allocate until the process is killed.
-
-    Examples
-    --------
-    >>> memory = available_memory()
-    >>> memory is None or memory > 0
-    True
-    """
-    known = [value for value in (_system_available(), _cgroup_memory_left()) if value is not None]
-    return min(known) if known else None
-
-
-def _system_available() -> int | None:
-    kilobytes = _field("/proc/meminfo", "MemAvailable:").removesuffix("kB").strip()
-    if kilobytes.isdigit():
-        return int(kilobytes) * 1024
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def _cgroup_memory_left() -> int | None:
-    for limit_file, usage_file in (
-        ("memory.max", "memory.current"),  # cgroup v2
-        ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"),  # v1
-    ):
-        limit, usage = _read(_CGROUP + limit_file).strip(), _read(_CGROUP + usage_file)
-        if limit == "max" or (limit.isdigit() and int(limit) >= 2**60):  # v1: a huge number for "no limit"
-            return None
-        if limit.isdigit() and usage.strip().isdigit():
-            return max(0, int(limit) - int(usage))
-    return None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ and check that the batches asked for fit in memory."""
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -15,12 +16,13 @@ from sklearn.base import BaseEstimator
 
 from helpers.cli.common import PROG, CliError
 from helpers.errors import first_line
-from helpers.machine import available_memory
+from helpers.machine import CGROUP, read_system_file
 
 __all__ = [
     "DATA_SUFFIXES",
     "PICKLE_SUFFIXES",
     "align_to_model",
+    "available_memory",
     "check_batches_fit",
     "load_data",
     "load_sklearn_model",
@@ -194,7 +196,7 @@ def check_batches_fit(X: Any, batch_sizes: tuple[int, ...], available: int | Non
     A batch of ``n`` rows needs about ``n * BATCH_COPIES`` rows of at least 8
     bytes per column (float64), plus an 8-byte row index; the other half of
     the memory is left to the models, Python and the rest of the machine.
-    ``available`` defaults to :func:`helpers.machine.available_memory`.
+    ``available`` defaults to :func:`available_memory`.
 
     Examples
     --------
@@ -227,3 +229,45 @@ def _bytes(count: float) -> str:
             return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
         count /= 1000
     return f"{count:,.1f} TB"
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate, or None where it cannot be read.
+
+    The system's available memory (``MemAvailable``, else free pages), capped by
+    what a cgroup memory limit leaves. The command-line tool uses it to refuse a
+    batch that would not fit, rather than allocate until the process is killed.
+
+    Examples
+    --------
+    >>> memory = available_memory()
+    >>> memory is None or memory > 0
+    True
+    """
+    known = [value for value in (_system_available(), _cgroup_memory_left()) if value is not None]
+    return min(known) if known else None
+
+
+def _system_available() -> int | None:
+    meminfo = read_system_file("/proc/meminfo").splitlines()
+    found = next((line.split(":", 1)[1] for line in meminfo if line.startswith("MemAvailable:")), "")
+    kilobytes = found.removesuffix("kB").strip()
+    if kilobytes.isdigit():
+        return int(kilobytes) * 1024
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _cgroup_memory_left() -> int | None:
+    for limit_file, usage_file in (
+        ("memory.max", "memory.current"),  # cgroup v2
+        ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"),  # v1
+    ):
+        limit, usage = read_system_file(CGROUP + limit_file).strip(), read_system_file(CGROUP + usage_file)
+        if limit == "max" or (limit.isdigit() and int(limit) >= 2**60):  # v1: a huge number for "no limit"
+            return None
+        if limit.isdigit() and usage.strip().isdigit():
+            return max(0, int(limit) - int(usage))
+    return None
