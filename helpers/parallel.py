@@ -1,23 +1,14 @@
-"""The row-parallel path: a batch's rows split into chunks, run at once on one session.
+"""The row split: a batch's rows cut into chunks, run at once on one session.
 
-Introduced in :ref:`cores_and_batch_size`, which measures it against
-onnxruntime's intra-op threads and scikit-learn's ``n_jobs`` on the reader's
-machine.
-
-Why it exists: onnxruntime's tree-ensemble kernel shares the work of one call
-between its intra-op threads *by trees* whenever a model has more trees than
-threads, and the threads meet at a barrier after every 128 rows
-(``onnxruntime/core/providers/cpu/ml/tree_ensemble_common.h``). With spinning
-off, idle threads sleep and are woken at each barrier. Rows, though, are
-independent, and ``InferenceSession.run`` releases the GIL and may be called
-from several threads at once. So :class:`RowSplitter` cuts the batch into
-chunks of rows and runs them concurrently on one session that has *one*
-intra-op thread: never row-parallel and intra-op threads at once, so the
-threads never outnumber the workers.
-
-The pool is made on first use (never for small batches), shared by every
-caller of the object, and shut down by :meth:`RowSplitter.close` or when the
-object is garbage-collected.
+Introduced in :ref:`cores_and_batch_size`, which measures it against onnxruntime's
+intra-op threads and scikit-learn's ``n_jobs`` on the reader's machine. Why:
+onnxruntime's tree-ensemble kernel shares one call between its threads *by
+trees*, the threads meeting at a barrier every 128 rows
+(``onnxruntime/core/providers/cpu/ml/tree_ensemble_common.h``). Rows are
+independent, and ``InferenceSession.run`` releases the GIL, so chunks of rows
+can run at once on a session with *one* intra-op thread: never both kinds of
+threads, so they never outnumber the workers. The pool starts on first use and
+stops with :meth:`RowSplitter.close` or when the object is garbage-collected.
 """
 
 from __future__ import annotations
@@ -39,31 +30,24 @@ from helpers.machine import usable_cpus
 __all__ = [
     "MIN_CHUNK_ROWS",
     "ROW_SPLIT_OPS",
-    "ChunkError",
     "RowSplitter",
     "chunk_bounds",
     "prefers_row_split",
+    "workers_for",
 ]
 
-#: A chunk has at least this many rows when the splitter chooses the chunks:
-#: handing a chunk to another thread costs microseconds, which a few rows of
-#: a tree ensemble already outweigh.
+#: A chunk has at least this many rows when the splitter chooses: handing a chunk
+#: to another thread costs microseconds, which a few rows of trees outweigh.
 MIN_CHUNK_ROWS = 64
 
-#: The operators whose intra-op parallelism has the barrier described above:
-#: a graph with one of them takes the row-parallel path in the throughput preset.
+#: The operators with the barrier above: the throughput preset splits their rows.
 ROW_SPLIT_OPS = frozenset({"TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble"})
 
 
 def chunk_bounds(n_rows: int, workers: int, chunk_rows: int | None = None) -> list[tuple[int, int]]:
-    """``(start, stop)`` of each chunk, in order, covering ``range(n_rows)``.
+    """``(start, stop)`` of each chunk, in order: as many even chunks as ``workers``, none
+    under :data:`MIN_CHUNK_ROWS` rows, or chunks of ``chunk_rows`` rows (taken in turn).
 
-    Without ``chunk_rows``: as many even chunks as ``workers``, but none
-    under :data:`MIN_CHUNK_ROWS` rows. With it: chunks of that many rows
-    (more chunks than workers balance uneven work; the workers take them in turn).
-
-    Examples
-    --------
     >>> chunk_bounds(1_000, 4)
     [(0, 250), (250, 500), (500, 750), (750, 1000)]
     >>> chunk_bounds(100, 4)  # too few rows to split
@@ -84,8 +68,6 @@ def chunk_bounds(n_rows: int, workers: int, chunk_rows: int | None = None) -> li
 def prefers_row_split(model: onnx.ModelProto | bytes) -> bool:
     """True when the graph holds a tree ensemble (see :data:`ROW_SPLIT_OPS`).
 
-    Examples
-    --------
     >>> from onnx import helper
     >>> node = helper.make_node("Identity", ["X"], ["Y"])
     >>> prefers_row_split(helper.make_model(helper.make_graph([node], "g", [], [])))
@@ -94,6 +76,32 @@ def prefers_row_split(model: onnx.ModelProto | bytes) -> bool:
     proto = model if isinstance(model, onnx.ModelProto) else onnx.load_from_string(model)
     nodes = [*proto.graph.node, *(node for function in proto.functions for node in function.node)]
     return any(node.op_type in ROW_SPLIT_OPS for node in nodes)
+
+
+def workers_for(content: bytes, preset: str | None, row_workers: Any, options: dict[str, Any]) -> int:
+    """How many chunks of rows run at once: as asked (0: one per usable CPU), or what the
+    preset says for this model; the one place that refuses both kinds of threads at once.
+
+    >>> workers_for(b"", "latency", None, {}), workers_for(b"", None, 3, {})
+    (1, 3)
+    """
+    if row_workers is None:
+        if preset != "throughput" or "intra_op_num_threads" in options:
+            return 1
+        try:
+            return usable_cpus() if prefers_row_split(content) else 1
+        except Exception:  # not a readable model: creating the session says so, naming the source
+            return 1
+    if isinstance(row_workers, bool) or not isinstance(row_workers, (int, np.integer)) or row_workers < 0:
+        raise ValueError(f"row_workers must be an integer >= 0 (0: one per usable CPU), got {row_workers!r}")
+    workers = usable_cpus() if row_workers == 0 else int(row_workers)
+    if workers > 1 and options.get("intra_op_num_threads", 1) != 1:
+        raise ValueError(
+            f"row_workers={row_workers} runs each chunk on a one-thread session; with "
+            f"intra_op_num_threads={options['intra_op_num_threads']} the threads would outnumber "
+            "the cores: choose rows split or intra-op threads, not both"
+        )
+    return workers
 
 
 def _join(parts: list[Any]) -> Any:
@@ -106,17 +114,9 @@ def _join(parts: list[Any]) -> Any:
 class RowSplitter:
     """Run a function on chunks of a batch's rows at once, and join the results in order.
 
-    Parameters
-    ----------
-    workers : int, optional
-        Chunks run at once, the calling thread included. Default: the CPUs
-        this process may use (:func:`helpers.usable_cpus`). 1 never splits.
-    chunk_rows : int, optional
-        Rows per chunk; default ``n_rows / workers``, at least :data:`MIN_CHUNK_ROWS`.
+    ``workers`` chunks run at once, the calling thread included (default: the
+    usable CPUs; 1 never splits); ``chunk_rows`` rows per chunk (default: even).
 
-    Examples
-    --------
-    >>> import numpy as np
     >>> splitter = RowSplitter(2)
     >>> feed = {"X": np.arange(1_000.0).reshape(-1, 1)}
     >>> labels, = splitter.run(lambda chunk: [chunk["X"][:, 0] * 2], feed)
@@ -155,13 +155,9 @@ class RowSplitter:
         return chunk_bounds(n_rows, self.workers, self.chunk_rows)
 
     def run(self, function: Callable[[dict[str, Any]], list[Any]], feed: Mapping[str, Any]) -> list[Any]:
-        """``function(feed)``, computed chunk by chunk at once; each output joined in row order.
-
-        ``function`` takes a feed (the same names, a slice of the rows) and
-        returns a list of outputs with one row per input row. A failing chunk
-        stops the others from starting and raises :class:`helpers.ChunkError` with its
-        rows, the first failing chunk's when several fail.
-        """
+        """``function(feed)``, chunk by chunk at once, each output joined in row order. A
+        failing chunk stops the others from starting and raises a :class:`helpers.errors.ChunkError`
+        naming its rows (the first failing chunk's)."""
         n_rows = len(next(iter(feed.values())))
         bounds = self.bounds(n_rows)
         if len(bounds) == 1:

@@ -21,10 +21,10 @@ import numpy as np
 from helpers.errors import ChunkError, first_line
 from helpers.fastcall import ReusedBuffers, SessionCall
 from helpers.inputs import InputSpec
-from helpers.machine import usable_cpus
 from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec
-from helpers.parallel import RowSplitter, prefers_row_split
+from helpers.parallel import RowSplitter
+from helpers.parallel import row_workers as workers_for
 from helpers.session import create_session, session_options
 
 if TYPE_CHECKING:
@@ -109,7 +109,8 @@ class OnnxPredictor:
         self.preset = preset
         self.reuse_buffers = bool(reuse_buffers)
         content, self._source = model_bytes(model)
-        self.row_workers = _row_workers(content, preset, providers, row_workers, options)
+        cpu_only = providers in (None, ["CPUExecutionProvider"])
+        self.row_workers = workers_for(content, preset if cpu_only else None, row_workers, options)
         if self.row_workers > 1:
             options = {**options, "intra_op_num_threads": 1}
         settings = session_options(preset, **options)
@@ -269,28 +270,3 @@ def _split(rows: RowSplitter, chunk: Runner, whole: Runner) -> Runner:
         return rows.run(lambda part: chunk(names, part), feed)
 
     return run
-
-
-def _row_workers(
-    content: bytes, preset: str | None, providers: list[str] | None, row_workers: Any, options: dict
-) -> int:
-    """How many chunks of rows run at once: as asked, or what the preset says for this model."""
-    if row_workers is None:
-        cpu_only = providers in (None, ["CPUExecutionProvider"])
-        if preset != "throughput" or not cpu_only or "intra_op_num_threads" in options:
-            return 1
-        try:
-            trees = prefers_row_split(content)
-        except Exception:  # not a readable model: create_session says so, naming the source
-            return 1
-        return usable_cpus() if trees else 1
-    if isinstance(row_workers, bool) or not isinstance(row_workers, (int, np.integer)) or row_workers < 0:
-        raise ValueError(f"row_workers must be an integer >= 0 (0: one per usable CPU), got {row_workers!r}")
-    workers = usable_cpus() if row_workers == 0 else int(row_workers)
-    if workers > 1 and options.get("intra_op_num_threads", 1) != 1:
-        raise ValueError(
-            f"row_workers={row_workers} runs each chunk on a one-thread session; with "
-            f"intra_op_num_threads={options['intra_op_num_threads']} the threads would outnumber "
-            "the cores: choose rows split or intra-op threads, not both"
-        )
-    return workers
