@@ -23,8 +23,7 @@ from helpers.fastcall import ReusedBuffers, SessionCall
 from helpers.inputs import InputSpec
 from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec
-from helpers.parallel import RowSplitter
-from helpers.parallel import row_workers as workers_for
+from helpers.parallel import RowSplitter, workers_for
 from helpers.session import create_session, session_options
 
 if TYPE_CHECKING:
