@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 
 import numpy as np
+from sklearn.base import is_classifier
 
 __all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "ComparisonReport", "assert_agrees", "compare"]
 
@@ -27,23 +28,11 @@ DEFAULT_ATOL = 1e-5
 class ComparisonReport:
     """How far ONNX predictions are from scikit-learn's, on the same rows.
 
-    Attributes
-    ----------
-    n_rows : int
-    label_mismatches : numpy.ndarray
-        Indices of the rows whose label differs (classifiers; empty otherwise).
-    values : str
-        What was compared numerically: ``"probabilities"`` or ``"predictions"``.
-    max_abs_diff : float
-        Largest ``|onnx - sklearn|`` over all values.
-    max_rel_diff : float
-        Largest ``|onnx - sklearn| / max(|onnx|, |sklearn|)`` over values larger
-        than ``atol`` (so that it is defined at zero and tiny probabilities
-        do not dominate).
-    worst_rows : numpy.ndarray
-        Indices of the rows outside the tolerance.
-    rtol, atol : float
-        The tolerance: a value agrees when ``|onnx - sklearn| <= atol + rtol * |sklearn|``.
+    ``values`` says what was compared numerically (``"probabilities"``,
+    ``"predictions"``, or ``"labels only"`` for a classifier without
+    ``predict_proba``); ``max_rel_diff`` divides by ``max(|onnx|, |sklearn|)``
+    over values larger than ``atol``; ``label_mismatches`` and ``worst_rows``
+    are row indices. A value agrees when ``|onnx - sklearn| <= atol + rtol * |sklearn|``.
     """
 
     n_rows: int
@@ -73,14 +62,14 @@ class ComparisonReport:
             lines.append(("labels", f"{same} / {self.n_rows} agree ({self.label_agreement:.2%})"))
             if len(self.label_mismatches):
                 lines.append(("rows with another label", _head(self.label_mismatches)))
-        lines += [
-            (f"max |difference| of {self.values}", f"{self.max_abs_diff:.3g}"),
-            (f"max relative difference of {self.values}", f"{self.max_rel_diff:.3g}"),
-            ("tolerance", f"atol={self.atol:g}, rtol={self.rtol:g}"),
-            ("rows outside tolerance", _head(self.worst_rows) if len(self.worst_rows) else "none"),
-            ("verdict", "ok" if self.ok else "MISMATCH"),
-        ]
-        return lines
+        if self.values != "labels only":
+            lines += [
+                (f"max |difference| of {self.values}", f"{self.max_abs_diff:.3g}"),
+                (f"max relative difference of {self.values}", f"{self.max_rel_diff:.3g}"),
+                ("tolerance", f"atol={self.atol:g}, rtol={self.rtol:g}"),
+                ("rows outside tolerance", _head(self.worst_rows) if len(self.worst_rows) else "none"),
+            ]
+        return [*lines, ("verdict", "ok" if self.ok else "MISMATCH")]
 
     def __repr__(self) -> str:
         width = max(len(name) for name, _ in self._lines())
@@ -133,23 +122,25 @@ def compare(
     >>> compare(model, OnnxPredictor(convert(model, X[:1])), X).ok
     True
     """
-    expected_values = None
-    has_labels = hasattr(sklearn_model, "predict_proba") and getattr(onnx_predictor, "is_classifier", True)
+    has_labels = is_classifier(sklearn_model) and getattr(onnx_predictor, "is_classifier", True)
     mismatches = np.empty(0, dtype=int)
     if has_labels:
         expected_labels = np.asarray(sklearn_model.predict(X))
         onnx_labels = np.asarray(onnx_predictor.predict(X))
         if expected_labels.dtype.kind in "OUS":
-            onnx_labels = onnx_labels.astype(str)
-            expected_labels = expected_labels.astype(str)
+            onnx_labels, expected_labels = onnx_labels.astype(str), expected_labels.astype(str)
         mismatches = np.flatnonzero(expected_labels != onnx_labels)
-        expected_values = np.asarray(sklearn_model.predict_proba(X), dtype=np.float64)
-        onnx_values = np.asarray(onnx_predictor.predict_proba(X), dtype=np.float64)
-        values = "probabilities"
+    if has_labels and hasattr(sklearn_model, "predict_proba"):
+        values, method = "probabilities", "predict_proba"
+    elif has_labels:  # LinearSVC, RidgeClassifier: labels only (their scores are no probabilities)
+        values, method = "labels only", None
     else:
-        expected_values = np.asarray(sklearn_model.predict(X), dtype=np.float64)
-        onnx_values = np.asarray(onnx_predictor.predict(X), dtype=np.float64)
-        values = "predictions"
+        values, method = "predictions", "predict"
+    if method is None:
+        expected_values = onnx_values = np.zeros(len(expected_labels))
+    else:
+        expected_values = np.asarray(getattr(sklearn_model, method)(X), dtype=np.float64)
+        onnx_values = np.asarray(getattr(onnx_predictor, method)(X), dtype=np.float64)
     onnx_values = onnx_values.reshape(expected_values.shape)
     diff = np.abs(onnx_values - expected_values)
     scale = np.maximum(np.abs(onnx_values), np.abs(expected_values))

@@ -96,3 +96,15 @@ def test_string_labels(iris):
     predictor = helpers.OnnxPredictor(helpers.convert(model, X[:1]))
     assert predictor.predict(X[:1])[0] == "setosa"
     assert helpers.compare(model, predictor, X).ok
+
+
+def test_a_classifier_without_probabilities_is_compared_by_its_labels(iris):
+    """LinearSVC has no predict_proba: its string labels are compared, not read as numbers."""
+    from sklearn.svm import LinearSVC
+
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    model = LinearSVC().fit(X, names)
+    report = helpers.compare(model, helpers.OnnxPredictor(helpers.convert(model, X[:1])), X)
+    assert report.ok and report.values == "labels only" and report.has_labels
+    assert "150 / 150 agree" in repr(report) and "difference" not in repr(report)
