@@ -30,8 +30,6 @@ def take_rows(X: Any, n_rows: int) -> Any:
     Returns a C-contiguous copy (or a fresh DataFrame), made here so that
     the copy is not part of any timing.
 
-    Examples
-    --------
     >>> import numpy as np
     >>> take_rows(np.array([[1], [2], [3]]), 5).tolist()
     [[1], [2], [3], [1], [2]]

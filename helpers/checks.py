@@ -52,8 +52,6 @@ FLOAT32_LIMIT = 3.4028235677973362e38
 def numpy_dtype(onnx_type: str) -> np.dtype:
     """``"tensor(double)"`` -> ``float64``; unknown types default to float32.
 
-    Examples
-    --------
     >>> numpy_dtype("tensor(int64)")
     dtype('int64')
     """
@@ -68,8 +66,6 @@ def check_sample(X: Any, *, n_features: int | None = None, feature_names: list[s
     fitted on: ``n_features`` (``n_features_in_``) and, for a DataFrame,
     ``feature_names`` (``feature_names_in_``), without duplicates.
 
-    Examples
-    --------
     >>> check_sample(np.zeros((1, 3)), n_features=4)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -99,8 +95,6 @@ def check_sample(X: Any, *, n_features: int | None = None, feature_names: list[s
 def describe_rows(rows: Any, limit: int = 5) -> str:
     """``[3]`` -> ``"row 3"``; a few rows listed, many counted with the first ones.
 
-    Examples
-    --------
     >>> describe_rows([4]), describe_rows([1, 2]), describe_rows(range(10))
     ('row 4', 'rows 1 and 2', '10 rows (first: 0, 1, 2, 3, 4, ...)')
     """

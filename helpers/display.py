@@ -16,8 +16,6 @@ __all__ = ["format_ratio", "html_table"]
 def format_ratio(value: float) -> str:
     """A speed-up as ``0.73x``, ``4.2x`` or ``1,988x``: the digits that matter.
 
-    Examples
-    --------
     >>> format_ratio(0.7312), format_ratio(4.21), format_ratio(1987.6)
     ('0.73x', '4.2x', '1,988x')
     """
@@ -29,8 +27,6 @@ def format_ratio(value: float) -> str:
 def html_table(frame: pd.DataFrame, formats: Mapping[str, str | Callable[[float], str]], caption: str) -> str:
     """``frame`` as an HTML table with formatted columns, no index, and an escaped caption.
 
-    Examples
-    --------
     >>> html = html_table(pd.DataFrame({"x": [1.23456]}), {"x": "{:.1f}"}, "a <caption>")
     >>> "1.2" in html and "a &lt;caption&gt;" in html
     True

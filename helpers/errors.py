@@ -42,8 +42,6 @@ class ChunkError(RuntimeError):
     The message names the rows and gives the first line of the original
     error, which :meth:`helpers.parallel.RowSplitter.run` chains as ``__cause__``.
 
-    Examples
-    --------
     >>> str(ChunkError(500, 1_000, ValueError("bad value"), "scoring failed on"))
     'scoring failed on rows 500 to 999 of the batch: bad value'
     """
@@ -60,8 +58,6 @@ def first_line(error: object) -> str:
     onnxruntime and skl2onnx put a stack of C++ or converter context under the
     first line; what a reader needs is that line.
 
-    Examples
-    --------
     >>> first_line(ValueError("bad shape\\n  at line 12 of graph.cc"))
     'bad shape'
     >>> first_line(KeyError())

@@ -58,8 +58,6 @@ class InputSpec:
     Every refusal is an :class:`~helpers.InputError` naming the rows or
     columns and what to do.
 
-    Examples
-    --------
     >>> spec = InputSpec([InputSlot("X", np.dtype("float32"), 2, "X")], ModelMetadata())
     >>> spec.feed([[1, 2]])["X"].dtype
     dtype('float32')

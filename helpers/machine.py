@@ -41,8 +41,6 @@ def usable_cpus() -> int:
     ``os.cpu_count()`` counts the machine's CPUs, not those a container or a
     ``taskset`` leaves to the process.
 
-    Examples
-    --------
     >>> usable_cpus() >= 1
     True
     """
@@ -87,8 +85,6 @@ class MachineSummary:
 def machine_summary() -> MachineSummary:
     """One line saying where the timings of a page were measured.
 
-    Examples
-    --------
     >>> "CPUs usable" in str(machine_summary())
     True
     """

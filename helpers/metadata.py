@@ -85,8 +85,6 @@ def write_metadata(onnx_model: onnx.ModelProto, metadata: Mapping[str, Any]) -> 
 
     The model's other properties are kept; keys written before are replaced.
 
-    Examples
-    --------
     >>> model = onnx.ModelProto()
     >>> write_metadata(model, {"estimator": "Ridge", "nan_rejected": [0]})
     >>> {p.key: p.value for p in model.metadata_props}

@@ -26,8 +26,6 @@ class OutputSpec:
     A classifier converted by skl2onnx has a label output and a probability
     output; a regressor or a transformer has its values in its first output.
 
-    Examples
-    --------
     >>> spec = OutputSpec({"label": ("tensor(int64)", ["N"]), "probabilities": ("tensor(float)", ["N", 3])})
     >>> spec.is_classifier, spec.value_name, spec.proba_name
     (True, 'label', 'probabilities')
@@ -85,8 +83,6 @@ class OutputSpec:
         Rows with NaN among their inputs may answer NaN (a transformer passes it
         through); they are left alone. About a microsecond for one row.
 
-        Examples
-        --------
         >>> spec = OutputSpec({"variable": ("tensor(float)", ["N", 1])})
         >>> rows = np.array([[1.0], [3e38]], dtype=np.float32)
         >>> doubled = np.array([[2.0], [np.inf]], dtype=np.float32)  # 2 * 3e38 overflows float32

@@ -54,8 +54,6 @@ AUTO_BATCH = 1_000
 def preset_for(batch_size: int) -> str:
     """The preset to start from for batches of ``batch_size`` rows (the CLI's ``--preset auto``).
 
-    Examples
-    --------
     >>> preset_for(1), preset_for(10_000)
     ('latency', 'throughput')
     """

@@ -88,8 +88,6 @@ def median_interval(values: Sequence[float], confidence: float = 0.95) -> Interv
     With too few values (fewer than :data:`MIN_ROUNDS` at 95%) it is the whole range,
     which covers the median with less than the stated confidence.
 
-    Examples
-    --------
     >>> median_interval([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
     (5.0, 2.0, 8.0)
     """
@@ -118,8 +116,6 @@ def verdict(low: float, high: float, margin: float = 0.05) -> str:
     ``"faster"`` only when the whole interval is above ``1 + margin``, ``"slower"`` only
     when it is below ``1 / (1 + margin)``.
 
-    Examples
-    --------
     >>> verdict(1.2, 1.5), verdict(0.5, 0.9), verdict(0.97, 1.2)
     ('faster', 'slower', 'no clear difference')
     """

@@ -174,8 +174,6 @@ def assert_agrees(
 
     Returns the report when everything agrees, so a notebook can show it.
 
-    Examples
-    --------
     >>> from sklearn.datasets import load_diabetes
     >>> from sklearn.linear_model import Ridge
     >>> from helpers import OnnxPredictor, convert
