@@ -193,18 +193,19 @@ class InputSpec:
                 f"this model has one input per column ({columns}): "
                 f"pass a pandas DataFrame (or a dict of columns), got {checks.kind(X)}"
             )
+        given = [str(c) for c in X.keys()]
+        checks.check_columns(given, columns)
+        position = {c: i for i, c in enumerate(given)}
         if isinstance(X, pd.DataFrame) and len(X) <= SMALL_FRAME:
-            given = [str(c) for c in X.columns]
-            checks.check_columns(given, columns)
-            values, position = X.to_numpy(dtype=object), {c: i for i, c in enumerate(given)}
+            values = X.to_numpy(dtype=object)
 
             def get(name: str) -> np.ndarray:
                 return values[:, position[name], None]
         else:
-            checks.check_columns(list(X.keys()), columns)
+            items = list(X.values()) if isinstance(X, Mapping) else None
 
-            def get(name: str) -> np.ndarray:
-                column = X[name]
+            def get(name: str) -> np.ndarray:  # by position: column names may be integers
+                column = X.iloc[:, position[name]] if items is None else items[position[name]]
                 values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
                 return values.reshape(-1, 1)
 

@@ -7,6 +7,7 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 import helpers
 
@@ -301,3 +302,18 @@ def test_non_integral_numbers_for_an_integer_column(pipeline, mixed_frame):
             predictor.predict(bad)
         as_text = rows.astype({"visits": str})
         np.testing.assert_array_equal(predictor.predict(as_text), predictor.predict(rows))
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_a_frame_with_integer_column_names_is_fed_at_any_size(rows):
+    """One input per column, integer names: small frames and large ones (read column by column)."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({0: rng.normal(size=rows), 1: rng.choice(["a", "b"], rows)})
+    columns = make_column_transformer((StandardScaler(), [0]), (OneHotEncoder(), [1]))
+    model = make_pipeline(columns, LogisticRegression()).fit(frame, frame[0] > 0)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, frame[:1]))
+    np.testing.assert_array_equal(predictor.predict(frame), model.predict(frame))
