@@ -42,10 +42,9 @@ class OutputSpec:
         self.zipmap = self.proba_name is not None and outputs[self.proba_name][0].startswith("seq(")
 
     @classmethod
-    def from_session(cls, session: ort.InferenceSession, hidden: str | None = None) -> OutputSpec:
-        """Read the outputs' names, types and shapes; ``hidden`` (an output the
-        predictor reads for itself, see :mod:`helpers.witness`) is left out."""
-        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs() if o.name != hidden})
+    def from_session(cls, session: ort.InferenceSession) -> OutputSpec:
+        """Read the outputs' names, types and shapes."""
+        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs()})
 
     @property
     def names(self) -> list[str]:
