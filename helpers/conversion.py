@@ -10,6 +10,7 @@ metadata key; the code is a pipeline of named steps.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -165,6 +166,41 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
     return merged
 
 
+#: skl2onnx 1.20 writes numpy booleans into node attributes, and protobuf 6 warns about each one
+#: (protobuf 7 would refuse them: see the bound in pyproject.toml). The user can do nothing about it.
+_BOOLEAN_ATTRIBUTE_WARNING = r"Field onnx\.AttributeProto\.ints: Expected an int, got a boolean"
+
+
+def _to_onnx(model: BaseEstimator, types: list[tuple[str, Any]], options: Any, target_opset: Any) -> Any:
+    """:func:`skl2onnx.to_onnx`, without the warning above, and with its errors explained."""
+    from skl2onnx import to_onnx
+    from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _BOOLEAN_ATTRIBUTE_WARNING, DeprecationWarning)
+            try:
+                return to_onnx(model, initial_types=types, options=options, target_opset=target_opset)
+            except RuntimeError as error:
+                # onnxmltools' LightGBM and XGBoost converters (helpers.boosting) wrote an ai.onnx.ml
+                # version newer than skl2onnx accepts: name the newest of each domain skl2onnx supports.
+                if target_opset is not None or "not supported yet by this library" not in str(error):
+                    raise
+                return to_onnx(model, initial_types=types, options=options, target_opset=_newest_opsets())
+    except (MissingShapeCalculator, MissingConverter) as error:
+        raise _unsupported(model, error) from None
+    except RuntimeError as error:
+        if "Unable to find a shape calculator" in str(error) or "No proper shape calculator" in str(error):
+            raise _unsupported(model, error) from None
+        if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
+            raise UnsupportedModelError(
+                f"skl2onnx cannot convert a step of {type(model).__name__}: {first_line(error)} "
+                "Replace that step with an estimator skl2onnx supports, or register a converter "
+                "for it (see the lesson 'Models without a converter')."
+            ) from None
+        raise
+
+
 def _check_double_types(model: BaseEstimator, onnx_model: onnx.ModelProto) -> None:
     """Refuse a float64 model that onnxruntime cannot load.
 
@@ -294,9 +330,6 @@ def convert(
     >>> "CDist" in {node.op_type for node in knn_onnx.graph.node}
     True
     """
-    from skl2onnx import to_onnx
-    from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
-
     if not isinstance(model, BaseEstimator):
         raise UnsupportedModelError(f"expected a fitted scikit-learn estimator, got {type(model).__name__}")
     try:
@@ -311,34 +344,7 @@ def convert(
         feature_names=getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None,
     )
     types = initial_types(X, dtype=dtype)
-    try:
-        converter_options = _options(model, zipmap, options) or None
-        try:
-            onnx_model = to_onnx(
-                model, initial_types=types, options=converter_options, target_opset=target_opset
-            )
-        except RuntimeError as error:
-            # A converter from another package (onnxmltools' LightGBM and XGBoost converters, see
-            # helpers.boosting) wrote an ai.onnx.ml version newer than skl2onnx accepts:
-            # convert again naming the newest version of each domain skl2onnx supports.
-            if target_opset is not None or "not supported yet by this library" not in str(error):
-                raise
-            onnx_model = to_onnx(
-                model, initial_types=types, options=converter_options, target_opset=_newest_opsets()
-            )
-    except (MissingShapeCalculator, MissingConverter) as error:
-        raise _unsupported(model, error) from None
-    except RuntimeError as error:
-        if "Unable to find a shape calculator" in str(error) or "No proper shape calculator" in str(error):
-            raise _unsupported(model, error) from None
-        if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
-            raise UnsupportedModelError(
-                f"skl2onnx cannot convert a step of {type(model).__name__}: {first_line(error)} "
-                "Replace that step with an estimator skl2onnx supports, or register a converter "
-                "for it (see the lesson 'Models without a converter')."
-            ) from None
-        raise
-
+    onnx_model = _to_onnx(model, types, _options(model, zipmap, options) or None, target_opset)
     if np.dtype(dtype) == np.float64:
         _check_double_types(model, onnx_model)
     rejected = nan_rejected(model, X)
