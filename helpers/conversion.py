@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError, first_line
 from helpers.inputs import check_sample
 from helpers.metadata import write_metadata
-from helpers.nan_checks import float_columns, inf_rejected, nan_mismatched, nan_rejected
+from helpers.nan_checks import write_value_checks
 from helpers.session import create_session
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
@@ -347,19 +347,13 @@ def convert(
     onnx_model = _to_onnx(model, types, _options(model, zipmap, options) or None, target_opset)
     if np.dtype(dtype) == np.float64:
         _check_double_types(model, onnx_model)
-    rejected = nan_rejected(model, X)
-    metadata: dict[str, Any] = {
-        "estimator": type(model).__name__,
-        "nan_rejected": rejected,
-        "inf_rejected": inf_rejected(model, X),
-    }
+    metadata: dict[str, Any] = {"estimator": type(model).__name__}
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = [str(name) for name in model.feature_names_in_]
     if isinstance(X, pd.DataFrame):
         # skl2onnx rewrites characters it does not allow in input names ("a/b" becomes "a_b"):
         # keep the original column of each input, in input order.
         metadata["columns"] = [str(name) for name in X.columns]
-    write_metadata(onnx_model, metadata)  # the probe below feeds the model by these columns
-    accepted = [c for c in float_columns(X) if c not in rejected]
-    write_metadata(onnx_model, {"nan_mismatched": nan_mismatched(model, onnx_model, X, accepted)})
+    write_metadata(onnx_model, metadata)
+    write_value_checks(model, onnx_model, X)
     return onnx_model
