@@ -35,16 +35,24 @@ BLOCK = 512
 _CHECK_ARRAY_MESSAGE = re.compile(r"Input (X )?contains (NaN|infinity)")
 
 
-def write_value_checks(model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any) -> None:
+def write_value_checks(
+    model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, *, by_position: bool = False
+) -> None:
     """Record in ``onnx_model`` where NaN and infinity are refused, probing ``model`` on ``X``.
 
-    Columns are named as in ``X`` (a DataFrame's names, an array's indices).
-    Write the feature names and columns first: the ONNX probe uses them.
+    Columns are named as in ``X`` (a DataFrame's names, an array's indices) or,
+    ``by_position``, by their place in a DataFrame the ONNX model takes as one
+    input. Write the feature names and columns first: the ONNX probe uses them.
     """
+    place = {c: i for i, c in enumerate(X.columns)} if by_position else None
+
+    def at(columns: list[Any]) -> list[Any]:
+        return columns if place is None else [place[c] for c in columns]
+
     rejected = nan_rejected(model, X)
-    write_metadata(onnx_model, {"nan_rejected": rejected, "inf_rejected": inf_rejected(model, X)})
+    write_metadata(onnx_model, {"nan_rejected": at(rejected), "inf_rejected": at(inf_rejected(model, X))})
     accepted = [c for c in float_columns(X) if c not in rejected]
-    write_metadata(onnx_model, {"nan_mismatched": nan_mismatched(model, onnx_model, X, accepted)})
+    write_metadata(onnx_model, {"nan_mismatched": at(nan_mismatched(model, onnx_model, X, accepted))})
 
 
 def float_columns(X: Any) -> list[Any]:
