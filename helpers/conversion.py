@@ -3,19 +3,22 @@
 Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`,
 which shows the raw :func:`skl2onnx.to_onnx` call this function wraps.
 
-Longer than 250 lines: the ``convert`` docstring documents every option and
-metadata key; the code is a pipeline of named steps.
+Longer than 250 lines: ``convert`` is a pipeline of named steps (input types,
+options, conversion, checks, metadata), each a small function here, as are the
+explanations of skl2onnx's errors.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
 import onnx
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.validation import check_is_fitted
@@ -23,27 +26,17 @@ from sklearn.utils.validation import check_is_fitted
 from helpers.checks import check_sample
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError, first_line
 from helpers.metadata import write_metadata
-from helpers.nan_checks import float_columns, inf_rejected, nan_mismatched, nan_rejected
+from helpers.nan_checks import write_value_checks
 from helpers.session import create_session
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
-#: skl2onnx converter options that :func:`convert` applies by default, per
-#: estimator class, wherever the estimator sits in the model (a pipeline step
-#: too). Only options that keep every output identical are listed; the grid
-#: lesson (:ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`)
-#: measures each against skl2onnx's default on the reader's machine:
-#:
-#: * nearest neighbours, ``optim="cdist"``: the distances come from one
-#:   ``com.microsoft.CDist`` operator instead of a ``Scan`` loop over the
-#:   rows, one compiled kernel instead of one small graph per row.
-#:   onnxruntime implements CDist for the euclidean metric only, so the
-#:   option is applied only when the fitted estimator's ``effective_metric_``
-#:   is ``"euclidean"`` (the default, minkowski with p=2).
-#:
-#: Every other family of the grid has no option that is faster and still
-#: agrees (``raw_scores`` and ``nocl`` change the outputs); for classifiers the
-#: speed-up is ``zipmap=False``, see :func:`convert`.
+#: skl2onnx options :func:`convert` applies by default, per estimator class, wherever the
+#: estimator sits: only options that keep every output identical, each measured against
+#: skl2onnx's default in :ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`.
+#: Nearest neighbours: one ``com.microsoft.CDist`` operator instead of a ``Scan`` loop over
+#: the rows, where ``effective_metric_`` is ``"euclidean"`` (the only metric onnxruntime's
+#: CDist implements). No other family has a faster option that still agrees.
 FAST_OPTIONS: dict[type, dict[str, Any]] = {
     KNeighborsClassifier: {"optim": "cdist"},
     KNeighborsRegressor: {"optim": "cdist"},
@@ -62,11 +55,7 @@ def _column_type(name: str, dtype: Any, float_type: type) -> Any:
         return float_type([None, 1])
     if pd.api.types.is_integer_dtype(dtype):
         return Int64TensorType([None, 1])
-    if (
-        pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or isinstance(dtype, pd.CategoricalDtype)
-    ):
+    if pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):  # object too
         return StringTensorType([None, 1])
     raise InputError(
         f"column {name!r} has dtype {dtype}; expected a float, integer, boolean, "
@@ -80,13 +69,11 @@ def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
     Parameters
     ----------
     X : numpy.ndarray or pandas.DataFrame
-        A 2-D sample. An array gives one input ``"X"`` of shape
-        ``[None, n_features]``; a DataFrame gives one input per column,
-        named after the column, of shape ``[None, 1]``.
+        A 2-D sample. An array gives one input ``"X"`` of shape ``[None, n_features]``;
+        a DataFrame, one input of shape ``[None, 1]`` per column, named after it.
     dtype : numpy dtype, default float32
-        The ONNX type of floating-point data. float32 is what the ONNX-ML tree
-        operators compute in; float64 keeps double precision where the
-        converters support it (linear models do, tree ensembles do not).
+        The ONNX type of floating-point data. float32 is what the ONNX-ML tree operators
+        compute in; float64 keeps double precision where the converters support it.
 
     Returns
     -------
@@ -100,9 +87,7 @@ def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
     """
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
 
-    float_type = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}.get(
-        np.dtype(dtype)
-    )
+    float_type = {"float32": FloatTensorType, "float64": DoubleTensorType}.get(np.dtype(dtype).name)
     if float_type is None:
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
     if isinstance(X, pd.DataFrame):
@@ -166,14 +151,9 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
 
 
 def _check_double_types(model: BaseEstimator, onnx_model: onnx.ModelProto) -> None:
-    """Refuse a float64 model that onnxruntime cannot load.
-
-    skl2onnx writes some classifiers with float64 inputs (gradient boosting,
-    histogram gradient boosting) with a tree-ensemble operator declared to
-    output doubles, which the operator cannot (onnx/sklearn-onnx#1183).
-    Strict type inference finds such a contradiction without building a
-    session; only then is the model loaded in onnxruntime, to be sure.
-    """
+    """Refuse a float64 model that onnxruntime cannot load: skl2onnx declares some tree-ensemble
+    classifiers to output doubles, which the operator cannot (onnx/sklearn-onnx#1183). Strict type
+    inference finds that without a session; only then is the model loaded, to be sure."""
     try:
         onnx.shape_inference.infer_shapes(onnx_model, strict_mode=True, check_type=True)
     except onnx.shape_inference.InferenceError as error:
@@ -197,10 +177,9 @@ def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelErro
             "(from helpers.lessons.boosting)."
         )
     return UnsupportedModelError(
-        f"skl2onnx has no converter for {culprit} (in {type(model).__name__}). "
-        "Either replace that step with an estimator skl2onnx supports, or register "
-        "a converter for it with skl2onnx.update_registered_converter "
-        "(see the lesson 'Models without a converter')."
+        f"skl2onnx has no converter for {culprit} (in {type(model).__name__}). Either replace that "
+        "step with an estimator skl2onnx supports, or register a converter for it with "
+        "skl2onnx.update_registered_converter (see the lesson 'Models without a converter')."
     )
 
 
@@ -217,6 +196,54 @@ def _check_opset(target_opset: Any) -> None:
             )
 
 
+#: skl2onnx 1.20 writes numpy booleans into node attributes, and protobuf 6 warns about each one
+#: (protobuf 7 would refuse them: see the bound in pyproject.toml). The user can do nothing about it.
+_BOOLEAN_ATTRIBUTE_WARNING = r"Field onnx\.AttributeProto\.ints: Expected an int, got a boolean"
+
+
+def _to_onnx(model: BaseEstimator, types: list[tuple[str, Any]], options: Any, target_opset: Any) -> Any:
+    """:func:`skl2onnx.to_onnx`, without the warning above, and with its errors explained."""
+    from skl2onnx import to_onnx
+    from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _BOOLEAN_ATTRIBUTE_WARNING, DeprecationWarning)
+            try:
+                return to_onnx(model, initial_types=types, options=options, target_opset=target_opset)
+            except RuntimeError as error:
+                # onnxmltools' LightGBM and XGBoost converters (helpers.lessons.boosting) wrote an ai.onnx.ml
+                # version newer than skl2onnx accepts: name the newest of each domain skl2onnx supports.
+                if target_opset is not None or "not supported yet by this library" not in str(error):
+                    raise
+                return to_onnx(model, initial_types=types, options=options, target_opset=_newest_opsets())
+    except (MissingShapeCalculator, MissingConverter) as error:
+        raise _unsupported(model, error) from None
+    except RuntimeError as error:
+        if "Unable to find a shape calculator" in str(error) or "No proper shape calculator" in str(error):
+            raise _unsupported(model, error) from None
+        if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
+            raise UnsupportedModelError(
+                f"skl2onnx cannot convert a step of {type(model).__name__}: {first_line(error)} "
+                "Replace that step with an estimator skl2onnx supports, or register a converter "
+                "for it (see the lesson 'Models without a converter')."
+            ) from None
+        raise
+
+
+def _as_one_tensor(model: BaseEstimator, X: Any) -> pd.DataFrame | None:
+    """An all-numeric DataFrame sample as float64, in the order of ``feature_names_in_``, when
+    the model can take it as one tensor (no ColumnTransformer looks columns up by name); else None."""
+    if not isinstance(X, pd.DataFrame):
+        return None
+    if not all(_is_float(t) or pd.api.types.is_integer_dtype(t) for t in X.dtypes):
+        return None
+    if any(isinstance(estimator, ColumnTransformer) for estimator in _estimators(model)):
+        return None
+    names = getattr(model, "feature_names_in_", None)
+    return (X if names is None else X[[str(name) for name in names]]).astype(np.float64)
+
+
 def convert(
     model: BaseEstimator,
     X: Any,
@@ -228,19 +255,16 @@ def convert(
 ) -> onnx.ModelProto:
     """Convert a fitted scikit-learn model to an ONNX model.
 
-    Wraps :func:`skl2onnx.to_onnx` with input types inferred from a sample
-    (see :func:`initial_types`) and with classifier probabilities returned as a
-    plain ``(n_rows, n_classes)`` tensor instead of ZipMap's list of dicts.
-    Converter options known to be faster and exact (:data:`FAST_OPTIONS`,
-    e.g. ``optim="cdist"`` for nearest neighbours) are applied by default.
-
-    It also records, in the model's ``metadata_props`` (keys starting with
-    ``helpers.``), what :class:`helpers.OnnxPredictor` needs to check inputs
-    the way scikit-learn does: the feature names the model was fitted with,
-    the original DataFrame column of each input (skl2onnx rewrites some
-    characters in input names), the columns where scikit-learn rejects NaN,
-    and the columns where it accepts NaN but the ONNX model, tried on the
-    sample, answers differently.
+    Wraps :func:`skl2onnx.to_onnx` with input types read from a sample (see
+    :func:`initial_types`), probabilities as a plain ``(n_rows, n_classes)``
+    tensor, and the exact, faster options of :data:`FAST_OPTIONS`. A DataFrame
+    of numbers only (float, integer, boolean) becomes one float input ``"X"``,
+    its columns in the order the model was fitted on; a DataFrame with text,
+    or a model whose ``ColumnTransformer`` selects columns by name, gets one
+    input per column. It records in the model (see :mod:`helpers.metadata`)
+    what :class:`helpers.OnnxPredictor` needs to check inputs as scikit-learn
+    does: feature names, the column of each input, and where NaN and infinity
+    are refused (see :mod:`helpers.nan_checks`).
 
     Parameters
     ----------
@@ -248,12 +272,10 @@ def convert(
     X : numpy.ndarray or pandas.DataFrame
         A few rows of the data the model takes (one is enough).
     zipmap : bool, default False
-        Keep skl2onnx's default ZipMap output (a list of ``{class: probability}``
-        dicts). Off by default: it is slower and harder to use.
+        Keep skl2onnx's ZipMap output (a list of ``{class: probability}`` dicts): slower.
     target_opset : int or dict, optional
-        ONNX opset to target; None lets skl2onnx choose the newest it supports
-        (for a model with a LightGBM or XGBoost step, the newest in each domain: see
-        :func:`helpers.register_boosting_converters`).
+        ONNX opset; None: the newest skl2onnx supports (in each domain, for a model with a
+        LightGBM or XGBoost step: see :func:`helpers.lessons.boosting.register_boosting_converters`).
     dtype : numpy dtype, default float32
         Type of floating-point inputs (see :func:`initial_types`).
     options : dict, optional
@@ -269,13 +291,10 @@ def convert(
     Raises
     ------
     UnsupportedModelError
-        An estimator in ``model`` has no skl2onnx converter, or (``dtype=np.float64``)
-        skl2onnx wrote a model onnxruntime cannot load.
+        A step has no skl2onnx converter, or (float64) onnxruntime cannot load the model.
     sklearn.exceptions.NotFittedError
-        The model is not fitted.
     InputError
-        ``X`` has no rows, is sparse, or has other columns than the model was
-        fitted on (``n_features_in_``, ``feature_names_in_``).
+        ``X`` has no rows, is sparse, or has other columns than the model was fitted on.
     TypeError
         ``target_opset`` is not None, a positive integer or a dict of them.
 
@@ -283,21 +302,11 @@ def convert(
     --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
-    >>> X, y = load_iris(return_X_y=True)
-    >>> onnx_model = convert(LogisticRegression(max_iter=500).fit(X, y), X[:1])
-    >>> [output.name for output in onnx_model.graph.output]
-    ['label', 'probabilities']
-
-    A nearest-neighbours model gets its distances from one CDist operator:
-
-    >>> from sklearn.neighbors import KNeighborsClassifier
-    >>> knn_onnx = convert(KNeighborsClassifier().fit(X, y), X[:1])
-    >>> "CDist" in {node.op_type for node in knn_onnx.graph.node}
-    True
+    >>> frame, y = load_iris(return_X_y=True, as_frame=True)
+    >>> onnx_model = convert(LogisticRegression(max_iter=500).fit(frame, y), frame[:1])
+    >>> [item.name for item in onnx_model.graph.input], [item.name for item in onnx_model.graph.output]
+    (['X'], ['label', 'probabilities'])
     """
-    from skl2onnx import to_onnx
-    from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
-
     if not isinstance(model, BaseEstimator):
         raise UnsupportedModelError(f"expected a fitted scikit-learn estimator, got {type(model).__name__}")
     try:
@@ -306,57 +315,22 @@ def convert(
         raise NotFittedError(f"{type(model).__name__} is not fitted: call fit before convert") from error
 
     _check_opset(target_opset)
-    check_sample(
-        X,
-        n_features=getattr(model, "n_features_in_", None),
-        feature_names=getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None,
-    )
-    types = initial_types(X, dtype=dtype)
-    try:
-        converter_options = _options(model, zipmap, options) or None
-        try:
-            onnx_model = to_onnx(
-                model, initial_types=types, options=converter_options, target_opset=target_opset
-            )
-        except RuntimeError as error:
-            # A converter from another package (onnxmltools' LightGBM and XGBoost converters, see
-            # helpers.lessons.boosting) wrote an ai.onnx.ml version newer than skl2onnx accepts:
-            # convert again naming the newest version of each domain skl2onnx supports.
-            if target_opset is not None or "not supported yet by this library" not in str(error):
-                raise
-            onnx_model = to_onnx(
-                model, initial_types=types, options=converter_options, target_opset=_newest_opsets()
-            )
-    except (MissingShapeCalculator, MissingConverter) as error:
-        raise _unsupported(model, error) from None
-    except RuntimeError as error:
-        if "Unable to find a shape calculator" in str(error) or "No proper shape calculator" in str(error):
-            raise _unsupported(model, error) from None
-        if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
-            raise UnsupportedModelError(
-                f"skl2onnx cannot convert a step of {type(model).__name__}: {first_line(error)} "
-                "Replace that step with an estimator skl2onnx supports, or register a converter "
-                "for it (see the lesson 'Models without a converter')."
-            ) from None
-        raise
-
+    names = getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None
+    check_sample(X, n_features=getattr(model, "n_features_in_", None), feature_names=names)
+    one_tensor = _as_one_tensor(model, X)
+    sample = X if one_tensor is None else one_tensor
+    types = initial_types(X if one_tensor is None else one_tensor.to_numpy(), dtype=dtype)
+    onnx_model = _to_onnx(model, types, _options(model, zipmap, options) or None, target_opset)
     if np.dtype(dtype) == np.float64:
         _check_double_types(model, onnx_model)
-    rejected = nan_rejected(model, X)
-    metadata: dict[str, Any] = {
-        "estimator": type(model).__name__,
-        "nan_rejected": rejected,
-        "inf_rejected": inf_rejected(model, X),
-    }
+
+    metadata: dict[str, Any] = {"estimator": type(model).__name__}
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = [str(name) for name in model.feature_names_in_]
     if isinstance(getattr(model, "classes_", None), np.ndarray) and model.classes_.ndim == 1:
         metadata["classes"] = model.classes_.tolist()  # OnnxPredictor.classes_
-    if isinstance(X, pd.DataFrame):
-        # skl2onnx rewrites characters it does not allow in input names ("a/b" becomes "a_b"):
-        # keep the original column of each input, in input order.
-        metadata["columns"] = [str(name) for name in X.columns]
-    write_metadata(onnx_model, metadata)  # the probe below feeds the model by these columns
-    accepted = [c for c in float_columns(X) if c not in rejected]
-    write_metadata(onnx_model, {"nan_mismatched": nan_mismatched(model, onnx_model, X, accepted)})
+    if isinstance(X, pd.DataFrame) and one_tensor is None:  # the column of each input, in input order:
+        metadata["columns"] = [str(name) for name in X.columns]  # skl2onnx rewrites "a/b" to "a_b"
+    write_metadata(onnx_model, metadata)
+    write_value_checks(model, onnx_model, sample, by_position=one_tensor is not None)
     return onnx_model

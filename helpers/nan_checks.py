@@ -1,14 +1,14 @@
-"""What a model does with NaN and infinity: where scikit-learn rejects them, and where the
-ONNX model disagrees.
+"""Where a model refuses NaN and infinity, and where its ONNX model answers NaN differently.
 
-:func:`helpers.convert` records them in the model (see :mod:`helpers.metadata`),
-so that :class:`helpers.OnnxPredictor` refuses NaN and infinity exactly where
-scikit-learn does, and NaN where the ONNX model would silently answer
-something else.
+:func:`helpers.convert` records them (see :mod:`helpers.metadata`) so that
+:class:`helpers.OnnxPredictor` refuses NaN and infinity where scikit-learn does,
+as :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py` shows.
+Each probe is a batch of one row per column, answered by a few ``predict`` calls.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -17,84 +17,198 @@ import onnx
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
 
 from helpers.inputs import InputSpec
+from helpers.metadata import write_metadata
 from helpers.outputs import OutputSpec
 from helpers.session import create_session
 from helpers.validate import compare
 
-__all__ = ["float_columns", "inf_rejected", "nan_mismatched", "nan_rejected"]
+__all__ = ["float_columns", "inf_rejected", "nan_mismatched", "nan_rejected", "write_value_checks"]
+
+#: The most columns probed in one batch (one row per column: a probe grows as their square).
+BLOCK = 512
+
+#: How scikit-learn's ``check_array`` refuses NaN and infinity, anywhere in its input.
+_CHECK_ARRAY_MESSAGE = re.compile(r"Input (X )?contains (NaN|infinity)")
+
+
+def write_value_checks(
+    model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, *, by_position: bool = False
+) -> None:
+    """Record in ``onnx_model`` where NaN and infinity are refused, probing ``model`` on ``X``.
+
+    Columns are named as in ``X`` (a DataFrame's names, an array's indices) or,
+    ``by_position``, by their place in a DataFrame the ONNX model takes as one
+    input. Write the feature names and columns first: the ONNX probe uses them.
+    """
+    place = {c: i for i, c in enumerate(X.columns)} if by_position else None
+
+    def at(columns: list[Any]) -> list[Any]:
+        return columns if place is None else [place[c] for c in columns]
+
+    rejected = nan_rejected(model, X)
+    write_metadata(onnx_model, {"nan_rejected": at(rejected), "inf_rejected": at(inf_rejected(model, X))})
+    accepted = [c for c in float_columns(X) if c not in rejected]
+    write_metadata(onnx_model, {"nan_mismatched": at(nan_mismatched(model, onnx_model, X, accepted))})
 
 
 def float_columns(X: Any) -> list[Any]:
     """The columns of ``X`` that can hold NaN: names for a DataFrame, indices for an array."""
     if isinstance(X, pd.DataFrame):
-        return [c for c in X.columns if pd.api.types.is_float_dtype(X[c].dtype)]
+        return [c for c, dtype in X.dtypes.items() if pd.api.types.is_float_dtype(dtype)]
     X = np.asarray(X)
     return list(range(X.shape[1])) if X.dtype.kind == "f" else []
 
 
-def _with_nan(X: Any, column: Any, n_rows: int, value: float = np.nan) -> Any:
-    """The first ``n_rows`` rows of ``X`` with ``value`` (NaN) in ``column`` (or a list of columns)."""
-    if isinstance(X, pd.DataFrame):
-        rows = X.iloc[:n_rows].copy()
-        rows[column] = value
-        return rows
-    rows = np.array(X[:n_rows], dtype=np.float64)
-    rows[:, column] = value
+def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
+    """Columns where the scikit-learn model raises on NaN (in the sample's first row).
+
+    Found as :func:`inf_rejected` finds its columns.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    >>> nan_rejected(LinearRegression().fit(X, [0.0, 1.0, 2.0]), X)
+    [0, 1]
+    """
+    return _rejected(model, X, np.nan)
+
+
+def inf_rejected(model: BaseEstimator, X: Any) -> list[Any]:
+    """Columns where the scikit-learn model raises on infinity (in the sample's first row).
+
+    Almost every estimator refuses infinity everywhere (``check_array``),
+    HistGradientBoosting nowhere. A batch with a row per column is tried:
+    accepted, no column refuses. Refused, the refusing step says which rows it
+    refuses (:func:`_refused_rows`) and the others are tried again, or, when
+    it cannot say, in halves (:func:`_halving`). The answer is the one a
+    ``predict`` call per column would give.
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import HistGradientBoostingRegressor
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    >>> inf_rejected(HistGradientBoostingRegressor(max_iter=2).fit(X, [0.0, 1.0, 2.0]), X)
+    []
+    """
+    return _rejected(model, X, np.inf)
+
+
+def _rejected(model: BaseEstimator, X: Any, value: float) -> list[Any]:
+    """The float columns of ``X`` where ``model.predict`` refuses ``value``, in blocks of columns."""
+    columns = float_columns(X)
+    found: list[Any] = []
+    for start in range(0, len(columns), BLOCK):
+        block = columns[start : start + BLOCK]
+        refused: list[Any] = []
+        others = block
+        while others and _refuses(model, rows := _probe(X, others, value)):
+            marked = _refused_rows(model, rows, "predict")
+            if not marked.any():
+                refused += _halving(model, X, others, value, refused=True)
+                break
+            refused += [c for c, bad in zip(others, marked, strict=True) if bad]
+            others = [c for c, bad in zip(others, marked, strict=True) if not bad]
+        found += sorted(refused, key=block.index)
+    return [int(c) if isinstance(c, np.integer) else c for c in found]
+
+
+def _halving(model: BaseEstimator, X: Any, columns: list[Any], value: float, *, refused: bool) -> list[Any]:
+    """Group testing: scikit-learn refuses a whole batch for one bad row, so a batch says whether
+    some of its columns refuse (``refused``: already known). About ``2 k log2(n / k)`` calls."""
+    if not columns or (not refused and not _refuses(model, _probe(X, columns, value))):
+        return []
+    if len(columns) == 1:
+        return list(columns)
+    half = len(columns) // 2
+    left = _halving(model, X, columns[:half], value, refused=False)
+    return left + _halving(model, X, columns[half:], value, refused=not left)
+
+
+def _refused_rows(estimator: Any, rows: Any, method: str) -> np.ndarray:
+    """The probe ``rows`` that ``estimator.<method>`` surely refuses one at a time (True).
+
+    A pipeline runs step by step up to the step that raises. A plain estimator
+    (:func:`_sees_columns_alike`) that raised ``check_array``'s "Input X
+    contains NaN" (or infinity) refuses each row holding NaN (infinity) at its
+    input; a ColumnTransformer, each row one of its transformers refuses.
+    """
+    unknown = np.zeros(len(rows), dtype=bool)
+    step, given, error = _first_refusal(estimator, rows, method)
+    if error is None:
+        return unknown
+    if isinstance(step, ColumnTransformer):
+        marked = unknown
+        for _, transformer, columns in step.transformers_:  # a transformer may be "drop", "passthrough"
+            part = _call(_safe_indexing, given, columns, axis=1)
+            if not isinstance(transformer, str) and not isinstance(part, Exception):
+                marked = marked | _refused_rows(transformer, part, "transform")
+        return marked
+    found = _CHECK_ARRAY_MESSAGE.search(str(error))
+    if found is None or not _sees_columns_alike(step):
+        return unknown
+    try:
+        values = np.asarray(given, dtype=np.float64)
+    except (TypeError, ValueError):  # sparse, or text
+        return unknown
+    if values.ndim != 2 or len(values) != len(unknown):
+        return unknown
+    return (np.isnan(values) if found.group(2) == "NaN" else np.isinf(values)).any(axis=1)
+
+
+def _first_refusal(estimator: Any, rows: Any, method: str) -> tuple[Any, Any, ValueError | None]:
+    """The step of ``estimator`` that raises on ``rows``, its input, and its ValueError (or None)."""
+    while isinstance(estimator, Pipeline):
+        *head, (_, estimator) = estimator.steps
+        for _, step in head:
+            if step is not None and step != "passthrough":
+                output = _call(getattr(step, "transform", None), rows)
+                if isinstance(output, Exception):
+                    return step, rows, output if isinstance(output, ValueError) else None
+                rows = output
+    output = _call(getattr(estimator, method, None), rows)
+    return estimator, rows, output if isinstance(output, ValueError) else None
+
+
+def _sees_columns_alike(estimator: Any) -> bool:
+    """Not a ColumnTransformer, nor holding estimators (nested ``a__b`` parameters: an ensemble)."""
+    return isinstance(estimator, BaseEstimator) and not (
+        isinstance(estimator, ColumnTransformer) or any("__" in key for key in estimator.get_params())
+    )
+
+
+def _probe(X: Any, columns: list[Any], value: float, n_rows: int = 1) -> Any:
+    """For each of ``columns`` in turn, the first ``n_rows`` rows of ``X`` with ``value`` there."""
+    n_rows = min(n_rows, len(X))
+    taken = np.tile(np.arange(n_rows), len(columns))  # the rows of X, once per column
+    cells = (np.arange(len(taken)), np.repeat(np.arange(len(columns)), n_rows))  # (row, column place)
+    if isinstance(X, pd.DataFrame):  # built whole: setting hundreds of columns one by one is slow
+        block = X[columns].iloc[taken].to_numpy(dtype=np.float64, copy=True)
+        block[cells] = value
+        others = X.drop(columns=columns).iloc[taken].reset_index(drop=True)
+        return pd.concat([pd.DataFrame(block, columns=columns), others], axis=1)[X.columns]
+    rows = np.asarray(X[:n_rows], dtype=np.float64)[taken]
+    rows[cells[0], np.asarray(columns, dtype=int)[cells[1]]] = value
     return rows
+
+
+def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, or the exception it raised."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
+            return function(*args, **kwargs)
+    except Exception as error:
+        return error
 
 
 def _refuses(model: BaseEstimator, rows: Any) -> bool:
     """Whether ``model.predict(rows)`` raises ValueError (scikit-learn's "Input X contains ...")."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
-            model.predict(rows)
-    except ValueError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
-def _plain(column: Any) -> Any:
-    return int(column) if isinstance(column, (int, np.integer)) else column
-
-
-def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
-    """Columns where the scikit-learn model raises on NaN (tried one column at a time).
-
-    OnnxPredictor uses this to reject NaN exactly where scikit-learn does,
-    instead of returning NaN predictions.
-    """
-    return [_plain(c) for c in float_columns(X) if _refuses(model, _with_nan(X, c, 1))]
-
-
-def inf_rejected(model: BaseEstimator, X: Any) -> list[Any]:
-    """Columns where the scikit-learn model raises on infinity.
-
-    Almost every estimator refuses infinity everywhere (``check_array``);
-    HistGradientBoosting takes it as a value beyond every threshold. So one
-    row with infinity in every float column is tried first: accepted, no
-    column refuses it; refused, every column does, except in a model that
-    routes columns to different steps (a ``ColumnTransformer``), where each
-    column is tried alone.
-    """
-    columns = float_columns(X)
-    if not columns or not _refuses(model, _with_nan(X, columns, 1, np.inf)):
-        return []
-    if not _routes_columns(model):
-        return [_plain(c) for c in columns]
-    return [_plain(c) for c in columns if _refuses(model, _with_nan(X, c, 1, np.inf))]
-
-
-def _routes_columns(model: Any) -> bool:
-    """Whether a ColumnTransformer is in ``model`` (as the model, a step, or a step's step)."""
-    if isinstance(model, ColumnTransformer):
-        return True
-    steps = getattr(model, "steps", None) or []
-    return any(_routes_columns(step) for _, step in steps)
+    return isinstance(_call(getattr(model, "predict", None), rows), ValueError)
 
 
 def nan_mismatched(
@@ -102,24 +216,18 @@ def nan_mismatched(
 ) -> list[Any]:
     """The NaN-accepting ``columns`` when the ONNX model handles NaN differently from scikit-learn.
 
-    Tried in one batch: for each column, the first rows of the sample (up to
-    5) with NaN in that column. skl2onnx 1.20 does not convert the
-    missing-value support of random forests and decision trees (scikit-learn
-    1.3+): without this check their ONNX models would silently give other
-    answers for rows with NaN. The cause is the converter, not one column, so
-    one disagreement marks every column.
+    Tried in one batch: for each column, the sample's first rows (up to 5) with
+    NaN there. skl2onnx 1.20 drops the missing-value support of random forests
+    and decision trees: their ONNX models silently answer otherwise for rows
+    with NaN. The cause is the converter, so one disagreement marks every column.
     """
     if not columns:
         return []
-    blocks = [_with_nan(X, column, 5) for column in columns]
-    rows = pd.concat(blocks, ignore_index=True) if isinstance(X, pd.DataFrame) else np.vstack(blocks)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
-            agrees = compare(model, _SessionModel(onnx_model), rows).ok
-    except Exception:
-        return []  # the check could not run; it proves nothing either way
-    return [] if agrees else [int(c) if isinstance(c, (int, np.integer)) else c for c in columns]
+    rows = _probe(X, columns, np.nan, n_rows=5)
+    agrees = _call(lambda: bool(compare(model, _SessionModel(onnx_model), rows).ok))
+    if agrees is not False:
+        return []  # agrees, or the check could not run: it proves nothing either way
+    return [] if agrees else [int(c) if isinstance(c, np.integer) else c for c in columns]
 
 
 class _SessionModel:

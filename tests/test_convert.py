@@ -1,23 +1,33 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
     RandomForestClassifier,
+    VotingClassifier,
 )
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_selection import VarianceThreshold
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import helpers
 from helpers.conversion import initial_types
+from helpers.nan_checks import float_columns, inf_rejected, nan_rejected
 
 
 def _types(onnx_model):
@@ -154,3 +164,114 @@ def test_original_column_names_are_kept(renamed_pipeline):
     props = {p.key: p.value for p in onnx_model.metadata_props}
     assert json.loads(props["helpers.columns"]) == ["age/years", "visits", "city"]
     assert [i.name for i in onnx_model.graph.input] != ["age/years", "visits", "city"]  # skl2onnx renamed one
+
+
+_CONVERT_WITH_EVERY_WARNING = """
+import warnings
+from sklearn.datasets import load_iris
+from sklearn.ensemble import HistGradientBoostingClassifier
+import helpers
+from helpers.conversion import initial_types
+X, y = load_iris(return_X_y=True)
+model = HistGradientBoostingClassifier(max_iter=3).fit(X, y)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    helpers.convert(model, X[:1])
+print(sorted({str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)}))
+"""
+
+
+def test_no_dependency_warning_reaches_the_user():
+    """skl2onnx writes booleans into node attributes and protobuf warns about each (DeprecationWarning):
+    convert keeps that noise, which the user can do nothing about, to itself. In a fresh process:
+    protobuf stops warning after its first 100 warnings, which earlier tests may have used up."""
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-c", _CONVERT_WITH_EVERY_WARNING]
+    output = subprocess.run(command, cwd=root, capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"
+
+
+# -- where NaN and infinity are refused: batched probes, answered as one call per column would ------
+
+
+def _one_call_per_column(model, X, value):
+    """The reference the batched probes must match: one predict call per float column."""
+    refused = []
+    for column in float_columns(X):
+        rows = X.iloc[:1].copy() if isinstance(X, pd.DataFrame) else np.array(X[:1], dtype=np.float64)
+        if isinstance(rows, pd.DataFrame):
+            rows[column] = value
+        else:
+            rows[:, column] = value
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.predict(rows)
+        except ValueError:
+            refused.append(column)
+    return refused
+
+
+def _routed_frame():
+    """Four float columns: a and b imputed, c and d only scaled (so they refuse NaN), plus text."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 4)), columns=["a", "b", "c", "d"])
+    frame["city"] = rng.choice(["lyon", "nice"], 200)
+    target = (frame["a"] + frame["c"] > 0).astype(int)
+    return frame, target
+
+
+def _probe_cases():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 12))
+    X[:, 3] = 1.0  # constant: VarianceThreshold drops it, so NaN and infinity there reach nothing
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    frame, target = _routed_frame()
+    routed = ColumnTransformer(
+        [
+            ("imputed", SimpleImputer(), ["a", "b"]),
+            ("scaled", StandardScaler(), ["c", "d"]),
+            ("city", OneHotEncoder(), ["city"]),
+        ]
+    )
+    passthrough = ColumnTransformer([("imputed", SimpleImputer(), [0, 1, 2])], remainder="passthrough")
+    return {
+        "logistic": (LogisticRegression(), X, y),
+        "forest": (RandomForestClassifier(n_estimators=3, random_state=0), X, y),
+        "hist gradient boosting": (HistGradientBoostingClassifier(max_iter=3), X, y),
+        "scaled logistic": (make_pipeline(StandardScaler(), LogisticRegression()), X, y),
+        "dropped column": (make_pipeline(VarianceThreshold(), LogisticRegression()), X, y),
+        "routed frame": (make_pipeline(routed, LogisticRegression()), frame, target),
+        "passthrough": (make_pipeline(passthrough, LogisticRegression()), X, y),
+        "voting": (VotingClassifier([("a", LogisticRegression()), ("b", RandomForestClassifier(3))]), X, y),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_probe_cases()))
+def test_batched_probes_answer_as_one_call_per_column(name):
+    model, X, y = _probe_cases()[name]
+    model.fit(X, y)
+    assert nan_rejected(model, X[:1]) == _one_call_per_column(model, X[:1], np.nan)
+    assert inf_rejected(model, X[:1]) == _one_call_per_column(model, X[:1], np.inf)
+
+
+def test_columns_routed_to_an_imputer_take_nan_the_others_refuse_it():
+    frame, target = _routed_frame()
+    routed = ColumnTransformer(
+        [("imputed", SimpleImputer(), ["a", "b"]), ("scaled", StandardScaler(), ["c", "d"])],
+        remainder="drop",
+    )
+    model = make_pipeline(routed, LogisticRegression()).fit(frame, target)
+    props = {p.key: p.value for p in helpers.convert(model, frame[:1]).metadata_props}
+    assert json.loads(props["helpers.nan_rejected"]) == ["c", "d"]
+    assert json.loads(props["helpers.inf_rejected"]) == ["a", "b", "c", "d"]  # SimpleImputer refuses inf
+
+
+def test_probes_cost_one_or_two_calls_however_wide(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(50, 300))
+    y = (X[:, 0] > 0).astype(int)
+    for model, most in [(LogisticRegression(), 2), (HistGradientBoostingClassifier(max_iter=2), 1)]:
+        model.fit(X, y)
+        monkeypatch.setattr(model, "predict", mock.Mock(wraps=model.predict))
+        assert len(nan_rejected(model, X[:1])) == (300 if most == 2 else 0)
+        assert model.predict.call_count <= most
