@@ -75,6 +75,7 @@ class InputSpec:
         self.slots = slots
         self.metadata = metadata
         self.feature_names = metadata.feature_names
+        self._checked_columns: pd.Index | None = None  # the last frame columns found in the fitted order
         first = slots[0]
         self._single = first if len(slots) == 1 else None
         self._nan_refused = {*metadata.nan_rejected, *metadata.nan_mismatched}
@@ -164,7 +165,7 @@ class InputSpec:
             and (slot.width is None or X.shape[1] == slot.width)
         ):
             with np.errstate(over="ignore"):  # beyond float32: infinity, found just below
-                cast = X.astype(slot.dtype)
+                cast = np.asarray(X, dtype=slot.dtype, order="C")  # a frame's values come column-major
             if not (self._checks_values and checks.may_hold_nan(cast, self._ones)):
                 return {slot.name: cast}
         array = checks.two_dimensional(X, slot.width)
@@ -179,7 +180,10 @@ class InputSpec:
     def _frame_values(self, frame: pd.DataFrame) -> np.ndarray:
         """A DataFrame's values for the one input, its columns in the fitted order
         (one ``to_numpy`` when they are in that order already, the usual case)."""
-        if self.feature_names is not None and frame.columns.tolist() != self.feature_names:
+        if self.feature_names is not None and frame.columns is not self._checked_columns:
+            if frame.columns.tolist() == self.feature_names:
+                self._checked_columns = frame.columns  # an Index is immutable: a slice of the frame shares it
+                return frame.to_numpy()
             given = [str(c) for c in frame.columns]
             checks.check_columns(given, self.feature_names)
             if given != self.feature_names:
