@@ -192,6 +192,8 @@ class InputSpec:
 
     def _feed_columns(self, X: Any) -> dict[str, np.ndarray]:
         columns = [slot.column for slot in self.slots]
+        if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == len(columns):
+            X = {column: X[:, index] for index, column in enumerate(columns)}  # in the fitted order
         if not isinstance(X, (pd.DataFrame, Mapping)):
             raise InputError(
                 f"this model has one input per column ({columns}): "

@@ -112,3 +112,23 @@ def test_columns_selected_by_name_or_text_keep_one_input_per_column(numeric_fram
         ColumnTransformer([("numbers", SimpleImputer(), ["age", "visits"])]), RandomForestClassifier()
     ).fit(mixed, target)
     assert [i.name for i in helpers.convert(forest, mixed[:1]).graph.input] == ["age", "visits", "city"]
+
+
+def test_a_mixed_frame_model_also_takes_an_array_in_the_fitted_column_order(mixed_frame):
+    """One input per column, fed from ``frame.to_numpy()``: the columns in the order the model was fitted."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame, target = mixed_frame
+    columns = ColumnTransformer(
+        [("numbers", SimpleImputer(), ["age", "visits"]), ("city", OneHotEncoder(), ["city"])]
+    )
+    model = make_pipeline(columns, LogisticRegression()).fit(frame, target)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, frame[:1]))
+    assert len(predictor.input_names) == 3
+    np.testing.assert_array_equal(predictor.predict(frame.to_numpy()), model.predict(frame))
+    with pytest.raises(helpers.InputError, match="one input per column"):
+        predictor.predict(frame.to_numpy()[:, :2])
