@@ -197,8 +197,8 @@ print(
 )
 
 # %%
-# Why it is faster, and what to read next
-# ---------------------------------------
+# Where scikit-learn's time goes, and what to read next
+# -----------------------------------------------------
 # For one row, scikit-learn spends its time around the arithmetic: checking
 # the input, then a Python-level call per tree (100 of them). ONNX Runtime
 # runs the whole forest in one compiled call. That is one model, one row and
