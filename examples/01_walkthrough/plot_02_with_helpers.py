@@ -8,8 +8,9 @@ Everything :ref:`train_convert_predict` did by hand, in a handful of lines,
 on another dataset and model: a gradient-boosting classifier on the breast
 cancer data bundled with scikit-learn. Each step names the raw skl2onnx or
 onnxruntime call its helper hides, so you know what to reach for without
-the package, and how to read a benchmark's speed-ups, intervals and
-verdicts.
+the package. It then explains the timing method that the walkthrough used
+briefly: paired rounds, medians, the speed-up's interval, the verdict, the
+idle pause and a control.
 """
 
 # %%
@@ -82,12 +83,14 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # %%
 # Measure: :func:`helpers.benchmark`
 # ----------------------------------
-# Hides the interleaved, paired rounds of the walkthrough. It prepares each
+# Hides the paired rounds that the walkthrough wrote by hand. It prepares each
 # batch before timing, warms every candidate up, times them in rounds (each
 # candidate once per round, in a shuffled order), and gives each candidate's
 # speed-up over the first one with its 95% interval and a verdict: "faster"
 # or "slower" only when the whole interval is beyond a 5% margin. A time
 # budget keeps the docs build fast; raise it for narrower intervals.
+# ``control=True`` times the baseline a second time, as one more candidate
+# (the section *A control* below says why).
 #
 # The candidates, each given what it would get in your code:
 #
@@ -136,6 +139,7 @@ result = helpers.benchmark(
     X_test,
     batch_sizes=batch_sizes,
     budget=6,
+    control=True,
 )
 result
 
@@ -191,9 +195,11 @@ plt.show()
 # trees on both sides, and the preset decides how many cores ONNX Runtime
 # uses. A wide interval says the times moved a lot from round to round, as
 # they do on a busy machine. Every sentence is formatted from the
-# benchmark's ``verdict`` column, with the speed-up and its interval.
+# benchmark's ``verdict`` column, with the speed-up and its interval (the
+# control's come in its own section).
 table = result.to_frame()
-for row in table[table["verdict"] != "baseline"].itertuples():
+compared = ~table["candidate"].isin([result.baseline, "scikit-learn (control)"])
+for row in table[compared].itertuples():
     rows = f"{row.batch_size:,} row" + ("s" if row.batch_size > 1 else "")
     print(f"{rows}, {row.candidate}: {said(row.candidate, row.batch_size)}")
 assert result.verdict("session.run, latency", 1) == "faster"
@@ -211,6 +217,73 @@ for size in batch_sizes:
     rows = f"{size:,} row" + ("s" if size > 1 else "")
     against_run = said("OnnxPredictor (helpers)", size, "session.run, latency")
     print(f"{rows}: OnnxPredictor against session.run {against_run}")
+
+# %%
+# How the benchmark times
+# -----------------------
+# The walkthrough timed one pair by hand; :func:`helpers.benchmark` does the
+# same for any candidates and batch sizes (the :doc:`/user_guide` sums it up):
+#
+# * **Paired, interleaved rounds.** A round times every candidate once, in a
+#   new shuffled order, each call looped to last at least 5 ms (one call of a
+#   few microseconds is below what a clock measures well), garbage collector
+#   off. A slow moment of the machine slows every candidate of that round
+#   alike, so the ratio of two times *from the same round* cancels most of it;
+#   two medians measured at different moments would not.
+# * **The median ratio.** Timings are skewed (a machine only ever slows a
+#   call down), so the speed-up is the median of the rounds' ratios, not
+#   their mean, which one slow round can move.
+# * **An interval from order statistics.** Each ratio falls below the true
+#   median with probability 1/2, so the count below it follows
+#   ``Binomial(n, 1/2)``. The ``k``-th smallest and ``k``-th largest ratio
+#   bracket the median unless ``k - 1`` or fewer fall on one side; the largest
+#   ``k`` that keeps this under 2.5% per side gives a 95% interval, whatever
+#   the shape of the timings. It needs at least 6 rounds.
+# * **A verdict from the interval**, never from the median alone: "faster"
+#   only when the whole interval is above ``1 + margin`` (5% by default),
+#   "slower" only when it is below ``1 / (1 + margin)``. The walkthrough asks
+#   only for the interval to be beyond 1.
+#
+# :func:`helpers.timing.ratio_interval` computes the interval from two
+# candidates' times, and the result keeps every round, so it can be redone:
+from helpers.timing import ratio_interval
+
+sklearn_times = result.timings["scikit-learn", 1]
+run_times = result.timings["session.run, latency", 1]
+speedup, low, high = ratio_interval(sklearn_times, run_times)
+assert (speedup, low, high) == result.interval("session.run, latency", 1)
+ratios = np.sort(np.asarray(sklearn_times) / np.asarray(run_times))
+n, k = len(ratios), int(np.searchsorted(ratios, low)) + 1
+print(f"{n} rounds at one row: the 95% interval runs from ratio {k} to {n - k + 1}")
+
+# %%
+# Threads that keep spinning
+# --------------------------
+# After a run, onnxruntime's thread pool keeps its threads *spinning* for a
+# while by default, busy-waiting for the next run on cores that the next
+# candidate needs. The walkthrough times a default session, so it pauses
+# 50 ms before each timing for them to stop. :func:`helpers.benchmark` does
+# not pause, so the sessions given to it should not spin: this lesson's are
+# made from the presets, which turn spinning off
+# (``session.intra_op.allow_spinning`` set to ``"0"``), and
+# :func:`helpers.session_options` does the same for a session of your own.
+options = predictor.session.get_session_options()
+options.get_session_config_entry("session.intra_op.allow_spinning")
+
+# %%
+# A control
+# ---------
+# An interval accounts for rounds that differ at random. It does not see a
+# candidate that is slowed by its place in the rounds (threads left spinning
+# by the one before, a machine that drifts while the rounds run): that would
+# be read as a difference between the candidates. ``control=True`` times the
+# baseline twice, the second time as ``"scikit-learn (control)"``. The two
+# run the same code, so a verdict other than "no clear difference" for the
+# control shows such an effect, and a close verdict of the same run should
+# not be trusted.
+for size in batch_sizes:
+    rows = f"{size:,} row" + ("s" if size > 1 else "")
+    print(f"{rows}: control {said('scikit-learn (control)', size)}")
 
 # %%
 # Which helper hides which call
