@@ -6,6 +6,8 @@
 #   make UNLOCKED=1 test   the same, against the newest releases pyproject.toml allows (.venv-unlocked)
 #   make site-check   open every page of docs/_build/html in headless Chromium (tools/site_check.py)
 #   make dist         build the sdist and the wheel into build/dist (make docs ships the wheel)
+#   make outside-check   install the site's wheel in a fresh environment outside the checkout and run
+#                     the tool and three of the site's notebooks there (tools/outside_check.sh)
 PYTHON ?= python3
 ifdef UNLOCKED
 VENV ?= .venv-unlocked
@@ -27,7 +29,7 @@ UV_VERSION := 0.13.9
 # One lock for every supported Python (3.10 up) and platform, with the hashes of every file.
 LOCK_FLAGS := --extra docs --extra tests --universal --python-version 3.10 --generate-hashes
 
-.PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check dist
+.PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check dist outside-check
 
 ifdef UNLOCKED
 INSTALL_FROM := pyproject.toml
@@ -130,6 +132,14 @@ site-check: $(STAMP)
 	  echo "make: site-check needs Chromium and its driver: sudo apt-get install chromium chromium-driver"; \
 	  exit 2; }
 	$(BIN)/python tools/site_check.py docs/_build/html --out build/site-check $(SITE_CHECK_FLAGS)
+
+# A reader's view, outside the checkout: the site's wheel in a fresh virtual environment in a
+# temporary folder (versions from the lock), its command-line tool, and three of the site's
+# notebooks run there. Needs a built site (make docs); CI runs it.
+outside-check: $(STAMP)
+	@test -f $(SITE)/index.html || { echo "make: no $(SITE) yet: run 'make docs' first"; exit 1; }
+	@test -x $(UV) || { echo "make: outside-check installs with uv, and $(UV) is missing"; exit 1; }
+	PYTHON=$(PYTHON) UV=$(CURDIR)/$(UV) tools/outside_check.sh $(SITE)
 
 clean:
 	rm -rf build docs/_build docs/auto_examples docs/generated
