@@ -5,6 +5,9 @@
 #   make lock         rewrite requirements/lock.txt after editing pyproject.toml's dependencies
 #   make UNLOCKED=1 test   the same, against the newest releases pyproject.toml allows (.venv-unlocked)
 #   make site-check   open every page of docs/_build/html in headless Chromium (tools/site_check.py)
+#   make dist         build the sdist and the wheel into build/dist (make docs ships the wheel)
+#   make outside-check   install the site's wheel in a fresh environment outside the checkout and run
+#                     the tool and three of the site's notebooks there (tools/outside_check.sh)
 PYTHON ?= python3
 ifdef UNLOCKED
 VENV ?= .venv-unlocked
@@ -16,6 +19,8 @@ UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 NOTEBOOKS := build/notebooks
+DIST := build/dist
+SITE := docs/_build/html
 SPHINXOPTS ?= -W --keep-going
 # uv installs the locked environment in seconds where pip takes minutes, and writes the lock.
 # Pinned so that every machine writes and reads the lock with the same resolver and format;
@@ -24,7 +29,7 @@ UV_VERSION := 0.13.9
 # One lock for every supported Python (3.10 up) and platform, with the hashes of every file.
 LOCK_FLAGS := --extra docs --extra tests --universal --python-version 3.10 --generate-hashes
 
-.PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check
+.PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check dist outside-check
 
 ifdef UNLOCKED
 INSTALL_FROM := pyproject.toml
@@ -78,9 +83,21 @@ lock-upgrade: $(UV)
 	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) --quiet --upgrade -o $(LOCK)
 	@echo "make: wrote $(LOCK); rebuild with 'make docs test' and read the diff before committing"
 
-docs: $(STAMP)
-	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs docs/_build/html
-	@echo "Docs built: open $(CURDIR)/docs/_build/html/index.html"
+# uv builds the sdist, then the wheel from the unpacked sdist (so nothing stale under build/ gets in).
+dist: $(STAMP)
+	rm -rf $(DIST)
+	@if [ -x $(UV) ]; then $(UV) build --quiet --out-dir $(DIST) .; else \
+	  echo "make: no uv; building the wheel alone with pip"; \
+	  $(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(DIST) .; fi
+	@ls $(DIST)
+
+# The site ships the wheel (the landing page links _downloads/<wheel>): the package is not on PyPI.
+docs: dist
+	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs $(SITE)
+	rm -f $(SITE)/_downloads/*.whl
+	mkdir -p $(SITE)/_downloads
+	cp $(DIST)/*.whl $(SITE)/_downloads/
+	@echo "Docs built: open $(CURDIR)/$(SITE)/index.html"
 
 notebooks: $(STAMP)
 	rm -rf $(NOTEBOOKS)
@@ -115,6 +132,14 @@ site-check: $(STAMP)
 	  echo "make: site-check needs Chromium and its driver: sudo apt-get install chromium chromium-driver"; \
 	  exit 2; }
 	$(BIN)/python tools/site_check.py docs/_build/html --out build/site-check $(SITE_CHECK_FLAGS)
+
+# A reader's view, outside the checkout: the site's wheel in a fresh virtual environment in a
+# temporary folder (versions from the lock), its command-line tool, and three of the site's
+# notebooks run there. Needs a built site (make docs); CI runs it.
+outside-check: $(STAMP)
+	@test -f $(SITE)/index.html || { echo "make: no $(SITE) yet: run 'make docs' first"; exit 1; }
+	@test -x $(UV) || { echo "make: outside-check installs with uv, and $(UV) is missing"; exit 1; }
+	PYTHON=$(PYTHON) UV=$(CURDIR)/$(UV) tools/outside_check.sh $(SITE)
 
 clean:
 	rm -rf build docs/_build docs/auto_examples docs/generated

@@ -39,6 +39,21 @@ html_favicon = "docs/_static/favicon.svg"
 # the theme logs a console error on a reader's first visit when no default mode is set
 html_context = {"default_mode": "auto"}
 
+# The first cell of every downloaded notebook says how to install what the lessons import. It is
+# commented out, so that nothing is installed when a notebook runs in `make test` or in
+# tools/outside_check.sh (which checks this text); the landing page's section says more.
+_WHEEL = f"train_convert_predict-{release}-py3-none-any.whl"  # what `make docs` ships in _downloads/
+FIRST_NOTEBOOK_CELL = f"""\
+# To run this notebook outside the project's repository, install its package,
+# train-convert-predict, with the [lessons] extra (what the lessons import).
+# It is not on PyPI, and `pip install helpers` installs an unrelated package:
+# uncomment one line, with the wheel from the documentation's landing page
+# (section "Use it in your own project") or from beside a clone of the project.
+# %pip install "{_WHEEL}[lessons]"
+# %pip install "./train-convert-predict[lessons]"
+# A file helpers.py beside this notebook would be imported instead of ours.
+%matplotlib inline"""
+
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
@@ -46,7 +61,7 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": True,
-    "first_notebook_cell": "%matplotlib inline",
+    "first_notebook_cell": FIRST_NOTEBOOK_CELL,
     "remove_config_comments": True,
     "reference_url": {"helpers": None},
     "doc_module": ("helpers",),
