@@ -96,11 +96,13 @@ def test_demo_trains_converts_checks_and_times_three_models(capsys, monkeypatch)
     assert main(FAST) == EXIT_OK
     captured = capsys.readouterr()
     for name in ("logistic regression", "random forest", "gradient boosting"):
-        assert captured.out.count(name) == 2  # one row per batch size
+        assert captured.out.count(name) == 3  # one row per batch size, and the answer
     assert "speed-up" in captured.out and "yes (max diff" in captured.out
-    # every speed-up printed with its interval and verdict, e.g. "3.1x to 4.0x, faster"
-    assert re.search(r"x to [\d,.]+x, (faster|slower|no clear difference)", captured.out)
-    assert "load_breast_cancer" in captured.out
+    # every speed-up printed with its interval and the answer, e.g. "3.1x to 4.0x use ONNX Runtime"
+    verdict = r"(use ONNX Runtime|keep scikit-learn|no clear difference)"
+    assert len(re.findall(rf"x to [\d,.]+x +{verdict}", captured.out)) == 6
+    assert len(re.findall(rf"^answer: .*{verdict} at ", captured.out, flags=re.MULTILINE)) == 3
+    assert "load_breast_cancer" in captured.out and "best" not in captured.out
     assert captured.err == ""  # no progress bar when stderr is not a terminal
 
 
@@ -129,7 +131,14 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
         (c, b) for c in candidates[:2] for b in (1, 20)
     }
     assert all(s["speedup_low"] <= s["speedup"] <= s["speedup_high"] for s in run["onnx_speedups"])
-    assert "speed-up vs n_jobs=-1" in printed
+    # the answer per batch size: ONNX Runtime against the faster scikit-learn candidate of that size
+    medians = {(t["candidate"], t["batch_size"]): t["median_us"] for t in run["timings"]}
+    for verdict in run["verdicts"]:
+        faster = min(candidates[:2], key=lambda c: medians[c, verdict["batch_size"]])
+        assert verdict["against"] == faster and verdict["rows_repeated"] is False
+        assert verdict["verdict"] in ("use ONNX Runtime", "keep scikit-learn", "no clear difference")
+    assert [v["batch_size"] for v in run["verdicts"]] == [1, 20]
+    assert run["answer"].startswith("logistic: ") and "against" in printed and "verdict" in printed
     assert all(t["median_us"] > 0 and t["rounds"] >= 6 for t in run["timings"])
 
     # the converted model written next to the report predicts what the original does
@@ -140,6 +149,7 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
 
     html = (out / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "ONNX vs scikit-learn, 60 rows" in html
+    assert "<th>verdict</th>" in html and f"answer: {run['answer']}" in html
     image = html.split('src="data:image/png;base64,')[1].split('"')[0]
     assert base64.b64decode(image).startswith(b"\x89PNG")
 
@@ -250,6 +260,46 @@ def test_mismatch_exits_1_and_is_reported(files, capsys, monkeypatch):
     assert "differ from scikit-learn's" in error
     report = json.loads((out / "report.json").read_text())
     assert report["ok"] is False and report["models"][0]["comparison"]["rows_outside_tolerance"]
+
+
+def test_each_batch_size_is_answered_against_the_faster_scikit_learn():
+    from helpers.benchmark import BenchmarkResult
+    from helpers.cli.verdicts import answer_line, verdicts
+
+    timings = {
+        ("scikit-learn", 1): [10e-6] * 8,  # one row: the default wins, ONNX Runtime is slower
+        ("scikit-learn n_jobs=-1", 1): [300e-6] * 8,
+        ("onnxruntime", 1): [20e-6] * 8,
+        ("scikit-learn", 1000): [4000e-6] * 8,  # many rows: all cores win, ONNX Runtime is as fast
+        ("scikit-learn n_jobs=-1", 1000): [100e-6] * 8,
+        ("onnxruntime", 1000): [101e-6, 99e-6] * 4,
+    }
+    result = BenchmarkResult(timings, ["scikit-learn", "scikit-learn n_jobs=-1", "onnxruntime"], [1, 1000])
+    run = cli.ModelRun("forest", "RandomForestClassifier", "predict_proba", None, result, 100)
+    one, many = verdicts(run)
+    assert (one.against, one.answer, one.repeated) == ("scikit-learn", "keep scikit-learn", False)
+    assert (many.against, many.answer, many.repeated) == (
+        "scikit-learn n_jobs=-1",
+        "no clear difference",
+        True,
+    )
+    assert (
+        answer_line(run)
+        == "forest: keep scikit-learn at 1 row per call; no clear difference at 1,000 rows per call"
+    )
+    table = cli.summary_table([run])
+    assert list(table["against"]) == ["as saved", "n_jobs=-1"]
+    assert list(table["verdict"]) == ["keep scikit-learn", "no clear difference"]
+
+
+def test_a_model_saved_on_all_cores_is_also_timed_with_the_default():
+    from sklearn.ensemble import RandomForestClassifier
+
+    name, default = cli.runs.other_jobs(RandomForestClassifier(n_jobs=-1))
+    assert name == "scikit-learn n_jobs=None" and default.n_jobs is None
+    assert cli.runs.other_jobs(RandomForestClassifier(n_jobs=2))[1].n_jobs == -1
+    for model in cli.demo_models().values():  # scikit-learn's defaults: the tool times n_jobs=-1 itself
+        assert all(v is None for k, v in model.get_params().items() if k.endswith("n_jobs"))
 
 
 # -- bad input: one line on stderr, exit code 2 -------------------------------------------

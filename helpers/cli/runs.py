@@ -1,8 +1,7 @@
 """Convert, check and time one model for the tool: the work behind each row of its table.
 
-Longer than 250 lines: the docstrings say what makes each timing fair (rows
-converted outside the timing, scikit-learn also on all cores), which is the
-point of the tool.
+The docstrings say what makes each timing fair: rows converted outside the
+timing, and scikit-learn timed with both of its ``n_jobs`` settings.
 """
 
 from __future__ import annotations
@@ -30,47 +29,57 @@ from helpers.validate import compare
 
 __all__ = [
     "ALL_CORES",
+    "DEFAULT_JOBS",
     "MIN_TIMING_BUDGET",
     "ModelRun",
     "demo_models",
+    "other_jobs",
     "run_onnx_model",
     "run_sklearn_model",
-    "with_all_cores",
 ]
 
 #: Seconds of timing per model, at least, even when the budget is spent.
 MIN_TIMING_BUDGET = 0.2
 
-#: The name of scikit-learn's second candidate: the model with every ``n_jobs`` at -1.
-ALL_CORES = "scikit-learn n_jobs=-1"
+#: The names of scikit-learn's second candidate: the model with every ``n_jobs`` at -1 (all
+#: cores) or, for a model saved with every ``n_jobs`` at -1 already, at None (the default).
+ALL_CORES, DEFAULT_JOBS = "scikit-learn n_jobs=-1", "scikit-learn n_jobs=None"
 
 
-def with_all_cores(model: Any) -> Any | None:
-    """A copy of a fitted model with every ``n_jobs`` (its own and its steps') set to -1, or None.
+def other_jobs(model: Any) -> tuple[str, Any] | None:
+    """The model's other ``n_jobs`` setting: a name and a fitted copy, or None without ``n_jobs``.
 
-    For batches, scikit-learn's best setting uses all cores, so a fair
-    comparison times it too. A model without ``n_jobs`` (a linear model without
-    it, histogram gradient boosting, which uses OpenMP on all cores anyway)
-    gives None. The copy is fitted: ``clone`` would forget the fit.
+    The copy has every ``n_jobs`` (its own and its steps') at -1, all cores;
+    or at None, scikit-learn's default, when the model has them all at -1
+    already. Neither setting is faster everywhere (threads cost a start-up
+    that one row does not repay), so the tool times both and compares ONNX
+    Runtime with the faster. A model without ``n_jobs`` (histogram gradient
+    boosting, which uses OpenMP threads anyway) gives None. The copy is
+    fitted: ``clone`` would forget the fit.
 
     Examples
     --------
     >>> from sklearn.ensemble import RandomForestClassifier
-    >>> with_all_cores(RandomForestClassifier(n_jobs=1)).n_jobs
-    -1
+    >>> name, copied = other_jobs(RandomForestClassifier())
+    >>> name, copied.n_jobs
+    ('scikit-learn n_jobs=-1', -1)
+    >>> other_jobs(RandomForestClassifier(n_jobs=-1))[1].n_jobs is None
+    True
     >>> from sklearn.preprocessing import StandardScaler
-    >>> with_all_cores(StandardScaler()) is None
+    >>> other_jobs(StandardScaler()) is None
     True
     """
     get_params = getattr(model, "get_params", None)
     if get_params is None:
         return None
-    names = [name for name in get_params(deep=True) if name == "n_jobs" or name.endswith("__n_jobs")]
+    params = get_params(deep=True)
+    names = [name for name in params if name == "n_jobs" or name.endswith("__n_jobs")]
     if not names:
         return None
+    all_cores = all(params[name] == -1 for name in names)
     copied = copy.deepcopy(model)
-    copied.set_params(**dict.fromkeys(names, -1))
-    return copied
+    copied.set_params(**dict.fromkeys(names, None if all_cores else -1))
+    return (DEFAULT_JOBS if all_cores else ALL_CORES), copied
 
 
 def _prediction_method(model: Any, predictor: Any) -> str:
@@ -195,9 +204,9 @@ def run_sklearn_model(
     """Convert a fitted model, compare it with the original on ``X``, time both.
 
     scikit-learn is timed as it is and, when the model has ``n_jobs``, also
-    with every ``n_jobs`` at -1 (:data:`ALL_CORES`), its best setting for
-    batches. ``budget`` is the seconds of timing, or a function that gives
-    them when the timing starts (the time the conversion and the check left).
+    with its other setting (:func:`other_jobs`), in the same rounds.
+    ``budget`` is the seconds of timing, or a function that gives them when
+    the timing starts (the time the conversion and the check left).
     Returns the :class:`ModelRun` and the ONNX model.
     """
     onnx_model = _convert(model, X)
@@ -208,9 +217,9 @@ def run_sklearn_model(
         _timed_call(onnx_model, preset, method), lambda batch: _onnx_input(batch, predictor)
     )
     candidates = {"scikit-learn": getattr(model, method)}
-    all_cores = with_all_cores(model)
-    if all_cores is not None:
-        candidates[ALL_CORES] = getattr(all_cores, method)
+    other = other_jobs(model)
+    if other is not None:
+        candidates[other[0]] = getattr(other[1], method)
     result = benchmark(
         {**candidates, "onnxruntime": onnx_call},
         X,
