@@ -139,6 +139,7 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
         assert verdict["verdict"] in ("use ONNX Runtime", "keep scikit-learn", "no clear difference")
     assert [v["batch_size"] for v in run["verdicts"]] == [1, 20]
     assert run["answer"].startswith("logistic: ") and "against" in printed and "verdict" in printed
+    assert run["comparison"]["diagnosis"] is None
     assert all(t["median_us"] > 0 and t["rounds"] >= 6 for t in run["timings"])
 
     # the converted model written next to the report predicts what the original does
@@ -256,10 +257,100 @@ def test_mismatch_exits_1_and_is_reported(files, capsys, monkeypatch):
     monkeypatch.setattr(cli.runs, "compare", strict_compare)
     out = files / "report"
     args = ["--model", str(files / "logistic.joblib"), "--trust-pickle", "--data", str(files / "rows.npy")]
-    error = _one_line_error(capsys, main([*args, "--out", str(out), *FAST]), expected_code=EXIT_MISMATCH)
-    assert "differ from scikit-learn's" in error
+    code = main([*args, "--out", str(out), *FAST])
+    printed = capsys.readouterr().out
+    assert code == EXIT_MISMATCH
+    assert re.search(
+        r"^MISMATCH: logistic: \d+ of 60 rows outside the tolerance", printed, flags=re.MULTILINE
+    )
+    assert re.search(r"^  cause: .*\n  fix: .*\n  lesson: ", printed, flags=re.MULTILINE)
+    assert "(once the mismatch below is fixed)" in printed
     report = json.loads((out / "report.json").read_text())
-    assert report["ok"] is False and report["models"][0]["comparison"]["rows_outside_tolerance"]
+    comparison = report["models"][0]["comparison"]
+    assert report["ok"] is False and comparison["rows_outside_tolerance"]
+    assert comparison["diagnosis"]["cause"] and comparison["diagnosis"]["lessons"]
+
+
+def test_mismatch_message_is_one_line_on_stderr(files, capsys, monkeypatch):
+    real_compare = helpers.compare
+    monkeypatch.setattr(cli.runs, "compare", lambda m, p, X: real_compare(m, p, X, rtol=0, atol=0))
+    args = ["--model", str(files / "logistic.joblib"), "--trust-pickle", "--data", str(files / "rows.npy")]
+    error = _one_line_error(capsys, main([*args, *FAST]), expected_code=EXIT_MISMATCH)
+    assert "differ from scikit-learn's" in error and "the cause and the fix" in error
+
+
+def test_breast_cancer_scaler_before_trees_gets_the_cause_and_the_fix(tmp_path, capsys):
+    """The issue's case: float32 ONNX sends 2 of the 143 rows to the other side of a tree threshold."""
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, _ = train_test_split(X, y, random_state=0)
+    model = make_pipeline(StandardScaler(), HistGradientBoostingClassifier(random_state=0)).fit(
+        X_train, y_train
+    )
+    joblib.dump(model, tmp_path / "pipeline.joblib")
+    pd.DataFrame(X_test).to_csv(tmp_path / "rows.csv", index=False)
+    args = [
+        "--model",
+        str(tmp_path / "pipeline.joblib"),
+        "--trust-pickle",
+        "--data",
+        str(tmp_path / "rows.csv"),
+    ]
+    code = main([*args, "--out", str(tmp_path / "report"), "--budget", "0.3", "--batch-sizes", "1,1000"])
+    printed = capsys.readouterr().out
+    assert code == EXIT_MISMATCH, printed
+    assert "MISMATCH: pipeline: " in printed and "of 143 rows outside the tolerance" in printed
+    cause = (
+        "cause: the StandardScaler before the trees computes in float32 in ONNX, in float64 in scikit-learn"
+    )
+    assert cause in printed and "split threshold" in printed
+    assert "fix: drop the StandardScaler and retrain" in printed
+    assert "CastTransformer() between it and the trees" in printed and "dtype=np.float64" in printed
+    assert "auto_examples/02_converting/plot_03_float_vs_double.html" in printed
+    assert "the batch of 1,000 rows repeats the 143 checked rows (about 7 times)" in printed
+    (run,) = json.loads((tmp_path / "report" / "report.json").read_text())["models"]
+    diagnosis = run["comparison"]["diagnosis"]
+    assert diagnosis["cause"].startswith("the StandardScaler before the trees")
+    assert [lesson["label"] for lesson in diagnosis["lessons"]] == [
+        "float_vs_double",
+        "debugging_disagreement",
+    ]
+    assert [v["rows_repeated"] for v in run["verdicts"]] == [False, True]
+
+
+def test_diagnosis_of_tree_thresholds_and_of_float32_arithmetic():
+    """Sensor readings near 1,000 (the float-vs-double lesson's data): two more causes the tool checks."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from helpers.cli.diagnose import diagnose
+
+    rng = np.random.default_rng(0)
+    X = 1_000 + rng.normal(0, 0.01, size=(2_000, 4))
+    y = (X[:, 0] - X[:, 1] + rng.normal(0, 0.005, len(X)) > 0).astype(int)
+    causes = {}
+    X_train, X_test, y_train = X[:1_000], X[1_000:], y[:1_000]
+    for model in (HistGradientBoostingClassifier(max_iter=20, random_state=0), LogisticRegression()):
+        model.fit(X_train, y_train)
+        onnx_model = cli.runs._convert(model, X_train)
+        comparison = helpers.compare(model, helpers.OnnxPredictor(onnx_model), X_test)
+        assert not comparison.ok
+        causes[type(model).__name__] = diagnose(model, X_test, comparison, onnx_model, cli.runs._convert)
+    trees = causes["HistGradientBoostingClassifier"]
+    assert (
+        trees.cause.startswith("float32 thresholds of the tree ensemble")
+        and "within one float32 step" in trees.cause
+    )
+    assert "sit on a threshold" in trees.fix and "with a tolerance" in trees.fix
+    linear = causes["LogisticRegression"]
+    assert linear.cause.startswith("float32 arithmetic") and "dtype=np.float64" in linear.fix
+    assert linear.lessons == ("float_vs_double",)
 
 
 def test_each_batch_size_is_answered_against_the_faster_scikit_learn():

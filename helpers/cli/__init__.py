@@ -7,8 +7,9 @@ with :func:`helpers.benchmark` through an :class:`helpers.OnnxPredictor`, then
 print a table and, with ``--out``, write an HTML and a JSON report.
 
 The table answers, per batch size, whether to use ONNX Runtime or keep
-scikit-learn; a model whose ONNX predictions disagree with scikit-learn's ends
-in exit code 1, after the report. Every bad input ends in one line on stderr and
+scikit-learn; a model whose ONNX predictions disagree with scikit-learn's gets
+the cause the tool found, the fix and the lesson that explains it, and ends in
+exit code 1, after the report. Every bad input ends in one line on stderr and
 exit code 2. This module parses, dispatches, prints and sets the exit code;
 the work lives in the modules beside it.
 """
@@ -88,7 +89,8 @@ the table answers, per batch size: 'use ONNX Runtime', 'keep scikit-learn' or
 other n_jobs setting. A batch larger than the data repeats its rows (a note says so).
 
 exit codes: 0 success; 1 the ONNX model disagrees with scikit-learn (the
-report says where); 2 bad input (a one-line error on stderr).
+report says where, the cause it found, the fix and the lesson); 2 bad input
+(a one-line error on stderr).
 """
 
 
@@ -226,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
     if mismatched:
         print(
             f"{PROG}: the ONNX predictions of {', '.join(mismatched)} differ from scikit-learn's beyond "
-            "the tolerance (see the table and the report)",
+            "the tolerance (the MISMATCH lines above give the cause and the fix)",
             file=sys.stderr,
         )
         return EXIT_MISMATCH

@@ -64,7 +64,7 @@ def report_html(runs: list[ModelRun], report: dict[str, Any], table: pd.DataFram
     sections = []
     for run in runs:
         check = run.comparison._repr_html_() if run.comparison is not None else ""
-        lines = findings([run])  # the answer and the notes
+        lines = findings([run])  # the answer, the notes and, on a mismatch, its diagnosis
         found = "".join(f"<li>{escape(line.strip())}</li>" for line in lines)
         image = f'<img alt="{escape(_figure_title(run))}" src="data:image/png;base64,{_figure_png(run)}">'
         sections.append(

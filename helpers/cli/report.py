@@ -1,4 +1,4 @@
-"""The tool's outputs: the summary table, its answers and notes as text, and ``report.json``.
+"""The tool's outputs: the summary table, its answers and diagnoses as text, and ``report.json``.
 
 ``report.html`` (:mod:`helpers.cli.files`) shows the same rows and wording.
 """
@@ -110,11 +110,28 @@ def notes(run: ModelRun) -> list[str]:
 
 
 def findings(runs: list[ModelRun]) -> list[str]:
-    """The lines printed after the table: the answer per model, then the notes."""
+    """The lines printed after the table: the answer per model, then each mismatch's diagnosis."""
     lines = [f"answer: {line}" for line in map(answer_line, runs) if line is not None]
     for run in runs:
         lines += [f"note: {run.name}: {note}" for note in notes(run)]
+    for run in runs:
+        if run.ok:
+            continue
+        lines.append(f"MISMATCH: {run.name}: {_mismatch(run.comparison)}")
+        if run.diagnosis is not None:
+            lines += [f"  {line}" for line in run.diagnosis.lines()]
     return lines
+
+
+def _mismatch(report: Any) -> str:
+    """``2 of 143 rows outside the tolerance, probabilities up to 0.0071 apart; labels agree``."""
+    text = f"{len(report.worst_rows)} of {report.n_rows} rows outside the tolerance"
+    if report.values != "labels only":
+        text += f", {report.values} up to {report.max_abs_diff:.2g} apart"
+    if report.has_labels:
+        changed = len(report.label_mismatches)
+        text += f"; {changed} labels differ" if changed else "; labels agree"
+    return text
 
 
 def _environment() -> dict[str, Any]:
@@ -160,6 +177,8 @@ def run_dict(run: ModelRun) -> dict[str, Any]:
             "atol": report.atol,
             "rows_outside_tolerance": [int(i) for i in report.worst_rows],
             "rows_with_another_label": [int(i) for i in report.label_mismatches],
+            # on a mismatch: the cause the tool found, the fix and the lessons (None when they agree)
+            "diagnosis": run.diagnosis.to_dict() if run.diagnosis is not None else None,
         }
     timings = run.result.to_frame().to_dict(orient="records")
     speedups = []

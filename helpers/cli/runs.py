@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers.benchmark import benchmark
 from helpers.cli.common import CliError
+from helpers.cli.diagnose import diagnose
 from helpers.conversion import convert
 from helpers.errors import InputError, UnsupportedModelError
 from helpers.predictor import OnnxPredictor
@@ -134,6 +135,8 @@ class ModelRun:
         The method timed: ``"predict_proba"`` or ``"predict"``.
     comparison : helpers.ComparisonReport or None
         Agreement with scikit-learn; None for an ONNX file alone.
+    diagnosis : helpers.cli.diagnose.Diagnosis or None
+        On a mismatch, its cause, the fix and the lessons.
     result : helpers.BenchmarkResult
     checked_rows : int
         Rows the model was run on to check it.
@@ -150,6 +153,7 @@ class ModelRun:
     checked_rows: int
     onnx_file: str | None = None
     notes: list[str] = field(default_factory=list)
+    diagnosis: Any = None
 
     @property
     def ok(self) -> bool:
@@ -162,7 +166,7 @@ def _seconds(budget: float | Callable[[], float]) -> float:
     return max(budget() if callable(budget) else budget, MIN_TIMING_BUDGET)
 
 
-def _convert(model: Any, X: Any) -> Any:
+def _convert(model: Any, X: Any, dtype: Any = np.float32) -> Any:
     """:func:`helpers.convert` with one array input when the data allows it.
 
     A DataFrame sample gives the ONNX model one input per column, which a
@@ -175,12 +179,12 @@ def _convert(model: Any, X: Any) -> Any:
     numeric = isinstance(X, pd.DataFrame) and all(pd.api.types.is_numeric_dtype(t) for t in X.dtypes)
     if numeric:
         try:
-            return convert(model, X[:1].to_numpy(dtype=np.float64))
+            return convert(model, X[:1].to_numpy(dtype=np.float64), dtype=dtype)
         except (UnsupportedModelError, InputError):
             raise
         except Exception:  # e.g. a ColumnTransformer that looks columns up by name
             pass
-    return convert(model, X[:1])
+    return convert(model, X[:1], dtype=dtype)
 
 
 def _timed_call(model: Any, preset: str, method: str) -> Callable[[Any], Any]:
@@ -204,7 +208,8 @@ def run_sklearn_model(
     """Convert a fitted model, compare it with the original on ``X``, time both.
 
     scikit-learn is timed as it is and, when the model has ``n_jobs``, also
-    with its other setting (:func:`other_jobs`), in the same rounds.
+    with its other setting (:func:`other_jobs`), in the same rounds. On a
+    mismatch, :func:`helpers.cli.diagnose.diagnose` looks for the cause.
     ``budget`` is the seconds of timing, or a function that gives them when
     the timing starts (the time the conversion and the check left).
     Returns the :class:`ModelRun` and the ONNX model.
@@ -212,6 +217,7 @@ def run_sklearn_model(
     onnx_model = _convert(model, X)
     predictor = OnnxPredictor(onnx_model, preset="latency" if preset == "auto" else preset)
     comparison = compare(model, predictor, X)
+    diagnosis = None if comparison.ok else diagnose(model, X, comparison, onnx_model, _convert)
     method = _prediction_method(model, predictor)
     onnx_call = _with_prepared_input(
         _timed_call(onnx_model, preset, method), lambda batch: _onnx_input(batch, predictor)
@@ -226,7 +232,7 @@ def run_sklearn_model(
         batch_sizes=batch_sizes,
         budget=_seconds(budget),
     )
-    run = ModelRun(name, type(model).__name__, method, comparison, result, len(X))
+    run = ModelRun(name, type(model).__name__, method, comparison, result, len(X), diagnosis=diagnosis)
     return run, onnx_model
 
 
