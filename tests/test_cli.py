@@ -96,11 +96,13 @@ def test_demo_trains_converts_checks_and_times_three_models(capsys, monkeypatch)
     assert main(FAST) == EXIT_OK
     captured = capsys.readouterr()
     for name in ("logistic regression", "random forest", "gradient boosting"):
-        assert captured.out.count(name) == 2  # one row per batch size
+        assert captured.out.count(name) == 3  # one row per batch size, and the answer
     assert "speed-up" in captured.out and "yes (max diff" in captured.out
-    # every speed-up printed with its interval and verdict, e.g. "3.1x to 4.0x, faster"
-    assert re.search(r"x to [\d,.]+x, (faster|slower|no clear difference)", captured.out)
-    assert "load_breast_cancer" in captured.out
+    # every speed-up printed with its interval and the answer, e.g. "3.1x to 4.0x use ONNX Runtime"
+    verdict = r"(use ONNX Runtime|keep scikit-learn|no clear difference)"
+    assert len(re.findall(rf"x to [\d,.]+x +{verdict}", captured.out)) == 6
+    assert len(re.findall(rf"^answer: .*{verdict} at ", captured.out, flags=re.MULTILINE)) == 3
+    assert "load_breast_cancer" in captured.out and "best" not in captured.out
     assert captured.err == ""  # no progress bar when stderr is not a terminal
 
 
@@ -129,7 +131,15 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
         (c, b) for c in candidates[:2] for b in (1, 20)
     }
     assert all(s["speedup_low"] <= s["speedup"] <= s["speedup_high"] for s in run["onnx_speedups"])
-    assert "speed-up vs n_jobs=-1" in printed
+    # the answer per batch size: ONNX Runtime against the faster scikit-learn candidate of that size
+    medians = {(t["candidate"], t["batch_size"]): t["median_us"] for t in run["timings"]}
+    for verdict in run["verdicts"]:
+        faster = min(candidates[:2], key=lambda c: medians[c, verdict["batch_size"]])
+        assert verdict["against"] == faster and verdict["rows_repeated"] is False
+        assert verdict["verdict"] in ("use ONNX Runtime", "keep scikit-learn", "no clear difference")
+    assert [v["batch_size"] for v in run["verdicts"]] == [1, 20]
+    assert run["answer"].startswith("logistic: ") and "against" in printed and "verdict" in printed
+    assert run["comparison"]["diagnosis"] is None
     assert all(t["median_us"] > 0 and t["rounds"] >= 6 for t in run["timings"])
 
     # the converted model written next to the report predicts what the original does
@@ -140,6 +150,7 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
 
     html = (out / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "ONNX vs scikit-learn, 60 rows" in html
+    assert "<th>verdict</th>" in html and f"answer: {run['answer']}" in html
     image = html.split('src="data:image/png;base64,')[1].split('"')[0]
     assert base64.b64decode(image).startswith(b"\x89PNG")
 
@@ -246,10 +257,140 @@ def test_mismatch_exits_1_and_is_reported(files, capsys, monkeypatch):
     monkeypatch.setattr(cli.runs, "compare", strict_compare)
     out = files / "report"
     args = ["--model", str(files / "logistic.joblib"), "--trust-pickle", "--data", str(files / "rows.npy")]
-    error = _one_line_error(capsys, main([*args, "--out", str(out), *FAST]), expected_code=EXIT_MISMATCH)
-    assert "differ from scikit-learn's" in error
+    code = main([*args, "--out", str(out), *FAST])
+    printed = capsys.readouterr().out
+    assert code == EXIT_MISMATCH
+    assert re.search(
+        r"^MISMATCH: logistic: \d+ of 60 rows outside the tolerance", printed, flags=re.MULTILINE
+    )
+    assert re.search(r"^  cause: .*\n  fix: .*\n  lesson: ", printed, flags=re.MULTILINE)
+    assert "(once the mismatch below is fixed)" in printed
     report = json.loads((out / "report.json").read_text())
-    assert report["ok"] is False and report["models"][0]["comparison"]["rows_outside_tolerance"]
+    comparison = report["models"][0]["comparison"]
+    assert report["ok"] is False and comparison["rows_outside_tolerance"]
+    assert comparison["diagnosis"]["cause"] and comparison["diagnosis"]["lessons"]
+
+
+def test_mismatch_message_is_one_line_on_stderr(files, capsys, monkeypatch):
+    real_compare = helpers.compare
+    monkeypatch.setattr(cli.runs, "compare", lambda m, p, X: real_compare(m, p, X, rtol=0, atol=0))
+    args = ["--model", str(files / "logistic.joblib"), "--trust-pickle", "--data", str(files / "rows.npy")]
+    error = _one_line_error(capsys, main([*args, *FAST]), expected_code=EXIT_MISMATCH)
+    assert "differ from scikit-learn's" in error and "the cause and the fix" in error
+
+
+def test_breast_cancer_scaler_before_trees_gets_the_cause_and_the_fix(tmp_path, capsys):
+    """The issue's case: float32 ONNX sends 2 of the 143 rows to the other side of a tree threshold."""
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, _ = train_test_split(X, y, random_state=0)
+    model = make_pipeline(StandardScaler(), HistGradientBoostingClassifier(random_state=0)).fit(
+        X_train, y_train
+    )
+    joblib.dump(model, tmp_path / "pipeline.joblib")
+    pd.DataFrame(X_test).to_csv(tmp_path / "rows.csv", index=False)
+    args = [
+        "--model",
+        str(tmp_path / "pipeline.joblib"),
+        "--trust-pickle",
+        "--data",
+        str(tmp_path / "rows.csv"),
+    ]
+    code = main([*args, "--out", str(tmp_path / "report"), "--budget", "0.3", "--batch-sizes", "1,1000"])
+    printed = capsys.readouterr().out
+    assert code == EXIT_MISMATCH, printed
+    assert "MISMATCH: pipeline: " in printed and "of 143 rows outside the tolerance" in printed
+    cause = (
+        "cause: the StandardScaler before the trees computes in float32 in ONNX, in float64 in scikit-learn"
+    )
+    assert cause in printed and "split threshold" in printed
+    assert "fix: drop the StandardScaler and retrain" in printed
+    assert "CastTransformer() between it and the trees" in printed and "dtype=np.float64" in printed
+    assert "auto_examples/02_converting/plot_03_float_vs_double.html" in printed
+    assert "the batch of 1,000 rows repeats the 143 checked rows (about 7 times)" in printed
+    (run,) = json.loads((tmp_path / "report" / "report.json").read_text())["models"]
+    diagnosis = run["comparison"]["diagnosis"]
+    assert diagnosis["cause"].startswith("the StandardScaler before the trees")
+    assert [lesson["label"] for lesson in diagnosis["lessons"]] == [
+        "float_vs_double",
+        "debugging_disagreement",
+    ]
+    assert [v["rows_repeated"] for v in run["verdicts"]] == [False, True]
+
+
+def test_diagnosis_of_tree_thresholds_and_of_float32_arithmetic():
+    """Sensor readings near 1,000 (the float-vs-double lesson's data): two more causes the tool checks."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from helpers.cli.diagnose import diagnose
+
+    rng = np.random.default_rng(0)
+    X = 1_000 + rng.normal(0, 0.01, size=(2_000, 4))
+    y = (X[:, 0] - X[:, 1] + rng.normal(0, 0.005, len(X)) > 0).astype(int)
+    causes = {}
+    X_train, X_test, y_train = X[:1_000], X[1_000:], y[:1_000]
+    for model in (HistGradientBoostingClassifier(max_iter=20, random_state=0), LogisticRegression()):
+        model.fit(X_train, y_train)
+        onnx_model = cli.runs._convert(model, X_train)
+        comparison = helpers.compare(model, helpers.OnnxPredictor(onnx_model), X_test)
+        assert not comparison.ok
+        causes[type(model).__name__] = diagnose(model, X_test, comparison, onnx_model, cli.runs._convert)
+    trees = causes["HistGradientBoostingClassifier"]
+    assert (
+        trees.cause.startswith("float32 thresholds of the tree ensemble")
+        and "within one float32 step" in trees.cause
+    )
+    assert "sit on a threshold" in trees.fix and "with a tolerance" in trees.fix
+    linear = causes["LogisticRegression"]
+    assert linear.cause.startswith("float32 arithmetic") and "dtype=np.float64" in linear.fix
+    assert linear.lessons == ("float_vs_double",)
+
+
+def test_each_batch_size_is_answered_against_the_faster_scikit_learn():
+    from helpers.benchmark import BenchmarkResult
+    from helpers.cli.verdicts import answer_line, verdicts
+
+    timings = {
+        ("scikit-learn", 1): [10e-6] * 8,  # one row: the default wins, ONNX Runtime is slower
+        ("scikit-learn n_jobs=-1", 1): [300e-6] * 8,
+        ("onnxruntime", 1): [20e-6] * 8,
+        ("scikit-learn", 1000): [4000e-6] * 8,  # many rows: all cores win, ONNX Runtime is as fast
+        ("scikit-learn n_jobs=-1", 1000): [100e-6] * 8,
+        ("onnxruntime", 1000): [101e-6, 99e-6] * 4,
+    }
+    result = BenchmarkResult(timings, ["scikit-learn", "scikit-learn n_jobs=-1", "onnxruntime"], [1, 1000])
+    run = cli.ModelRun("forest", "RandomForestClassifier", "predict_proba", None, result, 100)
+    one, many = verdicts(run)
+    assert (one.against, one.answer, one.repeated) == ("scikit-learn", "keep scikit-learn", False)
+    assert (many.against, many.answer, many.repeated) == (
+        "scikit-learn n_jobs=-1",
+        "no clear difference",
+        True,
+    )
+    assert (
+        answer_line(run)
+        == "forest: keep scikit-learn at 1 row per call; no clear difference at 1,000 rows per call"
+    )
+    table = cli.summary_table([run])
+    assert list(table["against"]) == ["as saved", "n_jobs=-1"]
+    assert list(table["verdict"]) == ["keep scikit-learn", "no clear difference"]
+
+
+def test_a_model_saved_on_all_cores_is_also_timed_with_the_default():
+    from sklearn.ensemble import RandomForestClassifier
+
+    name, default = cli.runs.other_jobs(RandomForestClassifier(n_jobs=-1))
+    assert name == "scikit-learn n_jobs=None" and default.n_jobs is None
+    assert cli.runs.other_jobs(RandomForestClassifier(n_jobs=2))[1].n_jobs == -1
+    for model in cli.demo_models().values():  # scikit-learn's defaults: the tool times n_jobs=-1 itself
+        assert all(v is None for k, v in model.get_params().items() if k.endswith("n_jobs"))
 
 
 # -- bad input: one line on stderr, exit code 2 -------------------------------------------

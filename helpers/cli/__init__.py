@@ -6,10 +6,11 @@ who wants an answer rather than a lesson: load or train a model,
 with :func:`helpers.benchmark` through an :class:`helpers.OnnxPredictor`, then
 print a table and, with ``--out``, write an HTML and a JSON report.
 
-Every bad input ends in one line on stderr and exit code 2; a model whose ONNX
-predictions disagree with scikit-learn's ends in exit code 1, after the report.
-
-Longer than 250 lines: the help text, with its examples, is a third of it;
+The table answers, per batch size, whether to use ONNX Runtime or keep
+scikit-learn; a model whose ONNX predictions disagree with scikit-learn's gets
+the cause the tool found, the fix and the lesson that explains it, and ends in
+exit code 1, after the report. Every bad input ends in one line on stderr and
+exit code 2. This module parses, dispatches, prints and sets the exit code;
 the work lives in the modules beside it.
 """
 
@@ -26,15 +27,9 @@ from sklearn.exceptions import NotFittedError
 
 from helpers.cli.common import EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, PROG, CliError
 from helpers.cli.data import align_to_model, load_data, load_sklearn_model
+from helpers.cli.files import report_html, write_reports
 from helpers.cli.jobs import run_demo, run_model_file
-from helpers.cli.report import (
-    TIMING_NOTE,
-    format_table,
-    report_dict,
-    report_html,
-    summary_table,
-    write_reports,
-)
+from helpers.cli.report import TIMING_NOTE, findings, format_table, report_dict, summary_table
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 from helpers.errors import ModelFileError, UnsupportedModelError, first_line
 from helpers.session import AUTO_BATCH
@@ -48,6 +43,7 @@ __all__ = [
     "align_to_model",
     "build_parser",
     "demo_models",
+    "findings",
     "format_table",
     "load_data",
     "load_sklearn_model",
@@ -88,8 +84,13 @@ pickles: .joblib, .pkl and .pickle files are loaded only with --trust-pickle,
 because unpickling runs whatever code the file contains. Pass it only for a
 file you made or trust; ONNX files and data files are never unpickled.
 
+the table answers, per batch size: 'use ONNX Runtime', 'keep scikit-learn' or
+'no clear difference', against the faster of scikit-learn as saved and with its
+other n_jobs setting. A batch larger than the data repeats its rows (a note says so).
+
 exit codes: 0 success; 1 the ONNX model disagrees with scikit-learn (the
-report says where); 2 bad input (a one-line error on stderr).
+report says where, the cause it found, the fix and the lesson); 2 bad input
+(a one-line error on stderr).
 """
 
 
@@ -214,9 +215,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"data: {data['source']}, {data['rows']:,} rows x {data['columns']} columns")
     print(f"preset: {_preset_text(args.preset)} (ONNX Runtime session settings)\n{TIMING_NOTE}")
     print(format_table(table))
-    for run in runs:
-        for note in run.notes:
-            print(f"note: {run.name}: {note}")
+    for line in findings(runs):
+        print(line)
     report = report_dict(runs, data, args)
     if args.out is not None:
         for path in write_reports(args.out, runs, report, table, onnx_models):
@@ -228,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
     if mismatched:
         print(
             f"{PROG}: the ONNX predictions of {', '.join(mismatched)} differ from scikit-learn's beyond "
-            "the tolerance (see the table and the report)",
+            "the tolerance (the MISMATCH lines above give the cause and the fix)",
             file=sys.stderr,
         )
         return EXIT_MISMATCH

@@ -1,86 +1,81 @@
-"""The tool's outputs: the summary table, ``report.json`` and a self-contained ``report.html``.
+"""The tool's outputs: the summary table, its answers and diagnoses as text, and ``report.json``.
 
-Longer than 250 lines: the three outputs share their rows and their wording;
-splitting them would write the same formatting twice.
+``report.html`` (:mod:`helpers.cli.files`) shows the same rows and wording.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import io
 import json
 import math
 from datetime import datetime, timezone
-from html import escape
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from helpers.cli.common import PROG, CliError
-from helpers.cli.runs import ALL_CORES, ModelRun
+from helpers.cli.common import PROG
+from helpers.cli.runs import ModelRun
+from helpers.cli.verdicts import answer_line, verdicts
 from helpers.display import format_ratio
 from helpers.machine import machine_summary
 
 __all__ = [
     "TIMING_NOTE",
+    "findings",
     "format_table",
+    "notes",
     "report_dict",
-    "report_html",
     "report_json",
+    "run_dict",
     "summary_table",
-    "write_reports",
 ]
 
-#: How the times were taken, printed above the table and in the HTML report.
+#: How the times were taken and how the verdicts are read, printed above the table and in the HTML.
 TIMING_NOTE = (
-    "times: medians of interleaved repeats, in µs per call; speed-up = scikit-learn time / onnxruntime time\n"
-    "speed-up: the median of the rounds' paired ratios, with its 95% interval; 'faster' or 'slower' only "
-    "when the whole interval is more than 5% away from 1\n"
-    f"a model with n_jobs is also timed with n_jobs=-1 (all cores), scikit-learn's best setting for batches: "
-    f"'{ALL_CORES} (µs)', and 'speed-up vs n_jobs=-1'\n"
+    "times: medians of interleaved repeats, in µs per call\n"
+    "a model with n_jobs is timed as saved and with its other n_jobs setting (-1, all cores, or None, "
+    "the default) in the same rounds; 'against' names the faster of the two at that batch size\n"
+    "speed-up: that scikit-learn time / the onnxruntime time, the median of the rounds' paired ratios, "
+    "with its 95% interval\n"
+    "verdict: 'use ONNX Runtime' or 'keep scikit-learn' only when the whole interval is more than 5% "
+    "away from 1, else 'no clear difference'\n"
     "inputs: scikit-learn gets the rows as read; onnxruntime gets them converted to its input type "
     "once, before the timing"
 )
-#: The column comparing ONNX Runtime with scikit-learn on all cores.
-ALL_CORES_SPEEDUP = "speed-up vs n_jobs=-1"
 
 
 def summary_table(runs: list[ModelRun]) -> pd.DataFrame:
-    """One row per model and batch size: median µs per call of each candidate, speed-up, agreement.
+    """One row per model and batch size: µs per call of each candidate, the verdict, agreement.
 
     Examples
     --------
     >>> from helpers.benchmark import BenchmarkResult
-    >>> result = BenchmarkResult({("scikit-learn", 1): [4e-5], ("onnxruntime", 1): [1e-5]},
+    >>> result = BenchmarkResult({("scikit-learn", 1): [4e-5] * 6, ("onnxruntime", 1): [1e-5] * 6},
     ...                          ["scikit-learn", "onnxruntime"], [1])
-    >>> float(summary_table([ModelRun("m", "Ridge", "predict", None, result, 1)]).loc[0, "speed-up"])
-    4.0
+    >>> summary_table([ModelRun("m", "Ridge", "predict", None, result, 1)]).loc[0, "verdict"]
+    'use ONNX Runtime'
     """
+    two = any(len(run.result.candidates) > 2 for run in runs)  # a model timed with both n_jobs
     rows = []
     for run in runs:
+        found = {verdict.batch_size: verdict for verdict in verdicts(run)}
         for batch_size in run.result.batch_sizes:
             row: dict[str, Any] = {"model": run.name, "rows per call": batch_size}
             for candidate in run.result.candidates:
                 row[f"{candidate} (µs)"] = run.result.median(candidate, batch_size) * 1e6
-            if len(run.result.candidates) > 1:
-                row["speed-up"], row["95% interval, verdict"] = _ratio(run, batch_size, None)
-            if ALL_CORES in run.result.candidates:
-                row[ALL_CORES_SPEEDUP], row["vs n_jobs=-1: interval, verdict"] = _ratio(
-                    run, batch_size, ALL_CORES
-                )
+            verdict = found.get(batch_size)
+            if verdict is not None:
+                if two:
+                    row["against"] = verdict.against.removeprefix("scikit-learn ").replace(
+                        "scikit-learn", "as saved"
+                    )
+                row["speed-up"] = verdict.speedup
+                row["95% interval"] = f"{format_ratio(verdict.low)} to {format_ratio(verdict.high)}"
+                row["verdict"] = verdict.answer
             row["agrees"] = _agreement(run)
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _ratio(run: ModelRun, batch_size: int, baseline: str | None) -> tuple[float, str]:
-    """ONNX Runtime's speed-up over ``baseline``, and its interval and verdict as text."""
-    speedup, low, high = run.result.interval("onnxruntime", batch_size, baseline=baseline)
-    verdict = run.result.verdict("onnxruntime", batch_size, baseline=baseline)
-    return speedup, f"{format_ratio(low)} to {format_ratio(high)}, {verdict}"
 
 
 def _agreement(run: ModelRun) -> str:
@@ -94,10 +89,49 @@ def _agreement(run: ModelRun) -> str:
 def format_table(table: pd.DataFrame) -> str:
     """The summary table as aligned text, times with one decimal, speed-ups as ``12.3x``."""
     formatters = {column: "{:,.1f}".format for column in table.columns if column.endswith("(µs)")}
-    for column in ("speed-up", ALL_CORES_SPEEDUP):
-        if column in table:
-            formatters[column] = format_ratio
-    return table.to_string(index=False, formatters=formatters, na_rep="-")  # "-": no n_jobs to set
+    if "speed-up" in table:
+        formatters["speed-up"] = format_ratio
+    return table.to_string(index=False, formatters=formatters, na_rep="-")  # "-": not measured
+
+
+def notes(run: ModelRun) -> list[str]:
+    """The run's notes, and one saying which batches repeat the checked rows."""
+    repeated = [size for size in run.result.batch_sizes if size > run.checked_rows]
+    if not repeated:
+        return list(run.notes)
+    sizes = " and ".join(f"{size:,}" for size in repeated)
+    batches = f"batches of {sizes} rows repeat" if len(repeated) > 1 else f"batch of {sizes} rows repeats"
+    times = f"{'up to' if len(repeated) > 1 else 'about'} {repeated[-1] / run.checked_rows:,.0f} times"
+    return [
+        *run.notes,
+        f"the {batches} the {run.checked_rows:,} checked rows ({times}): "
+        "timed on copies of them, not on that many distinct rows",
+    ]
+
+
+def findings(runs: list[ModelRun]) -> list[str]:
+    """The lines printed after the table: the answer per model, then each mismatch's diagnosis."""
+    lines = [f"answer: {line}" for line in map(answer_line, runs) if line is not None]
+    for run in runs:
+        lines += [f"note: {run.name}: {note}" for note in notes(run)]
+    for run in runs:
+        if run.ok:
+            continue
+        lines.append(f"MISMATCH: {run.name}: {_mismatch(run.comparison)}")
+        if run.diagnosis is not None:
+            lines += [f"  {line}" for line in run.diagnosis.lines()]
+    return lines
+
+
+def _mismatch(report: Any) -> str:
+    """``2 of 143 rows outside the tolerance, probabilities up to 0.0071 apart; labels agree``."""
+    text = f"{len(report.worst_rows)} of {report.n_rows} rows outside the tolerance"
+    if report.values != "labels only":
+        text += f", {report.values} up to {report.max_abs_diff:.2g} apart"
+    if report.has_labels:
+        changed = len(report.label_mismatches)
+        text += f"; {changed} labels differ" if changed else "; labels agree"
+    return text
 
 
 def _environment() -> dict[str, Any]:
@@ -124,11 +158,11 @@ def report_dict(runs: list[ModelRun], data: dict[str, Any], args: argparse.Names
         },
         "environment": _environment(),
         "data": data,
-        "models": [_run_dict(run) for run in runs],
+        "models": [run_dict(run) for run in runs],
     }
 
 
-def _run_dict(run: ModelRun) -> dict[str, Any]:
+def run_dict(run: ModelRun) -> dict[str, Any]:
     comparison = None
     if run.comparison is not None:
         report = run.comparison
@@ -143,6 +177,8 @@ def _run_dict(run: ModelRun) -> dict[str, Any]:
             "atol": report.atol,
             "rows_outside_tolerance": [int(i) for i in report.worst_rows],
             "rows_with_another_label": [int(i) for i in report.label_mismatches],
+            # on a mismatch: the cause the tool found, the fix and the lessons (None when they agree)
+            "diagnosis": run.diagnosis.to_dict() if run.diagnosis is not None else None,
         }
     timings = run.result.to_frame().to_dict(orient="records")
     speedups = []
@@ -167,10 +203,13 @@ def _run_dict(run: ModelRun) -> dict[str, Any]:
         "checked_rows": run.checked_rows,
         "comparison": comparison,
         "timings": [{key: _plain(value) for key, value in row.items()} for row in timings],
-        # ONNX Runtime against each scikit-learn candidate (n_jobs=-1 included), with the interval
+        # per batch size, ONNX Runtime against the faster scikit-learn candidate: the answer
+        "verdicts": [_plain(verdict.to_dict()) for verdict in verdicts(run)],
+        "answer": answer_line(run),
+        # ONNX Runtime against each scikit-learn candidate, with the interval and the benchmark's verdict
         "onnx_speedups": [{key: _plain(value) for key, value in row.items()} for row in speedups],
         "onnx_file": run.onnx_file,
-        "notes": run.notes,
+        "notes": notes(run),
     }
 
 
@@ -193,97 +232,3 @@ def report_json(report: dict[str, Any]) -> str:
     {'speedup': None, 'rounds': 10}
     """
     return json.dumps(_plain(report), indent=2, allow_nan=False)
-
-
-def _figure_png(run: ModelRun) -> str:
-    """The run's latency (and speed-up) figure as a base64 PNG; no pyplot state is touched."""
-    from matplotlib.figure import Figure
-
-    with_speedup = len(run.result.candidates) > 1
-    figure = Figure(figsize=(10 if with_speedup else 6, 4), layout="constrained")
-    axes = figure.subplots(1, 2 if with_speedup else 1, squeeze=False)[0]
-    run.result.plot("latency", ax=axes[0])
-    if with_speedup:
-        run.result.plot("speedup", ax=axes[1])
-    figure.suptitle(_figure_title(run))
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _figure_title(run: ModelRun) -> str:
-    """The finding, formatted from the measurement."""
-    smallest, largest = run.result.batch_sizes[0], run.result.batch_sizes[-1]
-    if len(run.result.candidates) > 1:
-        return (
-            f"{run.name}: ONNX Runtime {format_ratio(run.result.speedup('onnxruntime', smallest))} "
-            f"as fast as scikit-learn at {_rows(smallest)}, "
-            f"{format_ratio(run.result.speedup('onnxruntime', largest))} at {_rows(largest)}"
-        )
-    per_row = run.result.median("onnxruntime", largest) / largest * 1e6
-    return (
-        f"{run.name}: {run.result.median('onnxruntime', smallest) * 1e6:,.1f} µs per call at "
-        f"{_rows(smallest)}, {per_row:,.3f} µs per row at {_rows(largest)}"
-    )
-
-
-def _rows(count: int) -> str:
-    return f"{count:,} row" + ("s" if count != 1 else "")
-
-
-def report_html(runs: list[ModelRun], report: dict[str, Any], table: pd.DataFrame) -> str:
-    """A self-contained HTML page: the summary table, then per model its check and figure."""
-    environment = report["environment"]
-    versions = ", ".join(f"{name} {version}" for name, version in environment["versions"].items())
-    sections = []
-    for run in runs:
-        check = run.comparison._repr_html_() if run.comparison is not None else ""
-        notes = "".join(f"<p>{escape(note)}</p>" for note in run.notes)
-        image = f'<img alt="{escape(_figure_title(run))}" src="data:image/png;base64,{_figure_png(run)}">'
-        sections.append(
-            f"<h2>{escape(run.name)} ({escape(run.estimator)}, {escape(run.method)})</h2>"
-            f"{check}{notes}{image}"
-        )
-    summary = table.to_html(index=False, float_format="{:,.2f}".format, border=0, na_rep="-")
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8">'
-        f"<title>{PROG} report</title><style>{_CSS}</style></head><body>"
-        f"<h1>{PROG} report</h1>"
-        f"<p>{escape(report['created'])}; {escape(report['data']['source'])}, "
-        f"{report['data']['rows']:,} rows checked; preset {escape(report['settings']['preset'])}; "
-        f"Python {escape(environment['python'])} on {escape(environment['cpu'])}, "
-        f"{environment['usable_cpus']} of {environment['cpu_count']} CPUs usable; {escape(versions)}.</p>"
-        f"<p>{'<br>'.join(escape(line) for line in TIMING_NOTE.splitlines())}<br>"
-        "A speed-up above 1 means ONNX Runtime was faster.</p>"
-        f"{summary}{''.join(sections)}</body></html>"
-    )
-
-
-_CSS = (
-    "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-    "table{border-collapse:collapse;margin:1em 0}td,th{padding:.2em .8em;text-align:right}"
-    "img{max-width:100%}"
-)
-
-
-def write_reports(
-    out: Path, runs: list[ModelRun], report: dict[str, Any], table: pd.DataFrame, onnx_models: dict[str, Any]
-) -> list[Path]:
-    """Write the ONNX models, ``report.json`` and ``report.html`` into ``out``; return their paths."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CliError(f"cannot create --out {str(out)!r}: {error.strerror}") from None
-    written = []
-    for file_name, onnx_model in onnx_models.items():
-        path = out / file_name
-        path.write_bytes(onnx_model.SerializeToString())
-        for run in runs:
-            if f"{run.name}.onnx" == file_name:
-                run.onnx_file = str(path)
-        written.append(path)
-    report["models"] = [_run_dict(run) for run in runs]  # with the paths of the ONNX files
-    json_path, html_path = out / "report.json", out / "report.html"
-    json_path.write_text(report_json(report), encoding="utf-8")
-    html_path.write_text(report_html(runs, report, table), encoding="utf-8")
-    return [*written, json_path, html_path]

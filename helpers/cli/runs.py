@@ -1,8 +1,7 @@
 """Convert, check and time one model for the tool: the work behind each row of its table.
 
-Longer than 250 lines: the docstrings say what makes each timing fair (rows
-converted outside the timing, scikit-learn also on all cores), which is the
-point of the tool.
+The docstrings say what makes each timing fair: rows converted outside the
+timing, and scikit-learn timed with both of its ``n_jobs`` settings.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers.benchmark import benchmark
 from helpers.cli.common import CliError
+from helpers.cli.diagnose import diagnose
 from helpers.conversion import convert
 from helpers.errors import InputError, UnsupportedModelError
 from helpers.predictor import OnnxPredictor
@@ -30,47 +30,57 @@ from helpers.validate import compare
 
 __all__ = [
     "ALL_CORES",
+    "DEFAULT_JOBS",
     "MIN_TIMING_BUDGET",
     "ModelRun",
     "demo_models",
+    "other_jobs",
     "run_onnx_model",
     "run_sklearn_model",
-    "with_all_cores",
 ]
 
 #: Seconds of timing per model, at least, even when the budget is spent.
 MIN_TIMING_BUDGET = 0.2
 
-#: The name of scikit-learn's second candidate: the model with every ``n_jobs`` at -1.
-ALL_CORES = "scikit-learn n_jobs=-1"
+#: The names of scikit-learn's second candidate: the model with every ``n_jobs`` at -1 (all
+#: cores) or, for a model saved with every ``n_jobs`` at -1 already, at None (the default).
+ALL_CORES, DEFAULT_JOBS = "scikit-learn n_jobs=-1", "scikit-learn n_jobs=None"
 
 
-def with_all_cores(model: Any) -> Any | None:
-    """A copy of a fitted model with every ``n_jobs`` (its own and its steps') set to -1, or None.
+def other_jobs(model: Any) -> tuple[str, Any] | None:
+    """The model's other ``n_jobs`` setting: a name and a fitted copy, or None without ``n_jobs``.
 
-    For batches, scikit-learn's best setting uses all cores, so a fair
-    comparison times it too. A model without ``n_jobs`` (a linear model without
-    it, histogram gradient boosting, which uses OpenMP on all cores anyway)
-    gives None. The copy is fitted: ``clone`` would forget the fit.
+    The copy has every ``n_jobs`` (its own and its steps') at -1, all cores;
+    or at None, scikit-learn's default, when the model has them all at -1
+    already. Neither setting is faster everywhere (threads cost a start-up
+    that one row does not repay), so the tool times both and compares ONNX
+    Runtime with the faster. A model without ``n_jobs`` (histogram gradient
+    boosting, which uses OpenMP threads anyway) gives None. The copy is
+    fitted: ``clone`` would forget the fit.
 
     Examples
     --------
     >>> from sklearn.ensemble import RandomForestClassifier
-    >>> with_all_cores(RandomForestClassifier(n_jobs=1)).n_jobs
-    -1
+    >>> name, copied = other_jobs(RandomForestClassifier())
+    >>> name, copied.n_jobs
+    ('scikit-learn n_jobs=-1', -1)
+    >>> other_jobs(RandomForestClassifier(n_jobs=-1))[1].n_jobs is None
+    True
     >>> from sklearn.preprocessing import StandardScaler
-    >>> with_all_cores(StandardScaler()) is None
+    >>> other_jobs(StandardScaler()) is None
     True
     """
     get_params = getattr(model, "get_params", None)
     if get_params is None:
         return None
-    names = [name for name in get_params(deep=True) if name == "n_jobs" or name.endswith("__n_jobs")]
+    params = get_params(deep=True)
+    names = [name for name in params if name == "n_jobs" or name.endswith("__n_jobs")]
     if not names:
         return None
+    all_cores = all(params[name] == -1 for name in names)
     copied = copy.deepcopy(model)
-    copied.set_params(**dict.fromkeys(names, -1))
-    return copied
+    copied.set_params(**dict.fromkeys(names, None if all_cores else -1))
+    return (DEFAULT_JOBS if all_cores else ALL_CORES), copied
 
 
 def _prediction_method(model: Any, predictor: Any) -> str:
@@ -125,6 +135,8 @@ class ModelRun:
         The method timed: ``"predict_proba"`` or ``"predict"``.
     comparison : helpers.ComparisonReport or None
         Agreement with scikit-learn; None for an ONNX file alone.
+    diagnosis : helpers.cli.diagnose.Diagnosis or None
+        On a mismatch, its cause, the fix and the lessons.
     result : helpers.BenchmarkResult
     checked_rows : int
         Rows the model was run on to check it.
@@ -141,6 +153,7 @@ class ModelRun:
     checked_rows: int
     onnx_file: str | None = None
     notes: list[str] = field(default_factory=list)
+    diagnosis: Any = None
 
     @property
     def ok(self) -> bool:
@@ -153,7 +166,7 @@ def _seconds(budget: float | Callable[[], float]) -> float:
     return max(budget() if callable(budget) else budget, MIN_TIMING_BUDGET)
 
 
-def _convert(model: Any, X: Any) -> Any:
+def _convert(model: Any, X: Any, dtype: Any = np.float32) -> Any:
     """:func:`helpers.convert` with one array input when the data allows it.
 
     A DataFrame sample gives the ONNX model one input per column, which a
@@ -166,12 +179,12 @@ def _convert(model: Any, X: Any) -> Any:
     numeric = isinstance(X, pd.DataFrame) and all(pd.api.types.is_numeric_dtype(t) for t in X.dtypes)
     if numeric:
         try:
-            return convert(model, X[:1].to_numpy(dtype=np.float64))
+            return convert(model, X[:1].to_numpy(dtype=np.float64), dtype=dtype)
         except (UnsupportedModelError, InputError):
             raise
         except Exception:  # e.g. a ColumnTransformer that looks columns up by name
             pass
-    return convert(model, X[:1])
+    return convert(model, X[:1], dtype=dtype)
 
 
 def _timed_call(model: Any, preset: str, method: str) -> Callable[[Any], Any]:
@@ -195,29 +208,31 @@ def run_sklearn_model(
     """Convert a fitted model, compare it with the original on ``X``, time both.
 
     scikit-learn is timed as it is and, when the model has ``n_jobs``, also
-    with every ``n_jobs`` at -1 (:data:`ALL_CORES`), its best setting for
-    batches. ``budget`` is the seconds of timing, or a function that gives
-    them when the timing starts (the time the conversion and the check left).
+    with its other setting (:func:`other_jobs`), in the same rounds. On a
+    mismatch, :func:`helpers.cli.diagnose.diagnose` looks for the cause.
+    ``budget`` is the seconds of timing, or a function that gives them when
+    the timing starts (the time the conversion and the check left).
     Returns the :class:`ModelRun` and the ONNX model.
     """
     onnx_model = _convert(model, X)
     predictor = OnnxPredictor(onnx_model, preset="latency" if preset == "auto" else preset)
     comparison = compare(model, predictor, X)
+    diagnosis = None if comparison.ok else diagnose(model, X, comparison, onnx_model, _convert)
     method = _prediction_method(model, predictor)
     onnx_call = _with_prepared_input(
         _timed_call(onnx_model, preset, method), lambda batch: _onnx_input(batch, predictor)
     )
     candidates = {"scikit-learn": getattr(model, method)}
-    all_cores = with_all_cores(model)
-    if all_cores is not None:
-        candidates[ALL_CORES] = getattr(all_cores, method)
+    other = other_jobs(model)
+    if other is not None:
+        candidates[other[0]] = getattr(other[1], method)
     result = benchmark(
         {**candidates, "onnxruntime": onnx_call},
         X,
         batch_sizes=batch_sizes,
         budget=_seconds(budget),
     )
-    run = ModelRun(name, type(model).__name__, method, comparison, result, len(X))
+    run = ModelRun(name, type(model).__name__, method, comparison, result, len(X), diagnosis=diagnosis)
     return run, onnx_model
 
 
