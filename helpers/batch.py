@@ -10,11 +10,8 @@ loads the session the first time a partition needs it and keeps it in a small
 per-process cache keyed by that hash, so each worker process loads the model
 once, however many partitions and threads it runs.
 
-This module needs the ``lessons`` extra (``dask[dataframe]``); ``import helpers``
+This module needs the ``batch`` extra (``dask[dataframe]``); ``import helpers``
 does not import it, ``import helpers.batch`` does.
-
-Longer than 250 lines: most of it is the docstrings of the three public
-functions and their examples.
 """
 
 from __future__ import annotations
@@ -32,6 +29,7 @@ import pandas as pd
 
 from helpers.errors import InputError
 from helpers.modelfile import ModelSource, model_bytes
+from helpers.parallel import workers_for
 from helpers.predictor import OnnxPredictor
 
 __all__ = ["OnnxModelBytes", "cached_sessions", "score", "score_partition"]
@@ -65,21 +63,12 @@ class OnnxModelBytes:
         number of cores, or the threads fight over them; 1 suits one Dask
         thread per core. 0 is onnxruntime's default, one per physical core.
     row_workers : int, default 1
-        Chunks of each partition's rows run at once on the session (the
-        row-parallel path of :class:`helpers.OnnxPredictor`), which then has
-        one intra-op thread. Dask's partitions are already a split by rows, so
-        with one Dask thread per core keep 1. With fewer Dask threads than
-        cores (a few large workers), a tree ensemble uses the spare cores
-        better with ``row_workers`` than with ``intra_op_num_threads``
-        (:ref:`cores_and_batch_size`); keep
-        ``workers x threads_per_worker x row_workers`` at most the cores.
+        Chunks of each partition's rows run at once on a one-thread session (the
+        row split of :class:`helpers.OnnxPredictor`). Dask's partitions are a split
+        by rows already: keep 1 with one Dask thread per core; with a few large
+        workers, keep ``workers x threads_per_worker x row_workers`` at most the cores.
 
-    Attributes
-    ----------
-    content : bytes
-        The serialized model.
-    digest : str
-        SHA-256 of ``content`` (hex), the key of the session cache.
+    ``content`` holds the serialized model, ``digest`` its SHA-256 (the cache's key).
 
     Examples
     --------
@@ -101,12 +90,8 @@ class OnnxModelBytes:
                 "intra_op_num_threads must be an integer >= 0 (0: one per core), "
                 f"got {intra_op_num_threads!r}"
             )
-        if not isinstance(row_workers, (int, np.integer)) or row_workers < 1:
-            raise ValueError(f"row_workers must be an integer >= 1, got {row_workers!r}")
-        if row_workers > 1 and intra_op_num_threads != 1:
-            raise ValueError(
-                "row_workers > 1 runs each chunk on one intra-op thread: leave intra_op_num_threads=1"
-            )
+        options = {"intra_op_num_threads": intra_op_num_threads}
+        row_workers = workers_for(b"", None, row_workers, options)  # fails now, not on a worker
         self.content, _ = model_bytes(model)
         self.digest = hashlib.sha256(self.content).hexdigest()
         self.intra_op_num_threads = int(intra_op_num_threads)
@@ -161,8 +146,6 @@ def cached_sessions() -> list[tuple[str, int, int]]:
     Run it on the workers to see that each loaded a model once:
     ``client.run(helpers.batch.cached_sessions)``.
 
-    Examples
-    --------
     >>> isinstance(cached_sessions(), list)
     True
     """
@@ -184,8 +167,6 @@ def score_partition(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-    model : OnnxModelBytes
     columns : list of str, optional
         The feature columns, in the order the model takes them; default all
         columns of ``frame``. A model converted from a DataFrame matches its
@@ -197,14 +178,9 @@ def score_partition(
     keep : list of str
         Columns of ``frame`` to carry over, e.g. an id.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``frame``: the ``keep`` columns, then the predictions.
+    Returns a DataFrame indexed like ``frame``: the ``keep`` columns, then the predictions;
+    an output column that would overwrite another, or a kept one, is refused.
 
-    Examples
-    --------
-    >>> import pandas as pd
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
     >>> from helpers import convert
@@ -228,16 +204,21 @@ def score_partition(
         raise InputError("predict_proba=True, but the model has no probability output (a regressor?)")
     names = [predictor.outputs.value_name] * predict + [predictor.outputs.proba_name] * predict_proba
     outputs = predictor.run(names, features)  # labels and probabilities from one session run
+    proba = outputs[-1] if predict_proba else np.empty((len(frame), 0))
+    given = [f"proba_{i}" for i in range(proba.shape[1])] if proba_columns is None else list(proba_columns)
+    if len(given) != proba.shape[1]:
+        raise InputError(f"the model gives {proba.shape[1]} probability columns, got {len(given)} names")
+    added = ["label"] * predict + given
+    clashes = sorted({str(name) for name in added if added.count(name) > 1 or name in keep})
+    if clashes:  # a kept column or a probability would be overwritten: data lost
+        raise InputError(
+            f"the output columns {added} repeat each other or a kept column {list(keep)}: {clashes}"
+        )
     scored = frame[list(keep)].copy()
     if predict:
-        scored["label"] = predictor.outputs.labels(outputs.pop(0))
-    if predict_proba:
-        proba = outputs.pop(0)
-        names = [f"proba_{i}" for i in range(proba.shape[1])] if proba_columns is None else proba_columns
-        if len(names) != proba.shape[1]:
-            raise InputError(f"the model gives {proba.shape[1]} probability columns, got {len(names)} names")
-        for index, name in enumerate(names):
-            scored[name] = proba[:, index]
+        scored["label"] = predictor.outputs.labels(outputs[0])
+    for index, name in enumerate(given):
+        scored[name] = proba[:, index]
     return scored
 
 
@@ -267,8 +248,6 @@ def score(
 
     Parameters
     ----------
-    frame : dask.dataframe.DataFrame
-    model : OnnxModelBytes, onnx.ModelProto or bytes
     columns, predict, predict_proba, proba_columns, keep
         As in :func:`score_partition`.
     client : distributed.Client, optional
@@ -277,18 +256,11 @@ def score(
         Threads per session and chunks of rows run at once, when ``model`` is
         not already an :class:`OnnxModelBytes` (which carries its own).
 
-    Returns
-    -------
-    dask.dataframe.DataFrame
-        Lazy: same partitions and index as ``frame``; columns as :func:`score_partition`.
-        A partition the model cannot score (infinity where scikit-learn refuses it, an
-        overflow, a missing column) makes ``compute`` raise the predictor's
-        :class:`~helpers.InputError`, naming the rows within that partition.
-        Its ``meta`` (empty frame with the output types) is computed here, by
-        scoring an empty partition with the real dtypes, not guessed by Dask.
+    Returns a lazy Dask DataFrame: the partitions and index of ``frame``, the columns of
+    :func:`score_partition` (its ``meta`` computed here on an empty partition, not guessed).
+    A partition the model cannot score makes ``compute`` raise the predictor's
+    :class:`~helpers.InputError`, naming the rows within that partition.
 
-    Examples
-    --------
     >>> import dask.dataframe as dd
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression

@@ -89,10 +89,11 @@ def test_row_workers_split_each_partition_on_a_one_thread_session(table, forest_
     scored = batch.score(big, split, ["a", "b", "c", "d"]).compute(scheduler="sync")
     unsplit = batch.score(big, forest_bytes, ["a", "b", "c", "d"]).compute(scheduler="sync")
     pd.testing.assert_frame_equal(scored, unsplit)
-    with pytest.raises(ValueError, match="leave intra_op_num_threads=1"):
+    # the predictor's own rule (helpers.parallel.workers_for), checked when the bytes are made
+    with pytest.raises(ValueError, match="split or intra-op threads, not both"):
         batch.OnnxModelBytes(forest_bytes.content, intra_op_num_threads=2, row_workers=2)
-    with pytest.raises(ValueError, match="row_workers must be an integer >= 1"):
-        batch.OnnxModelBytes(forest_bytes.content, row_workers=0)
+    with pytest.raises(ValueError, match="row_workers must be an integer >= 0"):
+        batch.OnnxModelBytes(forest_bytes.content, row_workers=-1)
 
 
 def test_cache_is_bounded(forest_bytes):
@@ -223,3 +224,17 @@ def test_infinity_in_a_partition_is_an_error_not_nan(table, forest_bytes):
     scored = batch.score(dd.from_pandas(broken, npartitions=4), forest_bytes, ["a", "b", "c", "d"])
     with pytest.raises(helpers.InputError, match=r"infinity in row \d+"):
         scored.compute(scheduler="sync")
+
+
+@pytest.mark.parametrize(
+    ("keep", "proba_columns"),
+    [(["a", "label"], None), (["a"], ["a", "p1", "p2"]), ([], ["p", "p", "q"])],
+)
+def test_output_columns_never_overwrite_each_other_or_kept_columns(table, forest_bytes, keep, proba_columns):
+    """A kept column named like an output, or repeated output names, would lose data: refused."""
+    frame, _ = table
+    frame = frame.assign(label=1)
+    with pytest.raises(helpers.InputError, match="repeat each other or a kept column"):
+        batch.score_partition(
+            frame, forest_bytes, ["a", "b", "c", "d"], keep=keep, proba_columns=proba_columns
+        )
