@@ -3,9 +3,6 @@
 Introduced in :ref:`sphx_glr_auto_examples_03_running_plot_01_inspect_model.py`,
 which reads the same fields by hand from ``onnx.ModelProto`` and from
 ``InferenceSession.get_inputs()`` / ``get_modelmeta()``.
-
-Longer than 250 lines: the description and the graph drawing share the node
-walk; half is docstrings and examples.
 """
 
 from __future__ import annotations

@@ -8,9 +8,6 @@ instead. The settings it tries are the ``SessionOptions`` that
 session), measured in :ref:`cores_and_batch_size`; the timings and decisions come
 from :mod:`helpers.timing`: a setting wins only when its whole confidence
 interval clears the margin, never on a lucky round.
-
-Longer than 250 lines: the search, its timer and the result it returns are
-read together; about a third is docstrings.
 """
 
 from __future__ import annotations
@@ -45,27 +42,13 @@ _FORMATS["speedup_high"] = format_ratio
 class TuningResult:
     """What :func:`tune` measured and the setting it chose.
 
-    Attributes
-    ----------
-    best : Setting
-        The chosen setting: the starting preset's unless another was faster
-        beyond the margin (its whole interval above ``1 + margin``).
-    start : str
-        The preset the search started from (see :func:`helpers.session.preset_for`).
-    presets : dict of str to Setting
-        Both presets as they apply to this model (a tree ensemble's throughput
-        preset splits rows, see :func:`helpers.lessons.settings.preset_setting`).
-    batch_size : int
-    measurements : pandas.DataFrame
-        One row per setting in each round: ``round``, ``knob`` (what the round
-        varied), ``setting``, ``rounds``, ``median_us``, and ``speedup``,
-        ``speedup_low``, ``speedup_high``, ``verdict`` against the round's first
-        setting (the best so far), plus the setting's fields.
-    final : pandas.DataFrame
-        The chosen setting and both presets, interleaved in one run, against
-        the starting preset.
-    seconds : float
-        Time the tuning took, session creation included.
+    ``best`` is the starting preset's setting (``start``, from
+    :func:`helpers.session.preset_for`) unless another was faster beyond the margin;
+    ``presets`` are both presets as they apply to this model. ``measurements`` has one
+    row per setting in each round (``round``, ``knob``, ``setting``, timings and the
+    speed-up against the round's first setting, plus the setting's fields); ``final``
+    times the choice and both presets in one run, against the starting preset;
+    ``seconds`` is the time the tuning took, session creation included.
     """
 
     best: Setting
@@ -221,29 +204,11 @@ def tune(
 
     Only the public ``session.run`` is timed (split over threads for a row
     split), on a batch converted to the model's input type before timing.
+    ``X`` is repeated to fill ``batch_size`` rows; ``budget`` seconds are shared by
+    the rounds (each comparison runs at least 10 rounds, so a slow model can overrun
+    a tiny budget); ``threads`` replaces the counts 1, 2, 4, ... CPUs; ``margin`` is
+    the gain a setting needs, beyond its interval, to replace the best so far.
 
-    Parameters
-    ----------
-    model : onnx.ModelProto, bytes, str or path
-    X : array or DataFrame
-        Rows like the ones to predict; repeated to fill ``batch_size``.
-    batch_size : int, default 1
-        Rows per call to tune for.
-    budget : float, default 3.0
-        Seconds for the whole tuning, shared by the rounds in proportion to
-        their candidates. Each comparison runs at least 10 rounds, so a slow
-        model can overrun a tiny budget.
-    threads : sequence of int, optional
-        Thread and worker counts to try instead of 1, 2, 4, ... CPUs.
-    margin : float, default 0.05
-        Relative gain a setting needs, beyond its interval, to replace the best so far.
-
-    Returns
-    -------
-    TuningResult
-
-    Examples
-    --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
     >>> from helpers import convert

@@ -1,10 +1,6 @@
 """The FastAPI application: its lifespan (one session per process), endpoints and handlers.
 
 Part of :mod:`helpers.serving`, which documents the endpoints and the limits.
-
-Longer than 250 lines: :func:`create_app` is one closure (the lifespan, the
-handlers and the endpoints share its state), and a third of it is its
-documentation.
 """
 
 from __future__ import annotations
