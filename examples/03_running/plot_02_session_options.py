@@ -177,13 +177,13 @@ plt.show()
 # %%
 # Which preset, from these verdicts
 # ---------------------------------
-# The rule the presets encode: one thread for single requests, because one
-# row is too little work to share; a thread per core for large batches of
-# models with much work per row, such as forests. The table below applies it
-# to this run: ``throughput`` only where its verdict is "faster", ``latency``
-# otherwise, since it leaves cores free for other work. On a busy or small
-# machine the gain of more threads shrinks or vanishes, which is why you
-# should rerun this lesson on your server.
+# The presets start from a guess: one thread for single requests, because
+# one row is too little work to share, and onnxruntime's pool (a thread per
+# physical core) for large batches (``helpers.session.preset_for`` picks
+# ``"throughput"`` from ``helpers.session.AUTO_BATCH`` rows on). The table
+# below tests the guess on this run: ``throughput`` only where its verdict
+# is "faster", ``latency`` otherwise, since it leaves cores free for other
+# work.
 choices = []
 for name, result in thread_results.items():
     for batch_size in batch_sizes:
@@ -203,6 +203,23 @@ for name, result in thread_results.items():
 choices = pd.DataFrame(choices)
 ratio_columns = ["throughput / latency", "low", "high"]
 choices.style.format("{:.2f}x", subset=ratio_columns).hide(axis="index")
+
+# %%
+# The table in words, with the cores it was measured on. These verdicts hold
+# for this machine and its load at build time: rerun the lesson on your
+# server before you pick a preset there.
+from helpers.session import AUTO_BATCH
+
+throughput_cells = choices[choices["use"] == "throughput"]
+won = [f"{row.model} at {row.rows:,} rows" for row in throughput_cells.itertuples()]
+print(f"{helpers.usable_cpus()} usable cores; the throughput preset was faster for:")
+print(f"  {', '.join(won) if won else 'no model at any batch size measured'}")
+large = choices[choices["rows"] >= AUTO_BATCH]
+agree = (large["use"] == "throughput").sum()
+print(
+    f"From {AUTO_BATCH:,} rows on, where preset_for picks 'throughput', this run "
+    f"supports it in {agree} of {len(large)} cases."
+)
 
 # %%
 # Execution mode and graph optimisation

@@ -87,9 +87,11 @@ assert ("CUDAExecutionProvider" in session.get_providers()) == has_cuda
 onnxruntime.InferenceSession(forest_bytes).get_providers()
 
 # %%
-# That default has changed between releases: GPU builds, from release 1.10
-# and for several releases, refused to create a session without the
-# argument, and 1.16.0 picked the Azure provider (`onnxruntime#17631
+# That default has changed between releases. For several releases, a build
+# with more than one provider refused to create a session without the
+# argument: a ``ValueError`` ("Since ORT 1.9, you are required to explicitly
+# set the providers parameter"). GPU builds were such builds, and so was the
+# CPU package of 1.16.0, which added the Azure provider (`onnxruntime#17631
 # <https://github.com/microsoft/onnxruntime/issues/17631>`_). This is why
 # every lesson passes ``providers=["CPUExecutionProvider"]``: the code means
 # the same on every install, and the timings are CPU timings.
@@ -187,8 +189,15 @@ if has_cuda:  # the documented fact below, checked on this build
 providers_by_op.to_frame("providers with a kernel")
 
 # %%
-# This install has no CUDA provider, so its registry cannot show what CUDA
-# lacks. onnxruntime's operator table can: `OperatorKernels.md
+# A build's registry lists the kernels of its own providers only. This
+# build's providers, from ``onnxruntime.get_available_providers()``:
+if has_cuda:
+    print(f"{available}: the cell above checked the CUDA kernels of this build")
+else:
+    print(f"{available}: no CUDA provider, so this registry cannot show what it lacks")
+
+# %%
+# onnxruntime's operator table shows it for every provider: `OperatorKernels.md
 # <https://github.com/microsoft/onnxruntime/blob/main/docs/OperatorKernels.md>`_
 # is generated from the same registry on a build with every provider. Its
 # *CUDAExecutionProvider* section lists kernels in the ``ai.onnx``,

@@ -274,10 +274,19 @@ for ax, column, ylabel in (
     ax.set(xscale="log", xlabel="tree nodes", ylabel=ylabel, ylim=(0, None))
     ax.grid(True, alpha=0.3)
 axes[0].legend(fontsize=8)
+smallest = sizes.nodes.idxmin()
+
+
+def per_node(column, digits):
+    """A cost per node, from the smallest forest to the largest, as text."""
+    low, high = sizes[column][smallest], sizes[column][largest]
+    return f"{low:.{digits}f} to {high:.{digits}f}"
+
+
 fig.suptitle(
-    f"Per node: {sizes['bytes per node'].median():.0f} file bytes, "
-    f"{sizes['load µs per node'].median():.2f} µs to load, "
-    f"{sizes['memory bytes per node'].median():.0f} bytes of memory (medians)"
+    f"Per node, smallest to largest forest: {per_node('bytes per node', 0)} file "
+    f"bytes, {per_node('load µs per node', 2)} µs to load, "
+    f"{per_node('memory bytes per node', 0)} bytes of memory"
 )
 plt.show()
 
@@ -289,16 +298,37 @@ plt.show()
 # nothing else in the file grows), and its nodes are its trees times the
 # nodes per tree, which the depth decides. So the number of trees of this
 # forest's depth that reaches the limit is the limit divided by the bytes
-# per node and by the nodes per tree, both measured on this forest. A
-# forest of that size was not built here: the time to create its session
-# and its memory are extrapolations of this forest's per-node rates.
+# per node and by the nodes per tree, both measured on this forest.
+#
+# A forest of that size was not built here: the time to create its session
+# and its memory are extrapolations. Unlike the file's bytes, their cost per
+# node need not be flat (the figure's title gives it for the smallest and
+# the largest forest): a fixed cost per session, spread over more nodes,
+# makes it fall as the forest grows. So two extrapolations, each under its
+# own assumption: every further node costs the *average* per node of the
+# largest forest measured (too high if that fall goes on), or a straight
+# line fitted by least squares to the six forests, a fixed cost plus a cost
+# per node (which assumes the line holds far beyond the largest forest, by
+# the factor in the table).
 limit = onnx.checker.MAXIMUM_PROTOBUF
 bytes_per_node = sizes["bytes per node"][largest]
 nodes_per_tree = sizes["nodes per tree"][largest]
 trees_at_limit = limit / (bytes_per_node * nodes_per_tree)
 nodes_at_limit = limit / bytes_per_node
-load_at_limit = nodes_at_limit * sizes["load µs per node"][largest] / 1e6
-memory_at_limit = nodes_at_limit * sizes["memory bytes per node"][largest] / 2**30
+beyond = nodes_at_limit / sizes.nodes[largest]
+
+
+def at_limit(column, per_node_column, scale):
+    """``column`` at the limit: at the largest forest's rate, and from a line."""
+    average = nodes_at_limit * sizes[per_node_column][largest] * scale
+    slope, intercept = np.polyfit(sizes.nodes, sizes[column], 1)
+    return average, intercept + slope * nodes_at_limit
+
+
+load_average, load_fit = at_limit("load ms", "load µs per node", 1e-6)
+load_fit /= 1e3  # the fitted line is in ms
+memory_average, memory_fit = at_limit("memory MiB", "memory bytes per node", 2**-30)
+memory_fit /= 2**10  # the fitted line is in MiB
 pd.Series(
     {
         "limit (bytes)": f"{limit:,}",
@@ -306,8 +336,13 @@ pd.Series(
         "nodes per tree (depth 8)": f"{nodes_per_tree:.1f}",
         "trees of depth 8 at the limit": f"{trees_at_limit:,.0f}",
         "nodes at the limit": f"{nodes_at_limit:,.0f}",
-        "creating its session (extrapolated)": f"{load_at_limit:,.0f} s",
-        "its session's memory (extrapolated)": f"{memory_at_limit:,.0f} GiB",
+        "times the largest forest measured": f"{beyond:,.0f}",
+        "creating its session, at the largest forest's rate": f"{load_average:,.0f} s",
+        "creating its session, from the fitted line": f"{load_fit:,.0f} s",
+        "its session's memory, at the largest forest's rate": (
+            f"{memory_average:,.0f} GiB"
+        ),
+        "its session's memory, from the fitted line": f"{memory_fit:,.0f} GiB",
     },
     name="this forest",
 ).to_frame()
@@ -615,6 +650,20 @@ print(
 )
 
 # %%
+# The size ratio moves the limit too. A FlatBuffers buffer holds at most
+# ``2**31 - 1`` bytes (``FLATBUFFERS_MAX_BUFFER_SIZE``). If the ``.ort`` file
+# keeps the ratio measured on this forest as the forest grows (an
+# assumption: only this one forest was converted), trees of depth 8 reach
+# that limit at:
+ORT_LIMIT = 2**31 - 1
+ort_trees_at_limit = ORT_LIMIT / (size_ratio * bytes_per_node * nodes_per_tree)
+sooner = "fewer" if ort_trees_at_limit < trees_at_limit else "more"
+print(
+    f"about {ort_trees_at_limit:,.0f} trees in the .ort format, against "
+    f"{trees_at_limit:,.0f} in the .onnx format: {sooner} trees fit"
+)
+
+# %%
 # What to take away
 # -----------------
 # * **Count nodes, not trees.** The file grows by a steady number of bytes
@@ -628,9 +677,12 @@ print(
 # * **Split the forest** when it must stay as large: parts of it, each its
 #   own model, averaged with weights by tree count, give scikit-learn's
 #   probabilities back; the benchmark above prices the extra calls.
-# * **The ORT format is not a way around the limit.** Its size, load time
-#   and session memory differ from the ``.onnx`` file's: the tables above
-#   give them for this forest; measure them on yours before choosing it.
+# * **The ORT format is not a way around the limit.** FlatBuffers has a
+#   2 GB limit of its own, and the ``.ort`` file's size against the ``.onnx``
+#   file's moves the number of trees that fit by the same factor. Its size,
+#   load time and session memory differ from the ``.onnx`` file's: the
+#   tables above give them for this forest; measure them on yours before
+#   choosing it.
 #
 # Clean up the files:
 shutil.rmtree(workdir)

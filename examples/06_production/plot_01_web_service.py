@@ -267,16 +267,11 @@ for index in range(N_SEQUENTIAL):
 # time. The backends take turns in rounds, so that both see the same
 # machine.
 #
-# One thing to know before running scikit-learn in a threaded server: its
-# forests dispatch trees through joblib, and each task saves, resets and
-# restores Python's warning filters with ``warnings.catch_warnings``, which
-# the Python documentation says is not thread-safe (the filters are shared
-# by all threads). When requests overlap, a thread can find the filters
-# empty and print a ``UserWarning`` ("``sklearn.utils.parallel.delayed``
-# should be used with ``sklearn.utils.parallel.Parallel``") for nothing, and
-# the filters can be left changed afterwards. Predictions are unaffected
-# (every answer is checked). We count those warnings instead of printing
-# them, and put the filters back as they were at the end of the cell.
+# scikit-learn's forests save and restore Python's warning filters in each
+# joblib task, which is not thread-safe, so overlapping requests may print a
+# spurious ``UserWarning`` about ``sklearn.utils.parallel.delayed``: we
+# count those instead of printing them (the count of this run is printed
+# below) and put the filters back at the end of the cell.
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -331,59 +326,82 @@ for thread_client in thread_clients:
     thread_client.close()
 for backend in BACKENDS:
     assert len(concurrent[backend]) == N_CONCURRENT, "a request was lost"
-{
-    "requests answered": {backend: len(concurrent[backend]) for backend in BACKENDS},
-    "spurious scikit-learn warnings": len(spurious_warnings),
-}
+answered = {backend: len(concurrent[backend]) for backend in BACKENDS}
+print(f"requests answered: {answered}")
+print(f"spurious scikit-learn warnings in this run: {len(spurious_warnings)}")
 
 # %%
 # Latency percentiles and throughput
 # ----------------------------------
 # p50 is the median request; p95 and p99 are the slow tail that users of a
 # busy service notice. With a hundred or so requests per case, p99 rests on
-# the one or two slowest, so read it as an order of magnitude. With one
-# client, throughput is the inverse of the mean latency; with several, it is
-# what the server sustains while they all wait for answers. The timings of
-# this page were measured here:
+# the one or two slowest, so each figure comes with a 95% bootstrap
+# interval: the requests of a case are resampled with replacement, 1,000
+# times (a seeded generator), and the interval spans the middle 95% of the
+# resampled figures. With one client, throughput is the inverse of the mean
+# latency, resampled the same way; with several, it is what the server
+# sustains while they all wait for answers, one wall-clock figure per
+# backend, with no interval. The timings of this page were measured here:
 helpers.machine_summary()
 
 # %%
-rows = []
+rng = np.random.default_rng(0)
+N_RESAMPLES = 1_000
+PERCENTILES = {"p50 (ms)": 50, "p95 (ms)": 95, "p99 (ms)": 99}
+THROUGHPUT = "throughput (req/s)"
+
+
+def resampled(latencies):
+    """The figures of ``latencies`` (ms) over bootstrap resamples: {name: array}."""
+    picks = rng.integers(0, len(latencies), size=(N_RESAMPLES, len(latencies)))
+    samples = latencies[picks]
+    figures = np.percentile(samples, list(PERCENTILES.values()), axis=1)
+    return {
+        **dict(zip(PERCENTILES, figures, strict=True)),
+        THROUGHPUT: 1e3 / samples.mean(axis=1),  # one client: 1 / mean latency
+    }
+
+
+def with_interval(value, samples, digits, unit=""):
+    """'1.23 [1.10-1.40]': a figure and its 95% bootstrap interval, if it has one."""
+    if samples is None:
+        return f"{value:.{digits}f}{unit}"
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return f"{value:.{digits}f}{unit} [{low:.{digits}f}-{high:.{digits}f}]"
+
+
+rows, bootstrap = [], {}
 modes = {"one at a time": sequential, f"{N_CLIENTS} clients": concurrent}
 for mode, results in modes.items():
     for backend in BACKENDS:
         latencies = np.array([latency for latency, _ in results[backend]])
+        percentiles = np.percentile(latencies, list(PERCENTILES.values()))
+        figures = dict(zip(PERCENTILES, percentiles, strict=True))
+        bootstrap[mode, backend] = resampled(latencies)
         if mode == "one at a time":
-            seconds = latencies.sum() / 1e3
-        else:
-            seconds = wall_seconds[backend]
-        p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
-        rows.append(
-            {
-                "mode": mode,
-                "backend": backend,
-                "requests": len(latencies),
-                "p50 (ms)": p50,
-                "p95 (ms)": p95,
-                "p99 (ms)": p99,
-                "throughput (req/s)": len(latencies) / seconds,
-            }
-        )
+            figures[THROUGHPUT] = len(latencies) / (latencies.sum() / 1e3)
+        else:  # one wall-clock figure per backend: no interval
+            figures[THROUGHPUT] = len(latencies) / wall_seconds[backend]
+            del bootstrap[mode, backend][THROUGHPUT]
+        head = {"mode": mode, "backend": backend, "requests": len(latencies)}
+        rows.append({**head, **figures})
 service = pd.DataFrame(rows)
-service.style.format(
-    {
-        "p50 (ms)": "{:.2f}",
-        "p95 (ms)": "{:.2f}",
-        "p99 (ms)": "{:.2f}",
-        "throughput (req/s)": "{:.0f}",
-    }
-).hide(axis="index")
+service_shown = service.astype(object)
+for index, row in service.iterrows():
+    samples = bootstrap[row["mode"], row["backend"]]
+    for name in [*PERCENTILES, THROUGHPUT]:
+        digits = 0 if name == THROUGHPUT else 2
+        shown = with_interval(row[name], samples.get(name), digits)
+        service_shown.loc[index, name] = shown
+service_shown.style.hide(axis="index")
 
 # %%
 # The same as ratios, scikit-learn over ONNX Runtime: above 1, the ONNX
 # Runtime backend has the lower latency (or the higher throughput, for the
-# last column, which is ONNX Runtime over scikit-learn). Each is a ratio of
-# two figures of this run, with no interval: read the tail ratios as rough.
+# last column, which is ONNX Runtime over scikit-learn). Each ratio's 95%
+# interval comes from the bootstrap resamples of the two backends, each
+# resampled on its own; the throughput with several clients is a ratio of
+# two wall-clock figures, with no interval.
 by_backend = service.set_index(["mode", "backend"])
 sklearn_side = by_backend.xs("sklearn", level="backend")
 onnx_side = by_backend.xs("onnxruntime", level="backend")
@@ -392,12 +410,24 @@ ratios = pd.DataFrame(
         "p50 latency": sklearn_side["p50 (ms)"] / onnx_side["p50 (ms)"],
         "p95 latency": sklearn_side["p95 (ms)"] / onnx_side["p95 (ms)"],
         "p99 latency": sklearn_side["p99 (ms)"] / onnx_side["p99 (ms)"],
-        "throughput": onnx_side["throughput (req/s)"].div(
-            sklearn_side["throughput (req/s)"],
-        ),
+        "throughput": onnx_side[THROUGHPUT] / sklearn_side[THROUGHPUT],
     }
 )
-ratios.style.format("{:.1f}x")
+ratios_shown = ratios.astype(object)
+for mode in modes:
+    sklearn_samples = bootstrap[mode, "sklearn"]
+    onnx_samples = bootstrap[mode, "onnxruntime"]
+    for name in PERCENTILES:
+        column = name.replace(" (ms)", " latency")
+        samples = sklearn_samples[name] / onnx_samples[name]
+        shown = with_interval(ratios.loc[mode, column], samples, 1, "x")
+        ratios_shown.loc[mode, column] = shown
+    samples = None
+    if THROUGHPUT in onnx_samples:
+        samples = onnx_samples[THROUGHPUT] / sklearn_samples[THROUGHPUT]
+    shown = with_interval(ratios.loc[mode, "throughput"], samples, 1, "x")
+    ratios_shown.loc[mode, "throughput"] = shown
+ratios_shown
 
 # %%
 # The one-at-a-time requests were sent in pairs, one to each backend, in

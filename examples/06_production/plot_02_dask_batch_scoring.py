@@ -18,10 +18,12 @@ one scores whole tables.
 # Start a cluster
 # ---------------
 # A :class:`distributed.LocalCluster` starts a scheduler and worker processes
-# on this machine, listening on the loopback address only. Two workers with
-# one thread each use the two cores of the machine that builds these pages:
-# Dask runs one partition per worker thread at a time, so
-# ``n_workers x threads_per_worker`` should not exceed the cores.
+# on this machine, listening on the loopback address only: two workers with
+# one thread each, to keep the lesson small. Dask runs one partition per
+# worker thread at a time, so ``n_workers x threads_per_worker`` should not
+# exceed the cores; the line printed below compares the two on the machine
+# that ran this page (:func:`helpers.usable_cpus` counts the cores this
+# process may use).
 #
 # On a real cluster only one line changes: connect to its scheduler instead
 # (the address below is an example, and this line does not run here). All
@@ -42,9 +44,13 @@ cluster = LocalCluster(
 )
 client = Client(cluster)
 # client = Client("tcp://scheduler:8786")  # a real cluster: the only line to change
+n_workers = len(client.scheduler_info()["workers"])
+dask_threads = sum(client.nthreads().values())
+usable = helpers.usable_cpus()
+fits = "within" if dask_threads <= usable else "more than"
 print(
-    f"{len(client.scheduler_info()['workers'])} workers, "
-    f"{helpers.usable_cpus()} usable cores here"
+    f"{n_workers} workers, {dask_threads} Dask threads in all: {fits} the "
+    f"{usable} usable cores of this machine"
 )
 helpers.machine_summary()
 
@@ -254,8 +260,9 @@ assert all(len(sessions) <= 1 for sessions in sessions_per_worker.values())
 # its workers, which limits OpenMP code such as scikit-learn's gradient
 # boosting, but the onnxruntime wheels use a thread pool of their own that
 # does not read it: its default (``intra_op_num_threads=0``) is one thread
-# per physical core, in every worker. With two workers on two cores, that is
-# four busy threads for two cores.
+# per physical core, and every worker makes such a pool, so ``n`` workers
+# on one machine start ``n`` times as many threads as it has physical
+# cores.
 #
 # Dask's partitions are already a split of the table by rows, each scored on
 # a thread of its own. So with one Dask thread per core, each session needs
@@ -278,10 +285,12 @@ print("OMP_NUM_THREADS in the workers:", client.run(os.environ.get, "OMP_NUM_THR
 #   converts nothing while it is timed;
 # * ONNX Runtime with one intra-op thread per worker (2 workers x 1 thread),
 #   on the float32 table;
-# * ONNX Runtime with two intra-op threads per worker (2 x 2 threads on 2
-#   cores);
+# * ONNX Runtime with two intra-op threads per worker (2 x 2 threads);
 # * ONNX Runtime with each partition's rows split over two workers
 #   (2 x 2 threads again, by the row-parallel path).
+#
+# Against the usable cores printed at the top, the last two use more
+# threads than cores wherever the machine has fewer than four.
 #
 # Each scores probabilities only, and keeps them on the workers: ``persist``,
 # then wait until every partition is done. Dropping the result and collecting
@@ -414,27 +423,29 @@ plt.show()
 # reasons behind them are general:
 #
 # * A partition is a large batch, where both libraries spend their time in
-#   compiled loops. The gain of ONNX Runtime is the batch gain measured in
-#   :ref:`with_helpers`, not the large single-row gain: the Python overhead
-#   per call that ONNX Runtime removes is paid once per partition here.
+#   compiled loops: the Python overhead per call, which weighs most on a
+#   single row, is paid once per partition here. So the ratio to expect is
+#   a large-batch one, and the lines below say whether each ONNX Runtime
+#   route was faster, slower or neither on this run.
 # * ``workers x threads_per_worker x (intra_op_num_threads or row_workers)
 #   <= cores`` keeps every thread on a core of its own. More threads than
-#   cores can still gain a little when part of each task is serial Python
-#   (turning the partition into an array, building the result frame) and
-#   leaves a core idle for a while; they lose when every thread has work, and
-#   on a machine shared with other jobs, more threads simply take a larger
-#   share of it. The last two verdicts in the title say what happened on this
-#   run. If you run fewer, larger workers (one per machine), give each
-#   session the spare cores: ``row_workers`` for a tree ensemble (no barrier
-#   between threads, see :ref:`cores_and_batch_size`), intra-op threads for
-#   a model whose matrix products split well inside one call.
+#   cores may gain when part of each task is serial Python (turning the
+#   partition into an array, building the result frame) and leaves a core
+#   idle for a while, and may lose when every thread has work; on a machine
+#   shared with other jobs, more threads take a larger share of it. The last
+#   two lines below say what happened on this run. If you run fewer, larger
+#   workers (one per machine), give each session the spare cores:
+#   ``row_workers`` for a tree ensemble (no barrier between threads, see
+#   :ref:`cores_and_batch_size`), intra-op threads for a model whose matrix
+#   products split well inside one call.
 # * ONNX Runtime workers need ``onnxruntime`` and the model bytes, not the
 #   scikit-learn version the model was trained with: a pickled scikit-learn
 #   model should only be loaded by the same scikit-learn version.
 # * The engine has a cost of its own: scheduling, moving results, and
 #   building the ``pandas`` frames each partition returns. Time it on your
-#   cluster with your partition size; fewer, larger partitions cost less
-#   per row, as long as each fits in a worker's memory.
+#   cluster with your partition size; fewer, larger partitions spread the
+#   engine's fixed costs over more rows, as long as each fits in a worker's
+#   memory.
 for name, row in throughput.set_index("candidate").iterrows():
     print(
         f"{name:>42}: {row['rows per second']:>12,.0f} rows/s, "
