@@ -25,12 +25,7 @@ def format_ratio(value: float) -> str:
 
 
 def html_table(frame: pd.DataFrame, formats: Mapping[str, str | Callable[[float], str]], caption: str) -> str:
-    """``frame`` as an HTML table with formatted columns, no index, and an escaped caption.
-
-    >>> html = html_table(pd.DataFrame({"x": [1.23456]}), {"x": "{:.1f}"}, "a <caption>")
-    >>> "1.2" in html and "a &lt;caption&gt;" in html
-    True
-    """
+    """``frame`` as an HTML table with formatted columns, no index, and an escaped caption."""
     shown = {column: value for column, value in formats.items() if column in frame.columns}
     styled = frame.style.format(shown).hide(axis="index")
     return styled.set_caption(escape(caption)).to_html()
