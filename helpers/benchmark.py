@@ -1,7 +1,5 @@
-"""Time prediction functions fairly, and say what the timings support.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
-How rounds, ratios, intervals and verdicts are computed is in :mod:`helpers.timing`.
+"""Time prediction functions fairly, and say what the timings support (the statistics are in
+:mod:`helpers.timing`). Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 """
 
 from __future__ import annotations
@@ -25,8 +23,7 @@ _FORMATS.update(dict.fromkeys(["speedup", "speedup_low", "speedup_high"], format
 
 
 def take_rows(X: Any, n_rows: int) -> Any:
-    """The first ``n_rows`` rows of ``X``, repeated when it is shorter: a C-contiguous copy (or
-    a fresh DataFrame), made here so that the copy is not part of any timing.
+    """The first ``n_rows`` rows of ``X``, repeated when it is shorter, copied here outside any timing.
 
     >>> take_rows(np.array([[1], [2], [3]]), 5).tolist()
     [[1], [2], [3], [1], [2]]
@@ -41,11 +38,8 @@ def take_rows(X: Any, n_rows: int) -> Any:
 
 @dataclass
 class BenchmarkResult:
-    """Seconds per call of each candidate at each batch size, round by round.
-
-    ``timings`` is ``{(candidate, batch_size): [seconds per call, one per round]}``, the i-th
-    values of two candidates coming from the same round; the first candidate is the baseline.
-    """
+    """Seconds per call, ``timings[candidate, batch_size]``, one per round (the i-th values of two
+    candidates come from the same round); the first candidate is the baseline."""
 
     timings: dict[tuple[str, int], list[float]]
     candidates: list[str]
@@ -79,9 +73,8 @@ class BenchmarkResult:
         return verdict(low, high, self.margin)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per batch size and candidate: ``candidate``, ``batch_size``, ``rounds``,
-        ``median_s``, ``median_us``, ``per_row_us``, ``speedup`` (baseline time / candidate
-        time), ``speedup_low``, ``speedup_high``, ``verdict``."""
+        """One row per batch size and candidate: times, ``speedup`` (baseline time / candidate
+        time), ``speedup_low``, ``speedup_high`` and ``verdict``."""
         keys = [(name, size) for size in self.batch_sizes for name in self.candidates]
         rows = [[*key, len(self.timings[key]), self.median(*key), *self.interval(*key)] for key in keys]
         columns = ["candidate", "batch_size", "rounds", "median_s", "speedup", "speedup_low", "speedup_high"]
@@ -105,12 +98,8 @@ class BenchmarkResult:
         return html_table(self.to_frame().drop(columns="median_s"), _FORMATS, self._caption())
 
     def plot(self, kind: str = "latency", ax: Any = None, title: str | None = None) -> Any:
-        """Plot the result on ``ax`` (a new figure by default) and return the ``Axes``.
-
-        ``kind``: ``"latency"``, median time per call against batch size, the rounds'
-        quartiles shaded; ``"per_row"``, the same per row; ``"speedup"``, each candidate's
-        speed-up against the baseline, its confidence interval shaded.
-        """
+        """Plot ``"latency"`` (time per call, quartiles shaded), ``"per_row"`` or ``"speedup"`` (its
+        interval shaded) against batch size on ``ax`` (default: a new figure); return the ``Axes``."""
         import matplotlib.pyplot as plt
 
         labels = {"latency": "time per call (µs)", "per_row": "time per row (µs)"}
@@ -159,9 +148,8 @@ def benchmark(
 ) -> BenchmarkResult:
     """Time each candidate on batches of ``X`` in interleaved paired rounds (:mod:`helpers.timing`).
 
-    Each batch is prepared once, outside the timing (:func:`take_rows`); each candidate is
-    warmed up and calibrated; rounds go on until every speed-up's interval is narrow enough
-    (``precision``), the batch size's share of ``budget`` is spent, or ``repeat`` rounds are done.
+    Each batch is prepared outside the timing, each candidate warmed up and calibrated; rounds go on
+    until every interval is narrow enough, the ``budget`` is spent, or ``repeat`` rounds are done.
 
     Parameters
     ----------
@@ -169,17 +157,14 @@ def benchmark(
         Each takes a batch and predicts; the first is the baseline.
     repeat, min_repeat : int
         Rounds per batch size, at most and at least (at least 6, which a 95% interval needs).
-    budget : float or None
-        Seconds for the whole benchmark, shared by the batch sizes; None: no limit.
-    min_time : float
-        Seconds one timing lasts at least (calls are looped to fill it).
+    budget, min_time : float
+        Seconds for the whole benchmark (None: no limit), and that one timing lasts at least.
     margin, confidence : float
         A verdict needs the whole ``confidence`` interval beyond ``1 + margin`` (or below its inverse).
     precision : float
         Stop once every interval's half-width, relative to its speed-up, is below this.
     control : bool
-        Also time the baseline again, as ``"<baseline> (control)"``: any verdict but "no clear
-        difference" shows noise the intervals missed.
+        Also time the baseline as ``"<baseline> (control)"``, whose verdict shows missed noise.
     clock : callable
         Read for the timings and the budget (a fake one in tests).
 

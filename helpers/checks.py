@@ -1,7 +1,6 @@
-"""Small, pure checks of what a caller passes, each raising an :class:`~helpers.InputError`
-that says what was expected and what came (as scikit-learn's ``utils/validation.py`` does),
-put together for a model by :class:`helpers.inputs.InputSpec`. Introduced in
-:ref:`running_common_errors`, which shows each refusal.
+"""Small, pure checks of what a caller passes, each raising an :class:`~helpers.InputError` that
+says what was expected and what came; :class:`helpers.inputs.InputSpec` puts them together.
+Introduced in :ref:`running_common_errors`, which shows each refusal.
 """
 
 from __future__ import annotations
@@ -53,16 +52,14 @@ def numpy_dtype(onnx_type: str) -> np.dtype:
 
 
 def check_sample(X: Any, *, n_features: int | None = None, feature_names: list[str] | None = None) -> None:
-    """Check the sample :func:`helpers.convert` reads the input types from: dense, at least one
-    row (the NaN and infinity probes run the model on it), and the columns the model was fitted
-    on (``n_features_in_``, ``feature_names_in_`` for a DataFrame), without duplicates."""
+    """Check the sample :func:`helpers.convert` reads the input types from: dense, with rows, and
+    the columns the model was fitted on (``n_features_in_``, ``feature_names_in_``)."""
     _refuse_sparse(X)
     if isinstance(X, pd.DataFrame):
-        given = [str(c) for c in X.columns]
         if feature_names is not None:
-            check_columns(given, [str(c) for c in feature_names])
+            check_columns(X.columns, [str(c) for c in feature_names])
         else:
-            _check_duplicates(given)
+            _check_duplicates([str(c) for c in X.columns])
     shape = np.shape(X)
     if len(shape) == 2 and n_features is not None and shape[1] != n_features:
         raise InputError(
@@ -213,9 +210,8 @@ def _short(value: Any, width: int = 40) -> str:
 
 
 def may_hold_nan(X: np.ndarray, ones: np.ndarray | None) -> bool:
-    """Whether ``X`` may hold a NaN or an infinity. One row: its sum by ``np.vdot`` (silent,
-    unlike ``X.dot``) is not finite, several times faster than ``np.isfinite`` there; a sum that
-    overflows also answers True, and the caller looks value by value. More rows: ``np.isfinite``."""
+    """Whether ``X`` may hold NaN or infinity: one row's ``np.vdot`` sum (silent, faster than
+    ``np.isfinite``) is not finite, which an overflow also gives; more rows: ``np.isfinite``."""
     if ones is not None and len(X) == 1:
         return not math.isfinite(np.vdot(X, ones))
     return not np.isfinite(X).all()

@@ -26,11 +26,10 @@ from helpers.session import create_session
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
-#: skl2onnx options :func:`convert` applies by default, per estimator class, wherever the
-#: estimator sits: only options that keep every output identical, each measured against
-#: skl2onnx's default in :ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`.
-#: Nearest neighbours: one ``com.microsoft.CDist`` operator instead of a ``Scan`` loop, where
-#: ``effective_metric_`` is ``"euclidean"`` (the only metric onnxruntime's CDist implements).
+#: skl2onnx options :func:`convert` applies per estimator class, wherever the estimator sits: only
+#: options that keep every output identical, each measured in
+#: :ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`. Nearest neighbours: one
+#: ``com.microsoft.CDist`` where ``effective_metric_`` is ``"euclidean"`` (all CDist implements).
 FAST_OPTIONS: dict[type, dict[str, Any]] = {
     KNeighborsClassifier: {"optim": "cdist"},
     KNeighborsRegressor: {"optim": "cdist"},
@@ -58,9 +57,8 @@ def _column_type(name: str, dtype: Any, float_type: type) -> Any:
 
 
 def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
-    """skl2onnx input types for a 2-D sample ``X``: for an array, one input ``"X"`` of shape
-    ``[None, n_features]``; for a DataFrame, one input of shape ``[None, 1]`` per column, named
-    after it. ``dtype`` (float32 or float64) is the type of floating-point data.
+    """skl2onnx input types for a 2-D sample: one input ``"X"`` of shape ``[None, n_features]``
+    for an array, one of shape ``[None, 1]`` per column for a DataFrame; floats as ``dtype``.
 
     >>> initial_types(np.zeros((2, 3)))
     [('X', FloatTensorType(shape=[None, 3]))]
@@ -189,8 +187,7 @@ def _to_onnx(model: BaseEstimator, types: list[tuple[str, Any]], options: Any, t
             try:
                 return to_onnx(model, initial_types=types, options=options, target_opset=target_opset)
             except RuntimeError as error:
-                # onnxmltools' LightGBM and XGBoost converters (helpers.lessons.boosting) wrote an ai.onnx.ml
-                # version newer than skl2onnx accepts: name the newest of each domain skl2onnx supports.
+                # onnxmltools' converters wrote a newer ai.onnx.ml than skl2onnx takes: name its newest
                 if target_opset is not None or "not supported yet by this library" not in str(error):
                     raise
                 return to_onnx(model, initial_types=types, options=options, target_opset=_newest_opsets())
@@ -231,31 +228,26 @@ def convert(
 ) -> onnx.ModelProto:
     """Convert a fitted scikit-learn model to an ONNX model.
 
-    Wraps :func:`skl2onnx.to_onnx` with input types read from a sample (see
-    :func:`initial_types`), probabilities as a plain ``(n_rows, n_classes)`` tensor, and
-    the exact, faster options of :data:`FAST_OPTIONS`. A DataFrame of numbers only becomes
-    one float input ``"X"``, its columns in the fitted order; a DataFrame with text, or a
-    model whose ``ColumnTransformer`` selects columns by name, gets one input per column.
-    It records in the model (:mod:`helpers.metadata`) what :class:`helpers.OnnxPredictor`
-    needs to check inputs as scikit-learn does. Raises :class:`~helpers.UnsupportedModelError`
-    for a step without converter, :class:`~helpers.InputError` for a sample without rows,
-    sparse, or with other columns than the model was fitted on.
+    Wraps :func:`skl2onnx.to_onnx` with input types read from a sample (:func:`initial_types`),
+    probabilities as a plain ``(n_rows, n_classes)`` tensor, and the exact, faster options of
+    :data:`FAST_OPTIONS`. A DataFrame of numbers only becomes one float input ``"X"``; one with
+    text, or a model whose ``ColumnTransformer`` selects columns by name, one input per column.
+    It records in the model (:mod:`helpers.metadata`) what :class:`helpers.OnnxPredictor` needs
+    to check inputs as scikit-learn does.
 
     Parameters
     ----------
     X : numpy.ndarray or pandas.DataFrame
         A few rows of the data the model takes (one is enough).
-    zipmap : bool, default False
+    zipmap : bool
         Keep skl2onnx's ZipMap output (a list of ``{class: probability}`` dicts): slower.
     target_opset : int or dict, optional
-        ONNX opset; None: the newest skl2onnx supports (in each domain, for a model with a
-        LightGBM or XGBoost step: see :func:`helpers.lessons.boosting.register_boosting_converters`).
-    dtype : numpy dtype, default float32
-        Type of floating-point inputs (see :func:`initial_types`).
+        ONNX opset; None: the newest skl2onnx supports (in each domain, for a LightGBM or
+        XGBoost step: see :func:`helpers.lessons.boosting.register_boosting_converters`).
     options : dict, optional
-        skl2onnx converter options over the defaults above: for the model itself
-        (``{"zipmap": "columns"}``), or per estimator class or ``id(estimator)``
-        (``{KNeighborsClassifier: {"optim": None}}`` restores skl2onnx's default).
+        skl2onnx converter options over the defaults: for the model itself (``{"zipmap": "columns"}``),
+        or per estimator class or ``id(estimator)`` (``{KNeighborsClassifier: {"optim": None}}``
+        restores skl2onnx's default).
 
     Examples
     --------

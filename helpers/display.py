@@ -1,6 +1,5 @@
-"""Shared display helpers: formatted HTML tables and ratios, for every result's ``_repr_html_``.
-
-Introduced with the benchmark table of :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
+"""Formatted HTML tables and ratios, for every result's ``_repr_html_``; introduced with the
+benchmark table of :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""Call a session with less Python around it: the only module that touches
-onnxruntime's private attributes, each use guarded, with the public API as fallback.
-
-Introduced in :ref:`tuning` (its section on the cost of the call itself);
-``benchmarks/one_row.py`` measures what the private path saves.
+"""Call a session with less Python around it: the only module that touches onnxruntime's
+private attributes, each use guarded, with the public API as fallback. Introduced in
+:ref:`tuning`; ``benchmarks/one_row.py`` measures what it saves.
 """
 
 from __future__ import annotations
@@ -46,9 +44,8 @@ class SessionCall:
 
 
 class ReusedBuffers:
-    """Per thread and batch size, one input and one output buffer bound once, around a
-    :class:`SessionCall`: a call for one output of a one-input model returns the output buffer
-    itself, overwritten by the next call of the same output and rows on the same thread."""
+    """Around a :class:`SessionCall`, one input and one output buffer per thread and batch size,
+    bound once: the output buffer is returned, and overwritten by the thread's next such call."""
 
     def __init__(self, call: SessionCall) -> None:
         self.call = call

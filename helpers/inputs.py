@@ -1,8 +1,6 @@
-"""Check what a caller passes and turn it into onnxruntime's input dict.
-
-The predictor, the command-line tool, the web application and Dask scoring all feed a model
-through :class:`InputSpec`, so bad data gets the same :class:`~helpers.InputError` everywhere.
-Introduced in :ref:`with_helpers`; :ref:`running_common_errors` shows each refusal.
+"""Check what a caller passes and turn it into onnxruntime's input dict: every front end feeds
+a model through :class:`InputSpec`, so bad data gets the same :class:`~helpers.InputError`
+everywhere. Introduced in :ref:`with_helpers`; :ref:`running_common_errors` shows each refusal.
 """
 
 from __future__ import annotations
@@ -37,15 +35,8 @@ class InputSlot:
 
 
 class InputSpec:
-    """What a model takes, and the checks that turn a caller's data into its feed: arrays of
-    the model's width cast to its type, DataFrame columns matched by name; NaN and infinity
-    refused where the metadata (:mod:`helpers.metadata`) says, and float64 values a cast to
-    float32 would turn into infinity. Each refusal is an :class:`~helpers.InputError`.
-
-    >>> spec = InputSpec([InputSlot("X", np.dtype("float32"), 2, "X")], ModelMetadata())
-    >>> spec.feed([[1, 2]])["X"].dtype
-    dtype('float32')
-    """
+    """What a model takes, and the checks that turn a caller's data into its feed (arrays cast to
+    its type, DataFrame columns matched by name, NaN and infinity refused where the metadata says)."""
 
     def __init__(self, slots: list[InputSlot], metadata: ModelMetadata) -> None:
         self.slots = slots
@@ -56,11 +47,8 @@ class InputSpec:
         self._nan_refused = {*metadata.nan_rejected, *metadata.nan_mismatched}
         self._inf_refused = None if metadata.inf_rejected is None else set(metadata.inf_rejected)
         self._checks_values = bool(self._nan_refused) or self._inf_refused != set()
-        self._ones = (
-            np.ones(first.width, first.dtype)
-            if self._checks_values and first.dtype.kind == "f" and first.width
-            else None
-        )
+        one_dot = self._checks_values and first.dtype.kind == "f" and first.width  # see may_hold_nan
+        self._ones = np.ones(first.width, first.dtype) if one_dot else None
 
     @classmethod
     def from_session(cls, session: ort.InferenceSession) -> InputSpec:
@@ -68,15 +56,11 @@ class InputSpec:
         metadata = ModelMetadata.read(session.get_modelmeta().custom_metadata_map)
         inputs = session.get_inputs()
         columns = metadata.columns if metadata.columns and len(metadata.columns) == len(inputs) else None
-        slots = [
-            InputSlot(
-                item.name,
-                checks.numpy_dtype(item.type),
-                item.shape[1] if len(item.shape) == 2 and isinstance(item.shape[1], int) else None,
-                columns[index] if columns else item.name,
-            )
-            for index, item in enumerate(inputs)
-        ]
+        slots = []
+        for index, item in enumerate(inputs):
+            width = item.shape[1] if len(item.shape) == 2 and isinstance(item.shape[1], int) else None
+            column = columns[index] if columns else item.name
+            slots.append(InputSlot(item.name, checks.numpy_dtype(item.type), width, column))
         return cls(slots, metadata)
 
     @property
@@ -114,9 +98,8 @@ class InputSpec:
         )
 
     def feed(self, X: Any) -> dict[str, np.ndarray]:
-        """Check ``X`` and return onnxruntime's input dict: an array that :meth:`fits` as it
-        is, a numeric array of another type or a DataFrame's values cast once; anything else,
-        or anything that fails a check, takes the path that names what is wrong."""
+        """Check ``X`` and return onnxruntime's input dict: an array that :meth:`fits` as it is, other
+        numbers cast once; anything else takes the path that names what is wrong."""
         slot = self._single
         if slot is None:
             return self._feed_columns(X)
@@ -194,8 +177,7 @@ class InputSpec:
         return feed
 
     def _check_values(self, cast: np.ndarray, numbers: np.ndarray, what: str, columns: list[Any]) -> None:
-        """Refuse infinity, values beyond the input type and NaN in ``cast`` (``numbers`` before
-        the cast) where the model refuses them; ``columns`` names its columns as the metadata does."""
+        """Refuse infinity, NaN and values beyond the type (``numbers``: before the cast) where refused."""
         if np.isfinite(cast).all():  # one pass finds that nothing is wrong
             return
         infinite, missing = np.isinf(cast), np.isnan(cast)

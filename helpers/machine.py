@@ -1,7 +1,5 @@
-"""Where a measurement was taken: the CPUs this process may use, and the versions.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`;
-every lesson that shows timings shows :func:`machine_summary` once.
+"""Where a measurement was taken: the CPUs this process may use, and the versions. Introduced
+in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
 """
 
 from __future__ import annotations
@@ -30,8 +28,7 @@ def read_system_file(path: str) -> str:
 
 
 def usable_cpus() -> int:
-    """The CPUs this process may use (``os.cpu_count()`` counts the machine's): its affinity
-    mask, capped by a cgroup CPU quota.
+    """The CPUs this process may use: its affinity mask capped by a cgroup quota (not ``os.cpu_count()``).
 
     >>> usable_cpus() >= 1
     True
@@ -40,10 +37,7 @@ def usable_cpus() -> int:
     # cgroup v2 writes "quota period" (or "max period") in cpu.max; v1 uses two files, -1 for no quota
     quota_period = read_system_file(CGROUP + "cpu.max").split()
     if len(quota_period) != 2:
-        quota_period = [
-            read_system_file(CGROUP + "cpu/cpu.cfs_quota_us"),
-            read_system_file(CGROUP + "cpu/cpu.cfs_period_us"),
-        ]
+        quota_period = [read_system_file(f"{CGROUP}cpu/cpu.cfs_{name}_us") for name in ("quota", "period")]
     try:
         quota, period = (int(text) for text in quota_period)
     except ValueError:

@@ -1,7 +1,5 @@
-"""What :func:`helpers.convert` records in a model for the predictor to read back.
-
-The keys live in the model's ``metadata_props``, so they travel with the ``.onnx`` file.
-:ref:`running_inspect_model` reads them back from a model.
+"""What :func:`helpers.convert` records in a model's ``metadata_props`` (so it travels with the
+``.onnx`` file) for the predictor to read back; :ref:`running_inspect_model` reads them too.
 """
 
 from __future__ import annotations
@@ -21,14 +19,9 @@ METADATA_PREFIX = "helpers."
 
 @dataclass(frozen=True)
 class ModelMetadata:
-    """The recorded facts about the scikit-learn model, all optional.
-
-    ``columns`` is the DataFrame column of each ONNX input, in input order (skl2onnx rewrites
-    ``"a/b"`` to ``"a_b"``); ``nan_rejected`` the columns (names or indices) where scikit-learn
-    raises on NaN, ``nan_mismatched`` those where it accepts NaN but the ONNX model answers
-    otherwise; ``inf_rejected`` those where it raises on infinity, None when not recorded (a
-    model :func:`helpers.convert` did not make), read as every column, as ``check_array`` does.
-    """
+    """The recorded facts, all optional: ``columns``, the DataFrame column of each ONNX input; the
+    columns where scikit-learn raises on NaN, where the ONNX model answers NaN otherwise, and where
+    scikit-learn raises on infinity (``inf_rejected``: None when not recorded, read as all)."""
 
     estimator: str | None = None
     feature_names: list[str] | None = None

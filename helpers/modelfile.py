@@ -1,8 +1,6 @@
-"""Read an ONNX model from whatever a caller holds: a ``ModelProto``, bytes or a path.
-
-Every entry point goes through :func:`model_bytes`, so a missing file, a pickle or a wrong
-type gets the same clear error everywhere, and nothing is ever unpickled. Introduced in
-:ref:`running_common_errors`.
+"""Read an ONNX model from a ``ModelProto``, bytes or a path: every entry point goes through
+:func:`model_bytes`, so a missing file, a pickle or a wrong type gets the same clear error
+everywhere, and nothing is ever unpickled. Introduced in :ref:`running_common_errors`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""Where a model refuses NaN and infinity, and where its ONNX model answers NaN differently.
-
-:func:`helpers.convert` records them (:mod:`helpers.metadata`) for the predictor, as
-:ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py` shows. A probe is a batch
-of one row per column, with the value in that column; when it is refused, the refusing step
-says which rows it refuses, or the columns are tried in halves: the answer is the one a
-``predict`` call per column would give, in one or two calls for most models.
+"""Where a model refuses NaN and infinity, and where its ONNX model answers NaN differently, which
+:func:`helpers.convert` records (:ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`).
+A probe is one row per column, with the value in that column: when it is refused, the refusing
+step says which rows it refuses, or the columns are tried in halves.
 """
 
 from __future__ import annotations
@@ -39,11 +36,8 @@ _CHECK_ARRAY_MESSAGE = re.compile(r"Input (X )?contains (NaN|infinity)")
 def write_value_checks(
     model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, *, by_position: bool = False
 ) -> None:
-    """Record in ``onnx_model`` where NaN and infinity are refused, probing ``model`` on ``X``.
-
-    Columns are named as in ``X`` (a DataFrame's names, an array's indices) or, ``by_position``,
-    by their place in a DataFrame taken as one input. Write the feature names and columns first.
-    """
+    """Record in ``onnx_model`` where ``model`` refuses NaN and infinity, its columns named as in
+    ``X`` or, ``by_position``, by their place; write the feature names and columns first."""
     place = {c: i for i, c in enumerate(X.columns)} if by_position else None
 
     def at(columns: list[Any]) -> list[Any]:
@@ -67,8 +61,7 @@ def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
     """Columns where the scikit-learn model raises on NaN (in the sample's first row).
 
     >>> from sklearn.linear_model import LinearRegression
-    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
-    >>> nan_rejected(LinearRegression().fit(X, [0.0, 1.0, 2.0]), X)
+    >>> nan_rejected(LinearRegression().fit(np.eye(2), [0.0, 1.0]), np.eye(2))
     [0, 1]
     """
     return _rejected(model, X, np.nan)
@@ -86,8 +79,7 @@ def _rejected(model: BaseEstimator, X: Any, value: float) -> list[Any]:
     found: list[Any] = []
     for start in range(0, len(columns), BLOCK):
         block = columns[start : start + BLOCK]
-        refused: list[Any] = []
-        others = block
+        refused, others = [], block
         while others and _refuses(model, rows := _probe(X, others, value)):
             marked = _refused_rows(model, rows, "predict")
             if not marked.any():
@@ -126,11 +118,8 @@ def _refused_rows(estimator: Any, rows: Any, method: str) -> np.ndarray:
     found = _CHECK_ARRAY_MESSAGE.search(str(error))  # a plain step: each row holding the value
     if found is None or not _sees_columns_alike(step):
         return unknown
-    try:
-        values = np.asarray(given, dtype=np.float64)
-    except (TypeError, ValueError):  # sparse, or text
-        return unknown
-    if values.ndim != 2 or len(values) != len(unknown):
+    values = _call(np.asarray, given, dtype=np.float64)  # fails on sparse or text
+    if isinstance(values, Exception) or values.ndim != 2 or len(values) != len(unknown):
         return unknown
     return (np.isnan(values) if found.group(2) == "NaN" else np.isinf(values)).any(axis=1)
 
@@ -189,10 +178,8 @@ def _refuses(model: BaseEstimator, rows: Any) -> bool:
 def nan_mismatched(
     model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, columns: list[Any]
 ) -> list[Any]:
-    """The NaN-accepting ``columns`` when the ONNX model handles NaN differently from scikit-learn,
-    found in one batch (per column, the sample's first rows, up to 5, with NaN there). skl2onnx
-    1.20 drops the missing-value support of forests and trees; the cause is the converter, so one
-    disagreement marks every column."""
+    """All NaN-accepting ``columns`` when the ONNX model answers NaN there otherwise (skl2onnx 1.20
+    drops forests' missing-value support), probed on the sample's first rows, up to 5, per column."""
     if not columns:
         return []
     rows = _probe(X, columns, np.nan, n_rows=5)
@@ -212,9 +199,7 @@ class _SessionModel:
         self.is_classifier = self.outputs.is_classifier
 
     def predict(self, X: Any) -> np.ndarray:
-        values = self.session.run([self.outputs.value_name], self.inputs.feed(X))[0]
-        return self.outputs.labels(values)
+        return self.outputs.labels(self.session.run([self.outputs.value_name], self.inputs.feed(X))[0])
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        values = self.session.run([self.outputs.proba_name], self.inputs.feed(X))[0]
-        return self.outputs.probabilities(values)
+        return self.outputs.probabilities(self.session.run([self.outputs.proba_name], self.inputs.feed(X))[0])

@@ -20,13 +20,7 @@ _PROBABILITIES = ("probabilities", "output_probability")
 
 
 class OutputSpec:
-    """The outputs of a model, as a scikit-learn user names them: a classifier's label and
-    probability outputs, or a regressor's or a transformer's values in its first output.
-
-    >>> spec = OutputSpec({"label": ("tensor(int64)", ["N"]), "probabilities": ("tensor(float)", ["N", 3])})
-    >>> spec.is_classifier, spec.value_name, spec.empty("probabilities").shape
-    (True, 'label', (0, 3))
-    """
+    """The outputs of a model, as a scikit-learn user names them: labels and probabilities, or values."""
 
     def __init__(self, outputs: dict[str, tuple[str, list[Any]]]) -> None:
         self.types = outputs
@@ -71,8 +65,7 @@ class OutputSpec:
         return np.array([[row[k] for k in keys] for row in values], dtype=np.float32)
 
     def check_finite(self, names: list[str], values: list[Any], feed: dict[str, np.ndarray]) -> None:
-        """Raise :class:`~helpers.InputError` when a float output is NaN or infinite for a row
-        whose inputs are finite (the computation overflowed); rows with NaN inputs may answer NaN."""
+        """Raise :class:`~helpers.InputError` where a float output is NaN or infinite for finite inputs."""
         for name, value in zip(names, values, strict=True):
             if type(value) is np.ndarray and value.dtype.kind == "f" and not all_finite(value):
                 self._refuse_overflow(name, value, feed)
@@ -99,9 +92,8 @@ class OutputSpec:
 
 
 def all_finite(values: np.ndarray) -> bool:
-    """Whether every value of a float array is finite, silently. A few values (one row's) are
-    summed as Python floats, faster than ``np.isfinite``; a sum that overflows answers False and
-    the caller looks value by value."""
+    """Whether every value of a float array is finite, silently: a few values (one row's) summed
+    as Python floats, faster than ``np.isfinite`` (an overflow answers False), else ``np.isfinite``."""
     if values.size <= 16:
         return math.isfinite(sum(values.ravel().tolist()))
     return bool(np.isfinite(values).all())

@@ -1,8 +1,6 @@
-"""The row split: a batch's rows cut into chunks, run at once on one session.
-
-Introduced in :ref:`cores_and_batch_size`, which measures it. onnxruntime's tree-ensemble
-kernel shares a call between its threads *by trees*, meeting at a barrier every 128 rows;
-chunks of rows can instead run at once on a session with *one* intra-op thread.
+"""The row split: a batch's rows cut into chunks, run at once on a session with one intra-op
+thread (onnxruntime's tree kernels share a call between threads by trees, meeting at a barrier
+every 128 rows). Introduced in :ref:`cores_and_batch_size`, which measures it.
 """
 
 from __future__ import annotations
@@ -33,8 +31,8 @@ ROW_SPLIT_OPS = frozenset({"TreeEnsembleClassifier", "TreeEnsembleRegressor", "T
 
 
 def chunk_bounds(n_rows: int, workers: int, chunk_rows: int | None = None) -> list[tuple[int, int]]:
-    """``(start, stop)`` of each chunk, in order: as many even chunks as ``workers``, none
-    under :data:`MIN_CHUNK_ROWS` rows, or chunks of ``chunk_rows`` rows (taken in turn).
+    """``(start, stop)`` of each chunk: ``workers`` even ones (never under :data:`MIN_CHUNK_ROWS`
+    rows), or ``chunk_rows`` rows each.
 
     >>> chunk_bounds(1_000, 4), chunk_bounds(100, 4)
     ([(0, 250), (250, 500), (500, 750), (750, 1000)], [(0, 100)])
@@ -88,9 +86,8 @@ def _join(parts: list[Any]) -> Any:
 class RowSplitter:
     """Run a function on chunks of a batch's rows at once, and join the results in order.
 
-    ``workers`` chunks run at once, the calling thread included (default: the usable CPUs; 1
-    never splits); ``chunk_rows`` rows per chunk (default: even). The pool starts on first use
-    and stops with :meth:`close` or when the object is garbage-collected.
+    ``workers`` chunks run at once, the calling thread included (default: the usable CPUs);
+    ``chunk_rows`` rows per chunk (default: even). The pool stops with :meth:`close`.
 
     >>> with RowSplitter(2) as splitter:
     ...     (doubled,) = splitter.run(lambda chunk: [chunk["X"] * 2], {"X": np.arange(1_000.0)})
@@ -123,9 +120,7 @@ class RowSplitter:
 
     def bounds(self, n_rows: int) -> list[tuple[int, int]]:
         """The chunks a batch of ``n_rows`` rows is cut into (one: no split)."""
-        if self.workers == 1:
-            return [(0, n_rows)]
-        return chunk_bounds(n_rows, self.workers, self.chunk_rows)
+        return [(0, n_rows)] if self.workers == 1 else chunk_bounds(n_rows, self.workers, self.chunk_rows)
 
     def run(self, function: Callable[[dict[str, Any]], list[Any]], feed: Mapping[str, Any]) -> list[Any]:
         """``function(feed)``, chunk by chunk at once, each output joined in row order; the first
@@ -136,14 +131,13 @@ class RowSplitter:
             return function(dict(feed))
         results: list[Any] = [None] * len(bounds)
         errors: dict[int, BaseException] = {}
-        state = {"next": 0, "finished": 0}
+        indices, finished = itertools.count(), itertools.count(1)
         lock, all_done = threading.Lock(), threading.Event()
 
         def work() -> None:
             while True:
                 with lock:
-                    index = state["next"]
-                    state["next"] += 1
+                    index = next(indices)
                 if index >= len(bounds):
                     return
                 if not errors:  # after a failure, the chunks left are counted, not run
@@ -153,8 +147,7 @@ class RowSplitter:
                     except BaseException as error:  # re-raised below, with its rows; never lost
                         errors[index] = error
                 with lock:
-                    state["finished"] += 1
-                    if state["finished"] == len(bounds):
+                    if next(finished) == len(bounds):  # the last chunk is done
                         all_done.set()
 
         pool, helper_tasks = self._executor(), []

@@ -1,8 +1,6 @@
-"""The timing core: interleaved paired rounds, and a speed-up with its confidence interval.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`,
-which does it by hand. A *round* times every candidate once, in a new order: a slow moment of
-the machine hits one round's candidates alike, and their *paired ratio* cancels most of it.
+"""The timing core: interleaved paired rounds (a slow moment of the machine hits one round's
+candidates alike, and their paired ratio cancels most of it), and a speed-up with its interval.
+Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
 """
 
 from __future__ import annotations
@@ -58,9 +56,8 @@ def paired_rounds(
     seed: int = 0,
     clock: Clock = time.perf_counter,
 ) -> np.ndarray:
-    """Seconds per call, shape ``(rounds, candidates)``: each round times every candidate once.
-    Rounds stop after ``max_rounds``, or after ``min_rounds`` once ``seconds`` have passed or
-    ``done(times_so_far)`` says the answer is precise enough."""
+    """Seconds per call, shape ``(rounds, candidates)``, each round timing every candidate once, for
+    ``max_rounds``, or ``min_rounds`` and until ``seconds`` pass or ``done(times_so_far)``."""
     rng = np.random.default_rng(seed)
     start = clock()
     rows: list[list[float]] = []
@@ -75,11 +72,8 @@ def paired_rounds(
 
 
 def median_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
-    """The median of ``values`` and its distribution-free confidence interval.
-
-    ``[x_(k), x_(n-k+1)]`` of the sorted values, ``k`` the largest rank with
-    ``P(B <= k - 1) <= (1 - confidence) / 2`` for ``B ~ Binomial(n, 1/2)``; the whole range
-    with too few values (fewer than :data:`MIN_ROUNDS` at 95%).
+    """The median of ``values`` and its distribution-free confidence interval ``[x_(k), x_(n-k+1)]``,
+    ``k`` the largest rank with ``P(B <= k - 1) <= (1 - confidence) / 2``, ``B ~ Binomial(n, 1/2)``.
 
     >>> median_interval([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
     (5.0, 2.0, 8.0)

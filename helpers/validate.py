@@ -1,7 +1,5 @@
-"""Check that an ONNX model predicts what the scikit-learn model predicts.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`; the
-walkthrough before it does the same check by hand with ``np.testing.assert_allclose``.
+"""Check that an ONNX model predicts what the scikit-learn model predicts, as the walkthrough
+does by hand. Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 """
 
 from __future__ import annotations
@@ -24,10 +22,9 @@ DEFAULT_ATOL = 1e-5
 
 @dataclass(frozen=True)
 class ComparisonReport:
-    """How far ONNX predictions are from scikit-learn's, on the same rows: ``values`` says what
-    was compared (``"probabilities"``, ``"predictions"``, or ``"labels only"`` for a classifier
-    without ``predict_proba``); ``max_rel_diff`` divides by ``max(|onnx|, |sklearn|)`` over values
-    above ``atol``; a value agrees when ``|onnx - sklearn| <= atol + rtol * |sklearn|``."""
+    """How far ONNX predictions are from scikit-learn's: ``values`` (``"probabilities"``,
+    ``"predictions"`` or ``"labels only"``) agree when ``|onnx - sklearn| <= atol + rtol * |sklearn|``;
+    ``max_rel_diff`` divides by ``max(|onnx|, |sklearn|)`` over values above ``atol``."""
 
     n_rows: int
     values: str
@@ -83,9 +80,8 @@ def _head(indices: np.ndarray, n: int = 10) -> str:
 def compare(
     sklearn_model: Any, onnx_predictor: Any, X: Any, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> ComparisonReport:
-    """Compare an ONNX predictor (or any object with its methods) with the scikit-learn model
-    on the rows ``X``: for a classifier, labels and probabilities; for a regressor, the
-    predictions; within the tolerances of :data:`DEFAULT_RTOL`.
+    """Compare an ONNX predictor (or any object with its methods) with the scikit-learn model on
+    the rows ``X``: a classifier's labels and probabilities, or a regressor's predictions.
 
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
@@ -103,22 +99,17 @@ def compare(
         if expected_labels.dtype.kind in "OUS":
             onnx_labels, expected_labels = onnx_labels.astype(str), expected_labels.astype(str)
         mismatches = np.flatnonzero(expected_labels != onnx_labels)
-    if has_labels and hasattr(sklearn_model, "predict_proba"):
-        values, method = "probabilities", "predict_proba"
-    elif has_labels:  # LinearSVC, RidgeClassifier: labels only (their scores are no probabilities)
-        values, method = "labels only", None
-    else:
-        values, method = "predictions", "predict"
-    if method is None:
+    if has_labels and not hasattr(sklearn_model, "predict_proba"):  # LinearSVC, RidgeClassifier
+        values = "labels only"  # their scores are no probabilities
         expected_values = onnx_values = np.zeros(len(expected_labels))
     else:
+        values, method = ("probabilities", "predict_proba") if has_labels else ("predictions", "predict")
         expected_values = np.asarray(getattr(sklearn_model, method)(X), dtype=np.float64)
         onnx_values = np.asarray(getattr(onnx_predictor, method)(X), dtype=np.float64)
     onnx_values = onnx_values.reshape(expected_values.shape)
     diff = np.abs(onnx_values - expected_values)
     scale = np.maximum(np.abs(onnx_values), np.abs(expected_values))
-    large = scale > atol
-    rel = np.divide(diff, scale, out=np.zeros_like(diff), where=large)
+    rel = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > atol)
     outside = diff > atol + rtol * np.abs(expected_values)
     if outside.ndim > 1:
         outside = outside.any(axis=tuple(range(1, outside.ndim)))
