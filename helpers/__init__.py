@@ -1,23 +1,15 @@
-"""Reusable code for the train-convert-predict lessons.
-
-Each name was first written out in a lesson with the raw skl2onnx and
-onnxruntime calls, then moved here:
+"""Reusable code for the train-convert-predict lessons: each name below was first written out
+in a lesson with the raw skl2onnx and onnxruntime calls, then moved here.
 
 * :func:`convert`: scikit-learn model to ONNX (``skl2onnx.to_onnx``);
-* :class:`OnnxPredictor`: ``predict`` / ``predict_proba`` over one
-  ``onnxruntime.InferenceSession``, with input checks;
+* :class:`OnnxPredictor`: ``predict`` / ``predict_proba`` over one ``InferenceSession``, with input checks;
 * :func:`compare` and :func:`assert_agrees`: agreement with scikit-learn;
-* :func:`benchmark`: interleaved paired timings, speed-ups with confidence
-  intervals and verdicts;
-* :func:`machine_summary` and :func:`usable_cpus`: where the timings were measured;
-* :func:`session_options` and :data:`PRESETS`: onnxruntime's session settings;
-* :func:`tune`: the fastest session settings for one model and batch size;
+* :func:`benchmark`, :func:`machine_summary`, :func:`usable_cpus`: timings and where they were measured;
+* :func:`session_options`, :data:`PRESETS` and :func:`tune`: onnxruntime's session settings;
 * the errors: :class:`InputError`, :class:`ModelFileError`, :class:`UnsupportedModelError`.
 
-Everything else stays importable from its module (``docs/architecture.rst``
-shows the modules); :mod:`helpers.lessons` holds what only a lesson or two
-use, and :mod:`helpers.cli`, :mod:`helpers.serving` and :mod:`helpers.batch`
-the production parts, which the core never imports.
+Everything else stays importable from its module (``docs/architecture.rst``); :mod:`helpers.lessons`
+(lesson utilities), :mod:`helpers.cli`, :mod:`helpers.serving` and :mod:`helpers.batch` are beside the core.
 """
 
 from helpers.benchmark import benchmark

@@ -1,7 +1,5 @@
-"""Time prediction functions fairly, and say what the timings support.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
-How rounds, ratios, intervals and verdicts are computed is in :mod:`helpers.timing`.
+"""Time prediction functions fairly, and say what the timings support (the statistics are in
+:mod:`helpers.timing`). Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 """
 
 from __future__ import annotations
@@ -25,12 +23,8 @@ _FORMATS.update(dict.fromkeys(["speedup", "speedup_low", "speedup_high"], format
 
 
 def take_rows(X: Any, n_rows: int) -> Any:
-    """The first ``n_rows`` rows of ``X``, repeating ``X`` when it is shorter.
+    """The first ``n_rows`` rows of ``X``, repeated when it is shorter, copied here outside any timing.
 
-    Returns a C-contiguous copy (or a fresh DataFrame), made here so that
-    the copy is not part of any timing.
-
-    >>> import numpy as np
     >>> take_rows(np.array([[1], [2], [3]]), 5).tolist()
     [[1], [2], [3], [1], [2]]
     """
@@ -44,19 +38,8 @@ def take_rows(X: Any, n_rows: int) -> Any:
 
 @dataclass
 class BenchmarkResult:
-    """Seconds per call of each candidate at each batch size, round by round.
-
-    Attributes
-    ----------
-    timings : dict
-        ``{(candidate, batch_size): [seconds per call, one per round]}``; the i-th
-        values of two candidates come from the same round.
-    candidates : list of str
-        In the order given; the first is the baseline.
-    batch_sizes : list of int
-    margin, confidence : float
-        As in :func:`benchmark`.
-    """
+    """Seconds per call, ``timings[candidate, batch_size]``, one per round (the i-th values of two
+    candidates come from the same round); the first candidate is the baseline."""
 
     timings: dict[tuple[str, int], list[float]]
     candidates: list[str]
@@ -90,12 +73,8 @@ class BenchmarkResult:
         return verdict(low, high, self.margin)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per batch size and candidate: times, the speed-up, its interval and the verdict.
-
-        Columns: ``candidate``, ``batch_size``, ``rounds``, ``median_s``,
-        ``median_us``, ``per_row_us``, ``speedup`` (baseline time / candidate
-        time), ``speedup_low``, ``speedup_high``, ``verdict``.
-        """
+        """One row per batch size and candidate: times, ``speedup`` (baseline time / candidate
+        time), ``speedup_low``, ``speedup_high`` and ``verdict``."""
         keys = [(name, size) for size in self.batch_sizes for name in self.candidates]
         rows = [[*key, len(self.timings[key]), self.median(*key), *self.interval(*key)] for key in keys]
         columns = ["candidate", "batch_size", "rounds", "median_s", "speedup", "speedup_low", "speedup_high"]
@@ -119,18 +98,8 @@ class BenchmarkResult:
         return html_table(self.to_frame().drop(columns="median_s"), _FORMATS, self._caption())
 
     def plot(self, kind: str = "latency", ax: Any = None, title: str | None = None) -> Any:
-        """Plot the result and return the matplotlib ``Axes``.
-
-        Parameters
-        ----------
-        kind : {"latency", "per_row", "speedup"}
-            ``"latency"``: median time per call against batch size, the
-            quartiles of the rounds shaded; ``"per_row"``: the same divided by
-            the batch size; ``"speedup"``: each candidate's speed-up against the
-            baseline, its confidence interval shaded.
-        ax : matplotlib Axes, optional
-        title : str, optional
-        """
+        """Plot ``"latency"`` (time per call, quartiles shaded), ``"per_row"`` or ``"speedup"`` (its
+        interval shaded) against batch size on ``ax`` (default: a new figure); return the ``Axes``."""
         import matplotlib.pyplot as plt
 
         labels = {"latency": "time per call (µs)", "per_row": "time per row (µs)"}
@@ -179,48 +148,29 @@ def benchmark(
 ) -> BenchmarkResult:
     """Time each candidate on batches of ``X`` in interleaved paired rounds (:mod:`helpers.timing`).
 
-    Each batch is prepared once, outside the timing (:func:`take_rows`); each candidate is
-    warmed up and calibrated; rounds go on until every speed-up's interval is narrow enough
-    (``precision``), the batch size's share of ``budget`` is spent, or ``repeat`` rounds are done.
+    Each batch is prepared outside the timing, each candidate warmed up and calibrated; rounds go on
+    until every interval is narrow enough, the ``budget`` is spent, or ``repeat`` rounds are done.
 
     Parameters
     ----------
     candidates : mapping of name to callable
-        Each takes a batch and predicts, e.g. ``{"scikit-learn": model.predict_proba,
-        "ONNX Runtime": run}``; the first is the baseline.
-    X : array or DataFrame
-        Rows to predict; repeated when a batch size is larger.
-    batch_sizes : sequence of int
-    repeat, min_repeat : int, default 100 and 10
-        Rounds per batch size, at most and at least (whatever the budget; at
-        least 6, which a 95% interval needs).
-    budget : float or None, default 10
-        Seconds for the whole benchmark, shared by the batch sizes; None: no limit.
-    min_time : float, default 0.005
-        Seconds one timing lasts at least (calls are looped to fill it).
-    margin, confidence : float, default 0.05 and 0.95
-        A verdict other than "no clear difference" needs the whole ``confidence``
-        interval beyond ``1 + margin`` (or below ``1 / (1 + margin)``).
-    precision : float, default 0.02
+        Each takes a batch and predicts; the first is the baseline.
+    repeat, min_repeat : int
+        Rounds per batch size, at most and at least (at least 6, which a 95% interval needs).
+    budget, min_time : float
+        Seconds for the whole benchmark (None: no limit), and that one timing lasts at least.
+    margin, confidence : float
+        A verdict needs the whole ``confidence`` interval beyond ``1 + margin`` (or below its inverse).
+    precision : float
         Stop once every interval's half-width, relative to its speed-up, is below this.
-    control : bool, default False
-        Also time the baseline a second time, as ``"<baseline> (control)"``: its verdict
-        should be "no clear difference"; any other shows noise the intervals missed.
-    seed : int, default 0
-        Seed of the shuffled orders.
-    clock : callable, default time.perf_counter
-        Read for the timings and the budget (a fake one in simulations and tests).
-
-    Returns
-    -------
-    BenchmarkResult
+    control : bool
+        Also time the baseline as ``"<baseline> (control)"``, whose verdict shows missed noise.
+    clock : callable
+        Read for the timings and the budget (a fake one in tests).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> X = np.ones((10, 3))
-    >>> candidates = {"sum": np.sum, "mean": np.mean}
-    >>> result = benchmark(candidates, X, batch_sizes=(1, 10), budget=1)
+    >>> result = benchmark({"sum": np.sum, "mean": np.mean}, np.ones((10, 3)), batch_sizes=(1, 10), budget=1)
     >>> list(result.to_frame().columns[-4:])
     ['speedup', 'speedup_low', 'speedup_high', 'verdict']
     """
@@ -238,11 +188,8 @@ def benchmark(
     share = math.inf if budget is None else budget / len(sizes)
 
     def precise(times: np.ndarray) -> bool:
-        for column in times[:, 1:].T:
-            speedup, low, high = ratio_interval(times[:, 0], column, confidence)
-            if (high - low) / 2 > precision * speedup:
-                return False
-        return True
+        intervals = (ratio_interval(times[:, 0], column, confidence) for column in times[:, 1:].T)
+        return not any((high - low) / 2 > precision * speedup for speedup, low, high in intervals)
 
     done = precise if len(calls) > 1 else None
     rounds = {"min_rounds": min_repeat, "max_rounds": repeat, "done": done, "seed": seed, "clock": clock}

@@ -1,12 +1,11 @@
-"""Small, pure checks of what a caller passes, each raising an :class:`~helpers.InputError`
-that says what was expected and what came (scikit-learn's ``utils/validation.py`` is the
-model). :class:`helpers.inputs.InputSpec` puts them together for a model; ``convert``
-checks its sample with :func:`check_sample`. Introduced in :ref:`running_common_errors`,
-which shows each refusal.
+"""Small, pure checks of what a caller passes, each raising an :class:`~helpers.InputError` that
+says what was expected and what came; :class:`helpers.inputs.InputSpec` puts them together.
+Introduced in :ref:`running_common_errors`, which shows each refusal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import Counter
 from typing import Any
@@ -19,7 +18,6 @@ from helpers.errors import InputError
 
 __all__ = [
     "FLOAT32_LIMIT",
-    "ONNX_TO_NUMPY",
     "cast",
     "cells",
     "check_columns",
@@ -43,42 +41,25 @@ ONNX_TO_NUMPY = {
     "tensor(bool)": np.dtype(bool),
 }
 
-#: The largest float64 that float32 rounds to a finite number (float32's
-#: largest, 3.4028235e38, plus just under half a step): beyond it, a cast to
-#: float32 gives infinity.
+#: The largest float64 that float32 rounds to a finite number (float32's largest,
+#: 3.4028235e38, plus just under half a step): beyond it, a cast to float32 gives infinity.
 FLOAT32_LIMIT = 3.4028235677973362e38
 
 
 def numpy_dtype(onnx_type: str) -> np.dtype:
-    """``"tensor(double)"`` -> ``float64``; unknown types default to float32.
-
-    >>> numpy_dtype("tensor(int64)")
-    dtype('int64')
-    """
+    """``"tensor(double)"`` -> ``float64``; unknown types default to float32."""
     return ONNX_TO_NUMPY.get(onnx_type, np.dtype(np.float32))
 
 
 def check_sample(X: Any, *, n_features: int | None = None, feature_names: list[str] | None = None) -> None:
-    """Check the sample :func:`helpers.convert` reads the input types from.
-
-    It must hold at least one row (the checks of missing and infinite values
-    run the model on it), be dense, and have the columns the model was
-    fitted on: ``n_features`` (``n_features_in_``) and, for a DataFrame,
-    ``feature_names`` (``feature_names_in_``), without duplicates.
-
-    >>> check_sample(np.zeros((1, 3)), n_features=4)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    helpers.errors.InputError: the sample has 3 columns, but the model was fitted ...
-    """
-    if scipy.sparse.issparse(X):
-        raise InputError(_sparse_message(X))
+    """Check the sample :func:`helpers.convert` reads the input types from: dense, with rows, and
+    the columns the model was fitted on (``n_features_in_``, ``feature_names_in_``)."""
+    _refuse_sparse(X)
     if isinstance(X, pd.DataFrame):
-        given = [str(c) for c in X.columns]
         if feature_names is not None:
-            check_columns(given, [str(c) for c in feature_names])
+            check_columns(X.columns, [str(c) for c in feature_names])
         else:
-            _check_duplicates(given)
+            _check_duplicates([str(c) for c in X.columns])
     shape = np.shape(X)
     if len(shape) == 2 and n_features is not None and shape[1] != n_features:
         raise InputError(
@@ -119,17 +100,17 @@ def kind(X: Any) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
-def _sparse_message(X: Any) -> str:
-    return (
-        f"got a scipy sparse {type(X).__name__} of shape {X.shape}; onnxruntime takes dense arrays: "
-        "pass X.toarray() (in batches of rows, if the dense array would not fit in memory)"
-    )
+def _refuse_sparse(X: Any) -> None:
+    if scipy.sparse.issparse(X):
+        raise InputError(
+            f"got a scipy sparse {type(X).__name__} of shape {X.shape}; onnxruntime takes dense arrays: "
+            "pass X.toarray() (in batches of rows, if the dense array would not fit in memory)"
+        )
 
 
 def two_dimensional(X: Any, width: int | None) -> np.ndarray:
     """``X`` as a 2-D numpy array, or an InputError saying what it is."""
-    if scipy.sparse.issparse(X):
-        raise InputError(_sparse_message(X))
+    _refuse_sparse(X)
     try:
         array = X if isinstance(X, np.ndarray) else np.asarray(X)
     except (ValueError, TypeError):
@@ -150,13 +131,9 @@ def check_columns(given: Any, expected: list[str]) -> None:
     missing = [c for c in expected if c not in given]
     extra = [c for c in given if c not in expected]
     if missing or extra:
-        parts = [
-            f"missing columns {missing}" if missing else "",
-            f"unexpected columns {extra}" if extra else "",
-        ]
-        raise InputError(
-            f"expected the columns {expected} (any order), got {given}: " + ", ".join(p for p in parts if p)
-        )
+        parts = [f"missing columns {missing}"] if missing else []
+        parts += [f"unexpected columns {extra}"] if extra else []
+        raise InputError(f"expected the columns {expected} (any order), got {given}: " + ", ".join(parts))
 
 
 def _check_duplicates(given: list[str]) -> None:
@@ -197,18 +174,12 @@ def numbers(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
         return array
     if array.dtype.kind not in "OUS":
         raise InputError(f"{what}: expected numbers ({dtype.name}), got dtype {array.dtype}")
-    try:
+    with contextlib.suppress(TypeError, ValueError):
         return array.astype(np.float64)
-    except (TypeError, ValueError):
-        pass
-    if array.dtype.kind == "O":
-        missing = pd.isna(array)
-        if missing.any():  # pd.NA cannot become a float by itself
-            array = np.where(missing, np.nan, array)
-            try:
-                return array.astype(np.float64)
-            except (TypeError, ValueError):
-                pass
+    if array.dtype.kind == "O" and (missing := pd.isna(array)).any():  # pd.NA cannot become a float
+        array = np.where(missing, np.nan, array)
+        with contextlib.suppress(TypeError, ValueError):
+            return array.astype(np.float64)
     bad = next(v for v in array.ravel() if not _is_number(v))
     found = "a string" if isinstance(bad, (str, bytes, np.str_)) else kind(bad)
     raise InputError(f"{what}: expected numbers ({dtype.name}), got {found} such as {_short(bad)}") from None
@@ -239,15 +210,8 @@ def _short(value: Any, width: int = 40) -> str:
 
 
 def may_hold_nan(X: np.ndarray, ones: np.ndarray | None) -> bool:
-    """Whether ``X`` may hold a NaN or an infinity.
-
-    One row: its sum, from ``np.vdot``, is NaN or infinite when a value is,
-    in about a microsecond, several times faster than ``np.isfinite`` there
-    and silent (unlike ``X.dot``, it warns neither about ``inf - inf`` nor
-    about an overflow). A sum of finite values that overflows also answers
-    True: :meth:`InputSpec.feed` then looks value by value. More rows:
-    ``np.isfinite(X).all()``, one vectorised pass, faster there than sums.
-    """
+    """Whether ``X`` may hold NaN or infinity: one row's ``np.vdot`` sum (silent, faster than
+    ``np.isfinite``) is not finite, which an overflow also gives; more rows: ``np.isfinite``."""
     if ones is not None and len(X) == 1:
         return not math.isfinite(np.vdot(X, ones))
     return not np.isfinite(X).all()

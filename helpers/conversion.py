@@ -1,11 +1,6 @@
-"""Convert a fitted scikit-learn model to ONNX.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`,
-which shows the raw :func:`skl2onnx.to_onnx` call this function wraps.
-
-Longer than 250 lines: ``convert`` is a pipeline of named steps (input types,
-options, conversion, checks, metadata), each a small function here, as are the
-explanations of skl2onnx's errors.
+"""Convert a fitted scikit-learn model to ONNX: :func:`skl2onnx.to_onnx` in named steps (input
+types, options, conversion, checks, metadata). Introduced in
+:ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 """
 
 from __future__ import annotations
@@ -31,12 +26,10 @@ from helpers.session import create_session
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
-#: skl2onnx options :func:`convert` applies by default, per estimator class, wherever the
-#: estimator sits: only options that keep every output identical, each measured against
-#: skl2onnx's default in :ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`.
-#: Nearest neighbours: one ``com.microsoft.CDist`` operator instead of a ``Scan`` loop over
-#: the rows, where ``effective_metric_`` is ``"euclidean"`` (the only metric onnxruntime's
-#: CDist implements). No other family has a faster option that still agrees.
+#: skl2onnx options :func:`convert` applies per estimator class, wherever the estimator sits: only
+#: options that keep every output identical, each measured in
+#: :ref:`sphx_glr_auto_examples_05_benchmarks_plot_01_model_grid.py`. Nearest neighbours: one
+#: ``com.microsoft.CDist`` where ``effective_metric_`` is ``"euclidean"`` (all CDist implements).
 FAST_OPTIONS: dict[type, dict[str, Any]] = {
     KNeighborsClassifier: {"optim": "cdist"},
     KNeighborsRegressor: {"optim": "cdist"},
@@ -64,24 +57,9 @@ def _column_type(name: str, dtype: Any, float_type: type) -> Any:
 
 
 def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
-    """skl2onnx input types for a sample ``X``.
+    """skl2onnx input types for a 2-D sample: one input ``"X"`` of shape ``[None, n_features]``
+    for an array, one of shape ``[None, 1]`` per column for a DataFrame; floats as ``dtype``.
 
-    Parameters
-    ----------
-    X : numpy.ndarray or pandas.DataFrame
-        A 2-D sample. An array gives one input ``"X"`` of shape ``[None, n_features]``;
-        a DataFrame, one input of shape ``[None, 1]`` per column, named after it.
-    dtype : numpy dtype, default float32
-        The ONNX type of floating-point data. float32 is what the ONNX-ML tree operators
-        compute in; float64 keeps double precision where the converters support it.
-
-    Returns
-    -------
-    list of (name, skl2onnx tensor type)
-
-    Examples
-    --------
-    >>> import numpy as np
     >>> initial_types(np.zeros((2, 3)))
     [('X', FloatTensorType(shape=[None, 3]))]
     """
@@ -151,12 +129,10 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
 
 
 def _check_double_types(model: BaseEstimator, onnx_model: onnx.ModelProto) -> None:
-    """Refuse a float64 model that onnxruntime cannot load: skl2onnx declares some tree-ensemble
-    classifiers to output doubles, which the operator cannot (onnx/sklearn-onnx#1183). Strict type
-    inference finds that without a session; only then is the model loaded, to be sure."""
+    """Refuse a float64 model onnxruntime cannot load (onnx/sklearn-onnx#1183), found by strict types."""
     try:
         onnx.shape_inference.infer_shapes(onnx_model, strict_mode=True, check_type=True)
-    except onnx.shape_inference.InferenceError as error:
+    except onnx.shape_inference.InferenceError as error:  # then load it, to be sure
         try:
             create_session(onnx_model)
         except ModelFileError:
@@ -185,10 +161,9 @@ def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelErro
 
 def _check_opset(target_opset: Any) -> None:
     """``target_opset`` is None, a positive int, or a dict of them by domain."""
-    values = target_opset.values() if isinstance(target_opset, dict) else [target_opset]
-    for value in values:
-        if value is None and not isinstance(target_opset, dict):
-            continue
+    if target_opset is None:
+        return
+    for value in target_opset.values() if isinstance(target_opset, dict) else [target_opset]:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise TypeError(
                 "target_opset must be None, a positive integer (e.g. 21) or a dict of them by domain "
@@ -212,8 +187,7 @@ def _to_onnx(model: BaseEstimator, types: list[tuple[str, Any]], options: Any, t
             try:
                 return to_onnx(model, initial_types=types, options=options, target_opset=target_opset)
             except RuntimeError as error:
-                # onnxmltools' LightGBM and XGBoost converters (helpers.lessons.boosting) wrote an ai.onnx.ml
-                # version newer than skl2onnx accepts: name the newest of each domain skl2onnx supports.
+                # onnxmltools' converters wrote a newer ai.onnx.ml than skl2onnx takes: name its newest
                 if target_opset is not None or "not supported yet by this library" not in str(error):
                     raise
                 return to_onnx(model, initial_types=types, options=options, target_opset=_newest_opsets())
@@ -232,8 +206,7 @@ def _to_onnx(model: BaseEstimator, types: list[tuple[str, Any]], options: Any, t
 
 
 def _as_one_tensor(model: BaseEstimator, X: Any) -> pd.DataFrame | None:
-    """An all-numeric DataFrame sample as float64, in the order of ``feature_names_in_``, when
-    the model can take it as one tensor (no ColumnTransformer looks columns up by name); else None."""
+    """An all-numeric DataFrame sample as float64 in the fitted order, when it can be one tensor."""
     if not isinstance(X, pd.DataFrame):
         return None
     if not all(_is_float(t) or pd.api.types.is_integer_dtype(t) for t in X.dtypes):
@@ -255,48 +228,26 @@ def convert(
 ) -> onnx.ModelProto:
     """Convert a fitted scikit-learn model to an ONNX model.
 
-    Wraps :func:`skl2onnx.to_onnx` with input types read from a sample (see
-    :func:`initial_types`), probabilities as a plain ``(n_rows, n_classes)``
-    tensor, and the exact, faster options of :data:`FAST_OPTIONS`. A DataFrame
-    of numbers only (float, integer, boolean) becomes one float input ``"X"``,
-    its columns in the order the model was fitted on; a DataFrame with text,
-    or a model whose ``ColumnTransformer`` selects columns by name, gets one
-    input per column. It records in the model (see :mod:`helpers.metadata`)
-    what :class:`helpers.OnnxPredictor` needs to check inputs as scikit-learn
-    does: feature names, the column of each input, and where NaN and infinity
-    are refused (see :mod:`helpers.nan_checks`).
+    Wraps :func:`skl2onnx.to_onnx` with input types read from a sample (:func:`initial_types`),
+    probabilities as a plain ``(n_rows, n_classes)`` tensor, and the exact, faster options of
+    :data:`FAST_OPTIONS`. A DataFrame of numbers only becomes one float input ``"X"``; one with
+    text, or a model whose ``ColumnTransformer`` selects columns by name, one input per column.
+    It records in the model (:mod:`helpers.metadata`) what :class:`helpers.OnnxPredictor` needs
+    to check inputs as scikit-learn does.
 
     Parameters
     ----------
-    model : fitted scikit-learn estimator or pipeline
     X : numpy.ndarray or pandas.DataFrame
         A few rows of the data the model takes (one is enough).
-    zipmap : bool, default False
+    zipmap : bool
         Keep skl2onnx's ZipMap output (a list of ``{class: probability}`` dicts): slower.
     target_opset : int or dict, optional
-        ONNX opset; None: the newest skl2onnx supports (in each domain, for a model with a
-        LightGBM or XGBoost step: see :func:`helpers.lessons.boosting.register_boosting_converters`).
-    dtype : numpy dtype, default float32
-        Type of floating-point inputs (see :func:`initial_types`).
+        ONNX opset; None: the newest skl2onnx supports (in each domain, for a LightGBM or
+        XGBoost step: see :func:`helpers.lessons.boosting.register_boosting_converters`).
     options : dict, optional
-        skl2onnx converter options, applied over the defaults above: option
-        names for the model itself (``{"zipmap": "columns"}``), or a dict of
-        options per estimator class or ``id(estimator)``
-        (``{KNeighborsClassifier: {"optim": None}}`` restores skl2onnx's default).
-
-    Returns
-    -------
-    onnx.ModelProto
-
-    Raises
-    ------
-    UnsupportedModelError
-        A step has no skl2onnx converter, or (float64) onnxruntime cannot load the model.
-    sklearn.exceptions.NotFittedError
-    InputError
-        ``X`` has no rows, is sparse, or has other columns than the model was fitted on.
-    TypeError
-        ``target_opset`` is not None, a positive integer or a dict of them.
+        skl2onnx converter options over the defaults: for the model itself (``{"zipmap": "columns"}``),
+        or per estimator class or ``id(estimator)`` (``{KNeighborsClassifier: {"optim": None}}``
+        restores skl2onnx's default).
 
     Examples
     --------
@@ -313,7 +264,6 @@ def convert(
         check_is_fitted(model)
     except NotFittedError as error:
         raise NotFittedError(f"{type(model).__name__} is not fitted: call fit before convert") from error
-
     _check_opset(target_opset)
     names = getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None
     check_sample(X, n_features=getattr(model, "n_features_in_", None), feature_names=names)
@@ -323,7 +273,6 @@ def convert(
     onnx_model = _to_onnx(model, types, _options(model, zipmap, options) or None, target_opset)
     if np.dtype(dtype) == np.float64:
         _check_double_types(model, onnx_model)
-
     metadata: dict[str, Any] = {"estimator": type(model).__name__}
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = [str(name) for name in model.feature_names_in_]

@@ -1,6 +1,5 @@
-"""Shared display helpers: formatted HTML tables and ratios, for every result's ``_repr_html_``.
-
-Introduced with the benchmark table of :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
+"""Formatted HTML tables and ratios, for every result's ``_repr_html_``; introduced with the
+benchmark table of :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 """
 
 from __future__ import annotations
@@ -25,12 +24,7 @@ def format_ratio(value: float) -> str:
 
 
 def html_table(frame: pd.DataFrame, formats: Mapping[str, str | Callable[[float], str]], caption: str) -> str:
-    """``frame`` as an HTML table with formatted columns, no index, and an escaped caption.
-
-    >>> html = html_table(pd.DataFrame({"x": [1.23456]}), {"x": "{:.1f}"}, "a <caption>")
-    >>> "1.2" in html and "a &lt;caption&gt;" in html
-    True
-    """
+    """``frame`` as an HTML table with formatted columns, no index, and an escaped caption."""
     shown = {column: value for column, value in formats.items() if column in frame.columns}
     styled = frame.style.format(shown).hide(axis="index")
     return styled.set_caption(escape(caption)).to_html()

@@ -1,20 +1,6 @@
-"""Call a session with less Python around it: the only module that touches
-onnxruntime's private attributes, each use guarded, with the public API as fallback.
-
-Introduced in :ref:`tuning` (its section on the cost of the call itself).
-
-``InferenceSession.run`` re-checks, in Python, things that cannot go wrong
-for a CPU session fed one checked numpy array (WebGPU graph capture, missing
-inputs, OrtValue ownership, GPU fallback) before it calls the compiled session
-it wraps (``session._sess``). :class:`SessionCall` calls that compiled session
-directly when it is there and the session is CPU-only, and the public
-``session.run`` otherwise. :class:`ReusedBuffers` wraps it and runs through
-an ``IOBinding`` per thread and batch size (``reuse_buffers=True`` of
-:class:`helpers.OnnxPredictor`). Both are runners, ``run(names, feed)``:
-the predictor composes them around its one path.
-
-``benchmarks/one_row.py`` measures what the private path saves against the
-public ``session.run`` on the machine that runs it.
+"""Call a session with less Python around it: the only module that touches onnxruntime's
+private attributes, each use guarded, with the public API as fallback. Introduced in
+:ref:`tuning`; ``benchmarks/one_row.py`` measures what it saves.
 """
 
 from __future__ import annotations
@@ -32,22 +18,8 @@ MAX_BINDINGS = 8
 
 
 class SessionCall:
-    """``run(names, feed)`` on a session, through its compiled core when that is safe.
-
-    Attributes
-    ----------
-    private : bool
-        True when the compiled session (``session._sess``) is called directly.
-
-    Examples
-    --------
-    >>> class Stand_in:  # a session without the private attribute: the public API is used
-    ...     def get_providers(self): return ["CPUExecutionProvider"]
-    ...     def run(self, names, feed, run_options=None): return ["public"]
-    >>> call = SessionCall(Stand_in())
-    >>> call.private, call.run(["y"], {})
-    (False, ['public'])
-    """
+    """``run(names, feed)`` on a CPU-only session's compiled core (``session._sess``, ``private``:
+    True), skipping the Python checks of ``session.run``, which is the fallback."""
 
     def __init__(self, session: Any) -> None:
         self.session = session
@@ -72,14 +44,8 @@ class SessionCall:
 
 
 class ReusedBuffers:
-    """Per thread and batch size, one input and one output buffer bound once.
-
-    A runner like :meth:`SessionCall.run`, which it wraps: a call for one
-    output of a one-input model copies the batch into the input buffer and
-    returns the output buffer itself, overwritten by the next call with the
-    same output and number of rows on the same thread (threads never share
-    buffers); any other call goes to :meth:`SessionCall.run` unchanged.
-    """
+    """Around a :class:`SessionCall`, one input and one output buffer per thread and batch size,
+    bound once: the output buffer is returned, and overwritten by the thread's next such call."""
 
     def __init__(self, call: SessionCall) -> None:
         self.call = call
@@ -100,18 +66,13 @@ class ReusedBuffers:
                 return [output]  # a ZipMap or string output cannot be pre-bound: a fresh result
             if len(bindings) >= MAX_BINDINGS:
                 bindings.clear()  # batch sizes keep changing: do not hold buffers for all of them
-            entry = bindings[(name, X.shape[0])] = self._bind(input_name, name, X, output)
-            return [entry[2]]
+            binding = self.call.session.io_binding()
+            input_value = ort.OrtValue.ortvalue_from_numpy(np.array(X, order="C"))
+            binding.bind_ortvalue_input(input_name, input_value)
+            binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(output))  # shares its memory
+            bindings[(name, X.shape[0])] = binding, input_value, output
+            return [output]
         binding, input_value, output = entry
         input_value.update_inplace(np.ascontiguousarray(X))
         self.call.run_binding(binding)
         return [output]
-
-    def _bind(
-        self, input_name: str, name: str, X: np.ndarray, output: np.ndarray
-    ) -> tuple[Any, ort.OrtValue, np.ndarray]:
-        binding = self.call.session.io_binding()
-        input_value = ort.OrtValue.ortvalue_from_numpy(np.array(X, order="C"))
-        binding.bind_ortvalue_input(input_name, input_value)
-        binding.bind_ortvalue_output(name, ort.OrtValue.ortvalue_from_numpy(output))  # shares its memory
-        return binding, input_value, output

@@ -1,11 +1,6 @@
-"""Check what a caller passes and turn it into onnxruntime's input dict.
-
-The one input-checking module: the predictor, the command-line tool, the web
-application and Dask scoring all feed a model through :class:`InputSpec`, so
-bad data gets the same :class:`~helpers.InputError` everywhere, saying what
-was expected and what came, before it reaches onnxruntime. The front ends
-first read their own formats (files, JSON bodies, partitions), then feed here.
-Introduced in :ref:`with_helpers`; :ref:`running_common_errors` shows each refusal.
+"""Check what a caller passes and turn it into onnxruntime's input dict: every front end feeds
+a model through :class:`InputSpec`, so bad data gets the same :class:`~helpers.InputError`
+everywhere. Introduced in :ref:`with_helpers`; :ref:`running_common_errors` shows each refusal.
 """
 
 from __future__ import annotations
@@ -24,9 +19,8 @@ from helpers.metadata import ModelMetadata
 
 __all__ = ["InputSlot", "InputSpec"]
 
-#: DataFrames with at most this many rows are converted in one ``to_numpy``
-#: call rather than column by column: for one request, pandas' per-column
-#: access costs microseconds per column.
+#: DataFrames with at most this many rows are converted in one ``to_numpy`` call, not column
+#: by column: for one request, pandas' per-column access costs microseconds per column.
 SMALL_FRAME = 64
 
 
@@ -41,35 +35,8 @@ class InputSlot:
 
 
 class InputSpec:
-    """What a model takes, and the checks that turn a caller's data into its feed.
-
-    * arrays: 2-D with the model's number of columns; float64 data given to a
-      float32 model is cast (the precision the model computes in); strings
-      where numbers are expected, sparse matrices and ragged rows are refused;
-    * DataFrames: columns matched by name, in any order; missing, unexpected
-      or duplicated columns are named; ``pd.NA`` and ``None`` are missing
-      values; a text (category) column refuses numbers, as scikit-learn does;
-    * NaN: rejected in the columns where the scikit-learn model rejects it,
-      or where the ONNX model handles it differently (see :mod:`helpers.metadata`);
-    * infinity: rejected where scikit-learn rejects it (almost everywhere:
-      ``check_array`` refuses it), and so are float64 values beyond float32's
-      range given to a float32 model, which the cast would turn into infinity.
-
-    Every refusal is an :class:`~helpers.InputError` naming the rows or
-    columns and what to do.
-
-    >>> spec = InputSpec([InputSlot("X", np.dtype("float32"), 2, "X")], ModelMetadata())
-    >>> spec.feed([[1, 2]])["X"].dtype
-    dtype('float32')
-    >>> spec.feed([[1, 2, 3]])
-    Traceback (most recent call last):
-    ...
-    helpers.errors.InputError: expected 2 features (columns), got 3
-    >>> spec.feed([[1, float("inf")]])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    helpers.errors.InputError: X holds infinity in row 0 (first at row 0, column 1): ...
-    """
+    """What a model takes, and the checks that turn a caller's data into its feed (arrays cast to
+    its type, DataFrame columns matched by name, NaN and infinity refused where the metadata says)."""
 
     def __init__(self, slots: list[InputSlot], metadata: ModelMetadata) -> None:
         self.slots = slots
@@ -81,12 +48,8 @@ class InputSpec:
         self._nan_refused = {*metadata.nan_rejected, *metadata.nan_mismatched}
         self._inf_refused = None if metadata.inf_rejected is None else set(metadata.inf_rejected)
         self._checks_values = bool(self._nan_refused) or self._inf_refused != set()
-        # for the check of one row of a single float input: one dot product finds NaN or inf
-        self._ones = (
-            np.ones(first.width, first.dtype)
-            if self._checks_values and first.dtype.kind == "f" and first.width
-            else None
-        )
+        one_dot = self._checks_values and first.dtype.kind == "f" and first.width  # see may_hold_nan
+        self._ones = np.ones(first.width, first.dtype) if one_dot else None
 
     @classmethod
     def from_session(cls, session: ort.InferenceSession) -> InputSpec:
@@ -94,15 +57,11 @@ class InputSpec:
         metadata = ModelMetadata.read(session.get_modelmeta().custom_metadata_map)
         inputs = session.get_inputs()
         columns = metadata.columns if metadata.columns and len(metadata.columns) == len(inputs) else None
-        slots = [
-            InputSlot(
-                item.name,
-                checks.numpy_dtype(item.type),
-                item.shape[1] if len(item.shape) == 2 and isinstance(item.shape[1], int) else None,
-                columns[index] if columns else item.name,
-            )
-            for index, item in enumerate(inputs)
-        ]
+        slots = []
+        for index, item in enumerate(inputs):
+            width = item.shape[1] if len(item.shape) == 2 and isinstance(item.shape[1], int) else None
+            column = columns[index] if columns else item.name
+            slots.append(InputSlot(item.name, checks.numpy_dtype(item.type), width, column))
         return cls(slots, metadata)
 
     @property
@@ -125,9 +84,8 @@ class InputSpec:
         return self._inf_refused is None or column in self._inf_refused
 
     def fits(self, X: Any) -> bool:
-        """Whether ``X`` can be fed as it is: a non-empty C-contiguous array of the
-        input's type and width, without NaN or infinity where they are refused.
-        About a microsecond for one row; one ``np.isfinite`` pass for a batch."""
+        """Whether ``X`` can be fed as it is: a non-empty C-contiguous array of the input's
+        type and width, without NaN or infinity where they are refused (about a microsecond)."""
         slot = self._single
         return (
             slot is not None
@@ -141,14 +99,8 @@ class InputSpec:
         )
 
     def feed(self, X: Any) -> dict[str, np.ndarray]:
-        """Check ``X`` and return onnxruntime's input dict (arrays of the input types).
-
-        The one entry for every caller's data (predictor, command line, web
-        application, Dask): an array that :meth:`fits` is fed as it is; a
-        numeric array of another type, or a DataFrame's values, is cast once;
-        anything else, or anything that fails a check, takes the path that
-        names what is wrong.
-        """
+        """Check ``X`` and return onnxruntime's input dict: an array that :meth:`fits` as it is, other
+        numbers cast once; anything else takes the path that names what is wrong."""
         slot = self._single
         if slot is None:
             return self._feed_columns(X)
@@ -178,8 +130,7 @@ class InputSpec:
         return {slot.name: cast}
 
     def _frame_values(self, frame: pd.DataFrame) -> np.ndarray:
-        """A DataFrame's values for the one input, its columns in the fitted order
-        (one ``to_numpy`` when they are in that order already, the usual case)."""
+        """A DataFrame's values for the one input, its columns in the fitted order."""
         if self.feature_names is not None and frame.columns is not self._checked_columns:
             if frame.columns.tolist() == self.feature_names:
                 self._checked_columns = frame.columns  # an Index is immutable: a slice of the frame shares it
@@ -232,13 +183,7 @@ class InputSpec:
         return feed
 
     def _check_values(self, cast: np.ndarray, numbers: np.ndarray, what: str, columns: list[Any]) -> None:
-        """Refuse infinity, values beyond the input type and NaN where the model refuses them.
-
-        ``cast`` is what would be fed, ``numbers`` the caller's values before
-        the cast (the same array when no cast was needed); ``columns`` names
-        the columns of ``cast`` as the metadata does (indices, or the name of
-        a per-column input).
-        """
+        """Refuse infinity, NaN and values beyond the type (``numbers``: before the cast) where refused."""
         if np.isfinite(cast).all():  # one pass finds that nothing is wrong
             return
         infinite, missing = np.isinf(cast), np.isnan(cast)
@@ -258,10 +203,9 @@ class InputSpec:
             raise InputError(
                 f"{what} holds values too large for {cast.dtype} in "
                 f"{checks.cells(beyond, inf_refused, columns)} ({value:.3g}; {cast.dtype} ends at "
-                f"±{float(np.finfo(cast.dtype).max):.3g}): this model "
-                "computes in float32, where they would become infinity. scikit-learn computes in float64: "
-                "convert the model with helpers.convert(model, X, dtype=np.float64) to take double "
-                "inputs, or scale those features"
+                f"±{float(np.finfo(cast.dtype).max):.3g}): this model computes in float32, where they would "
+                "become infinity. scikit-learn computes in float64: convert the model with "
+                "helpers.convert(model, X, dtype=np.float64) to take double inputs, or scale those features"
             )
         nan = missing[:, nan_refused]
         if nan.any():

@@ -1,12 +1,10 @@
-"""Where a measurement was taken: the CPUs this process may use, and the versions.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`;
-every lesson that shows timings prints :func:`machine_summary` once, so a reader knows
-which machine the figures describe.
+"""Where a measurement was taken: the CPUs this process may use, and the versions. Introduced
+in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
@@ -29,17 +27,8 @@ def read_system_file(path: str) -> str:
         return ""
 
 
-def _field(path: str, key: str) -> str:
-    """The value of the first ``key: value`` line of ``path`` (``/proc/meminfo``, ``/proc/cpuinfo``)."""
-    lines = read_system_file(path).splitlines()
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), "")
-
-
 def usable_cpus() -> int:
-    """The CPUs this process may use: its affinity mask, capped by a cgroup CPU quota.
-
-    ``os.cpu_count()`` counts the machine's CPUs, not those a container or a
-    ``taskset`` leaves to the process.
+    """The CPUs this process may use: its affinity mask capped by a cgroup quota (not ``os.cpu_count()``).
 
     >>> usable_cpus() >= 1
     True
@@ -48,10 +37,7 @@ def usable_cpus() -> int:
     # cgroup v2 writes "quota period" (or "max period") in cpu.max; v1 uses two files, -1 for no quota
     quota_period = read_system_file(CGROUP + "cpu.max").split()
     if len(quota_period) != 2:
-        quota_period = [
-            read_system_file(CGROUP + "cpu/cpu.cfs_quota_us"),
-            read_system_file(CGROUP + "cpu/cpu.cfs_period_us"),
-        ]
+        quota_period = [read_system_file(f"{CGROUP}cpu/cpu.cfs_{name}_us") for name in ("quota", "period")]
     try:
         quota, period = (int(text) for text in quota_period)
     except ValueError:
@@ -90,9 +76,9 @@ def machine_summary() -> MachineSummary:
     """
     versions = {}
     for package in _PACKAGES:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    cpu = _field("/proc/cpuinfo", "model name") or platform.processor() or platform.machine()
+    lines = read_system_file("/proc/cpuinfo").splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    cpu = model or platform.processor() or platform.machine()
     return MachineSummary(cpu, usable_cpus(), os.cpu_count() or 1, platform.python_version(), versions)

@@ -1,9 +1,5 @@
-"""What :func:`helpers.convert` records in a model for the predictor to read back.
-
-The keys live in the model's ``metadata_props`` under :data:`METADATA_PREFIX`,
-so they travel with the ``.onnx`` file: a predictor made from the file alone
-checks inputs the way the scikit-learn model did. :ref:`running_inspect_model` reads
-them back from a model.
+"""What :func:`helpers.convert` records in a model's ``metadata_props`` (so it travels with the
+``.onnx`` file) for the predictor to read back; :ref:`running_inspect_model` reads them too.
 """
 
 from __future__ import annotations
@@ -23,35 +19,9 @@ METADATA_PREFIX = "helpers."
 
 @dataclass(frozen=True)
 class ModelMetadata:
-    """The recorded facts about the scikit-learn model, all optional.
-
-    Attributes
-    ----------
-    estimator : str or None
-        Class name of the converted model.
-    feature_names : list of str or None
-        ``feature_names_in_`` of a model fitted on a DataFrame.
-    columns : list of str or None
-        The DataFrame column of each ONNX input, in input order (skl2onnx
-        rewrites some characters in input names: ``"a/b"`` becomes ``"a_b"``).
-    nan_rejected : list
-        Columns (names or indices) where scikit-learn raises on NaN.
-    nan_mismatched : list
-        Columns where scikit-learn accepts NaN but the ONNX model answers differently.
-    classes : list or None
-        A classifier's ``classes_``, in the order of its probability columns.
-    inf_rejected : list or None
-        Columns where scikit-learn raises on infinity; None when not recorded
-        (a model :func:`helpers.convert` did not make), read as every column,
-        which is what scikit-learn's ``check_array`` does by default.
-
-    Examples
-    --------
-    >>> ModelMetadata.read({"helpers.nan_rejected": "[0, 2]"}).nan_rejected
-    (0, 2)
-    >>> ModelMetadata.read({}).inf_rejected is None  # not recorded: infinity refused everywhere
-    True
-    """
+    """The recorded facts, all optional: ``columns``, the DataFrame column of each ONNX input; the
+    columns where scikit-learn raises on NaN, where the ONNX model answers NaN otherwise, and where
+    scikit-learn raises on infinity (``inf_rejected``: None when not recorded, read as all)."""
 
     estimator: str | None = None
     feature_names: list[str] | None = None
@@ -81,15 +51,8 @@ class ModelMetadata:
 
 
 def write_metadata(onnx_model: onnx.ModelProto, metadata: Mapping[str, Any]) -> None:
-    """Write ``metadata`` (values JSON-encoded, strings kept) under :data:`METADATA_PREFIX`.
-
-    The model's other properties are kept; keys written before are replaced.
-
-    >>> model = onnx.ModelProto()
-    >>> write_metadata(model, {"estimator": "Ridge", "nan_rejected": [0]})
-    >>> {p.key: p.value for p in model.metadata_props}
-    {'helpers.estimator': 'Ridge', 'helpers.nan_rejected': '[0]'}
-    """
+    """Write ``metadata`` (values JSON-encoded, strings kept) under :data:`METADATA_PREFIX`,
+    keeping the model's other properties; keys written before are replaced."""
     kept = {p.key: p.value for p in onnx_model.metadata_props}
     for key, item in metadata.items():
         kept[METADATA_PREFIX + key] = item if isinstance(item, str) else json.dumps(item)

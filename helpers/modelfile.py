@@ -1,9 +1,6 @@
-"""Read an ONNX model from whatever a caller holds: a ``ModelProto``, bytes or a path.
-
-Every entry point (the predictor, tuning, the web app, Dask scoring) goes
-through :func:`model_bytes`, so a missing file, a pickle or a wrong type gets
-the same clear error everywhere, and nothing is ever unpickled. Introduced in
-:ref:`running_common_errors`.
+"""Read an ONNX model from a ``ModelProto``, bytes or a path: every entry point goes through
+:func:`model_bytes`, so a missing file, a pickle or a wrong type gets the same clear error
+everywhere, and nothing is ever unpickled. Introduced in :ref:`running_common_errors`.
 """
 
 from __future__ import annotations
@@ -15,32 +12,18 @@ import onnx
 
 from helpers.errors import ModelFileError
 
-__all__ = ["ModelSource", "check_not_pickle", "check_source", "model_bytes"]
+__all__ = ["ModelSource", "check_source", "model_bytes"]
 
 #: What the helpers accept as a model.
 ModelSource = onnx.ModelProto | bytes | bytearray | memoryview | str | os.PathLike
 
 
 def model_bytes(model: ModelSource) -> tuple[bytes, str]:
-    """The serialized model and a description of where it came from, for errors.
+    """The serialized model and where it came from, for errors: ``FileNotFoundError`` for a
+    path that is not a file, ``TypeError`` for another type, :class:`ModelFileError` for a pickle.
 
-    Raises
-    ------
-    FileNotFoundError
-        A path that is not a file.
-    ModelFileError
-        The content is a pickle (refused, never loaded).
-    TypeError
-        Anything else than a ModelProto, bytes or a path.
-
-    Examples
-    --------
     >>> model_bytes(b"\\x08\\x07")
     (b'\\x08\\x07', 'the given bytes')
-    >>> model_bytes(b"\\x80\\x04 a pickle")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    helpers.errors.ModelFileError: the given bytes looks like a pickle ...
     """
     check_source(model)
     if isinstance(model, onnx.ModelProto):

@@ -1,9 +1,7 @@
-"""Where a model refuses NaN and infinity, and where its ONNX model answers NaN differently.
-
-:func:`helpers.convert` records them (see :mod:`helpers.metadata`) so that
-:class:`helpers.OnnxPredictor` refuses NaN and infinity where scikit-learn does,
-as :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py` shows.
-Each probe is a batch of one row per column, answered by a few ``predict`` calls.
+"""Where a model refuses NaN and infinity, and where its ONNX model answers NaN differently, which
+:func:`helpers.convert` records (:ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`).
+A probe is one row per column, with the value in that column: when it is refused, the refusing
+step says which rows it refuses, or the columns are tried in halves.
 """
 
 from __future__ import annotations
@@ -38,12 +36,8 @@ _CHECK_ARRAY_MESSAGE = re.compile(r"Input (X )?contains (NaN|infinity)")
 def write_value_checks(
     model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, *, by_position: bool = False
 ) -> None:
-    """Record in ``onnx_model`` where NaN and infinity are refused, probing ``model`` on ``X``.
-
-    Columns are named as in ``X`` (a DataFrame's names, an array's indices) or,
-    ``by_position``, by their place in a DataFrame the ONNX model takes as one
-    input. Write the feature names and columns first: the ONNX probe uses them.
-    """
+    """Record in ``onnx_model`` where ``model`` refuses NaN and infinity, its columns named as in
+    ``X`` or, ``by_position``, by their place; write the feature names and columns first."""
     place = {c: i for i, c in enumerate(X.columns)} if by_position else None
 
     def at(columns: list[Any]) -> list[Any]:
@@ -66,35 +60,16 @@ def float_columns(X: Any) -> list[Any]:
 def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
     """Columns where the scikit-learn model raises on NaN (in the sample's first row).
 
-    Found as :func:`inf_rejected` finds its columns.
-
-    Examples
-    --------
     >>> from sklearn.linear_model import LinearRegression
-    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
-    >>> nan_rejected(LinearRegression().fit(X, [0.0, 1.0, 2.0]), X)
+    >>> nan_rejected(LinearRegression().fit(np.eye(2), [0.0, 1.0]), np.eye(2))
     [0, 1]
     """
     return _rejected(model, X, np.nan)
 
 
 def inf_rejected(model: BaseEstimator, X: Any) -> list[Any]:
-    """Columns where the scikit-learn model raises on infinity (in the sample's first row).
-
-    Almost every estimator refuses infinity everywhere (``check_array``),
-    HistGradientBoosting nowhere. A batch with a row per column is tried:
-    accepted, no column refuses. Refused, the refusing step says which rows it
-    refuses (:func:`_refused_rows`) and the others are tried again, or, when
-    it cannot say, in halves (:func:`_halving`). The answer is the one a
-    ``predict`` call per column would give.
-
-    Examples
-    --------
-    >>> from sklearn.ensemble import HistGradientBoostingRegressor
-    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
-    >>> inf_rejected(HistGradientBoostingRegressor(max_iter=2).fit(X, [0.0, 1.0, 2.0]), X)
-    []
-    """
+    """Columns where the scikit-learn model raises on infinity (in the sample's first row):
+    almost every estimator everywhere (``check_array``), HistGradientBoosting nowhere."""
     return _rejected(model, X, np.inf)
 
 
@@ -104,8 +79,7 @@ def _rejected(model: BaseEstimator, X: Any, value: float) -> list[Any]:
     found: list[Any] = []
     for start in range(0, len(columns), BLOCK):
         block = columns[start : start + BLOCK]
-        refused: list[Any] = []
-        others = block
+        refused, others = [], block
         while others and _refuses(model, rows := _probe(X, others, value)):
             marked = _refused_rows(model, rows, "predict")
             if not marked.any():
@@ -118,8 +92,7 @@ def _rejected(model: BaseEstimator, X: Any, value: float) -> list[Any]:
 
 
 def _halving(model: BaseEstimator, X: Any, columns: list[Any], value: float, *, refused: bool) -> list[Any]:
-    """Group testing: scikit-learn refuses a whole batch for one bad row, so a batch says whether
-    some of its columns refuse (``refused``: already known). About ``2 k log2(n / k)`` calls."""
+    """Group testing (``refused``: the batch is known to be refused): about ``2 k log2(n / k)`` calls."""
     if not columns or (not refused and not _refuses(model, _probe(X, columns, value))):
         return []
     if len(columns) == 1:
@@ -130,32 +103,23 @@ def _halving(model: BaseEstimator, X: Any, columns: list[Any], value: float, *, 
 
 
 def _refused_rows(estimator: Any, rows: Any, method: str) -> np.ndarray:
-    """The probe ``rows`` that ``estimator.<method>`` surely refuses one at a time (True).
-
-    A pipeline runs step by step up to the step that raises. A plain estimator
-    (:func:`_sees_columns_alike`) that raised ``check_array``'s "Input X
-    contains NaN" (or infinity) refuses each row holding NaN (infinity) at its
-    input; a ColumnTransformer, each row one of its transformers refuses.
-    """
+    """The probe ``rows`` that ``estimator.<method>`` surely refuses one at a time (True)."""
     unknown = np.zeros(len(rows), dtype=bool)
     step, given, error = _first_refusal(estimator, rows, method)
     if error is None:
         return unknown
-    if isinstance(step, ColumnTransformer):
+    if isinstance(step, ColumnTransformer):  # each row one of its transformers refuses
         marked = unknown
         for _, transformer, columns in step.transformers_:  # a transformer may be "drop", "passthrough"
             part = _call(_safe_indexing, given, columns, axis=1)
             if not isinstance(transformer, str) and not isinstance(part, Exception):
                 marked = marked | _refused_rows(transformer, part, "transform")
         return marked
-    found = _CHECK_ARRAY_MESSAGE.search(str(error))
+    found = _CHECK_ARRAY_MESSAGE.search(str(error))  # a plain step: each row holding the value
     if found is None or not _sees_columns_alike(step):
         return unknown
-    try:
-        values = np.asarray(given, dtype=np.float64)
-    except (TypeError, ValueError):  # sparse, or text
-        return unknown
-    if values.ndim != 2 or len(values) != len(unknown):
+    values = _call(np.asarray, given, dtype=np.float64)  # fails on sparse or text
+    if isinstance(values, Exception) or values.ndim != 2 or len(values) != len(unknown):
         return unknown
     return (np.isnan(values) if found.group(2) == "NaN" else np.isinf(values)).any(axis=1)
 
@@ -214,20 +178,15 @@ def _refuses(model: BaseEstimator, rows: Any) -> bool:
 def nan_mismatched(
     model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, columns: list[Any]
 ) -> list[Any]:
-    """The NaN-accepting ``columns`` when the ONNX model handles NaN differently from scikit-learn.
-
-    Tried in one batch: for each column, the sample's first rows (up to 5) with
-    NaN there. skl2onnx 1.20 drops the missing-value support of random forests
-    and decision trees: their ONNX models silently answer otherwise for rows
-    with NaN. The cause is the converter, so one disagreement marks every column.
-    """
+    """All NaN-accepting ``columns`` when the ONNX model answers NaN there otherwise (skl2onnx 1.20
+    drops forests' missing-value support), probed on the sample's first rows, up to 5, per column."""
     if not columns:
         return []
     rows = _probe(X, columns, np.nan, n_rows=5)
     agrees = _call(lambda: bool(compare(model, _SessionModel(onnx_model), rows).ok))
-    if agrees is not False:
-        return []  # agrees, or the check could not run: it proves nothing either way
-    return [] if agrees else [int(c) if isinstance(c, np.integer) else c for c in columns]
+    if agrees is not False:  # agrees, or the check could not run: it proves nothing either way
+        return []
+    return [int(c) if isinstance(c, np.integer) else c for c in columns]
 
 
 class _SessionModel:
@@ -240,9 +199,7 @@ class _SessionModel:
         self.is_classifier = self.outputs.is_classifier
 
     def predict(self, X: Any) -> np.ndarray:
-        values = self.session.run([self.outputs.value_name], self.inputs.feed(X))[0]
-        return self.outputs.labels(values)
+        return self.outputs.labels(self.session.run([self.outputs.value_name], self.inputs.feed(X))[0])
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        values = self.session.run([self.outputs.proba_name], self.inputs.feed(X))[0]
-        return self.outputs.probabilities(values)
+        return self.outputs.probabilities(self.session.run([self.outputs.proba_name], self.inputs.feed(X))[0])

@@ -1,7 +1,6 @@
-"""Which outputs of a converted model hold the labels, the probabilities or the values,
-how to give them back the way scikit-learn does, and the check that they are numbers:
-an overflow inside a float32 graph gives NaN or infinity where scikit-learn, in
-float64, answers. Introduced in :ref:`output_options`."""
+"""Which outputs of a converted model hold the labels, the probabilities or the values, how
+to give them back the way scikit-learn does, and the check that an overflow inside a float32
+graph did not make them NaN or infinite. Introduced in :ref:`output_options`."""
 
 from __future__ import annotations
 
@@ -14,24 +13,14 @@ import onnxruntime as ort
 from helpers.checks import describe_rows, numpy_dtype
 from helpers.errors import InputError
 
-__all__ = ["OutputSpec", "all_finite"]
+__all__ = ["OutputSpec"]
 
 _LABELS = ("label", "output_label")
 _PROBABILITIES = ("probabilities", "output_probability")
 
 
 class OutputSpec:
-    """The outputs of a model, as a scikit-learn user names them.
-
-    A classifier converted by skl2onnx has a label output and a probability
-    output; a regressor or a transformer has its values in its first output.
-
-    >>> spec = OutputSpec({"label": ("tensor(int64)", ["N"]), "probabilities": ("tensor(float)", ["N", 3])})
-    >>> spec.is_classifier, spec.value_name, spec.proba_name
-    (True, 'label', 'probabilities')
-    >>> spec.empty("probabilities").shape
-    (0, 3)
-    """
+    """The outputs of a model, as a scikit-learn user names them: labels and probabilities, or values."""
 
     def __init__(self, outputs: dict[str, tuple[str, list[Any]]]) -> None:
         self.types = outputs
@@ -76,20 +65,7 @@ class OutputSpec:
         return np.array([[row[k] for k in keys] for row in values], dtype=np.float32)
 
     def check_finite(self, names: list[str], values: list[Any], feed: dict[str, np.ndarray]) -> None:
-        """Raise :class:`~helpers.InputError` when a float output is NaN or infinite for a row
-        whose inputs are finite: the computation overflowed inside the model.
-
-        Rows with NaN among their inputs may answer NaN (a transformer passes it
-        through); they are left alone. About a microsecond for one row.
-
-        >>> spec = OutputSpec({"variable": ("tensor(float)", ["N", 1])})
-        >>> rows = np.array([[1.0], [3e38]], dtype=np.float32)
-        >>> doubled = np.array([[2.0], [np.inf]], dtype=np.float32)  # 2 * 3e38 overflows float32
-        >>> spec.check_finite(["variable"], [doubled], {"X": rows})  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        helpers.errors.InputError: the model's variable is NaN or infinite for row 1, ...
-        """
+        """Raise :class:`~helpers.InputError` where a float output is NaN or infinite for finite inputs."""
         for name, value in zip(names, values, strict=True):
             if type(value) is np.ndarray and value.dtype.kind == "f" and not all_finite(value):
                 self._refuse_overflow(name, value, feed)
@@ -116,16 +92,8 @@ class OutputSpec:
 
 
 def all_finite(values: np.ndarray) -> bool:
-    """Whether every value of a float array is finite; silent (no warning on ``inf - inf``).
-
-    A few values (one row's) are summed as Python floats, several times
-    faster than ``np.isfinite`` there: a NaN or an infinity makes the sum
-    non-finite. A float64 sum of huge finite values can overflow and answer
-    False; callers then look value by value. More values: ``np.isfinite``.
-
-    >>> all_finite(np.array([[1.0, -2.0]])), all_finite(np.array([[np.inf, -np.inf]]))
-    (True, False)
-    """
+    """Whether every value of a float array is finite, silently: a few values (one row's) summed
+    as Python floats, faster than ``np.isfinite`` (an overflow answers False), else ``np.isfinite``."""
     if values.size <= 16:
         return math.isfinite(sum(values.ravel().tolist()))
     return bool(np.isfinite(values).all())

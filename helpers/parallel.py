@@ -1,18 +1,11 @@
-"""The row split: a batch's rows cut into chunks, run at once on one session.
-
-Introduced in :ref:`cores_and_batch_size`, which measures it against onnxruntime's
-intra-op threads and scikit-learn's ``n_jobs`` on the reader's machine. Why:
-onnxruntime's tree-ensemble kernel shares one call between its threads *by
-trees*, the threads meeting at a barrier every 128 rows
-(``onnxruntime/core/providers/cpu/ml/tree_ensemble_common.h``). Rows are
-independent, and ``InferenceSession.run`` releases the GIL, so chunks of rows
-can run at once on a session with *one* intra-op thread: never both kinds of
-threads, so they never outnumber the workers. The pool starts on first use and
-stops with :meth:`RowSplitter.close` or when the object is garbage-collected.
+"""The row split: a batch's rows cut into chunks, run at once on a session with one intra-op
+thread (onnxruntime's tree kernels share a call between threads by trees, meeting at a barrier
+every 128 rows). Introduced in :ref:`cores_and_batch_size`, which measures it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
@@ -27,17 +20,10 @@ import onnx
 from helpers.errors import ChunkError
 from helpers.machine import usable_cpus
 
-__all__ = [
-    "MIN_CHUNK_ROWS",
-    "ROW_SPLIT_OPS",
-    "RowSplitter",
-    "chunk_bounds",
-    "prefers_row_split",
-    "workers_for",
-]
+__all__ = ["MIN_CHUNK_ROWS", "RowSplitter", "chunk_bounds", "prefers_row_split", "workers_for"]
 
-#: A chunk has at least this many rows when the splitter chooses: handing a chunk
-#: to another thread costs microseconds, which a few rows of trees outweigh.
+#: A chunk has at least this many rows when the splitter chooses: handing a chunk to another
+#: thread costs microseconds, which a few rows of trees outweigh.
 MIN_CHUNK_ROWS = 64
 
 #: The operators with the barrier above: the throughput preset splits their rows.
@@ -45,15 +31,11 @@ ROW_SPLIT_OPS = frozenset({"TreeEnsembleClassifier", "TreeEnsembleRegressor", "T
 
 
 def chunk_bounds(n_rows: int, workers: int, chunk_rows: int | None = None) -> list[tuple[int, int]]:
-    """``(start, stop)`` of each chunk, in order: as many even chunks as ``workers``, none
-    under :data:`MIN_CHUNK_ROWS` rows, or chunks of ``chunk_rows`` rows (taken in turn).
+    """``(start, stop)`` of each chunk: ``workers`` even ones (never under :data:`MIN_CHUNK_ROWS`
+    rows), or ``chunk_rows`` rows each.
 
-    >>> chunk_bounds(1_000, 4)
-    [(0, 250), (250, 500), (500, 750), (750, 1000)]
-    >>> chunk_bounds(100, 4)  # too few rows to split
-    [(0, 100)]
-    >>> chunk_bounds(10, 2, chunk_rows=4)
-    [(0, 4), (4, 8), (8, 10)]
+    >>> chunk_bounds(1_000, 4), chunk_bounds(100, 4)
+    ([(0, 250), (250, 500), (500, 750), (750, 1000)], [(0, 100)])
     """
     if n_rows <= 0:
         return [(0, 0)]
@@ -66,13 +48,7 @@ def chunk_bounds(n_rows: int, workers: int, chunk_rows: int | None = None) -> li
 
 
 def prefers_row_split(model: onnx.ModelProto | bytes) -> bool:
-    """True when the graph holds a tree ensemble (see :data:`ROW_SPLIT_OPS`).
-
-    >>> from onnx import helper
-    >>> node = helper.make_node("Identity", ["X"], ["Y"])
-    >>> prefers_row_split(helper.make_model(helper.make_graph([node], "g", [], [])))
-    False
-    """
+    """True when the graph holds a tree ensemble (see :data:`ROW_SPLIT_OPS`)."""
     proto = model if isinstance(model, onnx.ModelProto) else onnx.load_from_string(model)
     nodes = [*proto.graph.node, *(node for function in proto.functions for node in function.node)]
     return any(node.op_type in ROW_SPLIT_OPS for node in nodes)
@@ -80,11 +56,7 @@ def prefers_row_split(model: onnx.ModelProto | bytes) -> bool:
 
 def workers_for(content: bytes, preset: str | None, row_workers: Any, options: dict[str, Any]) -> int:
     """How many chunks of rows run at once: as asked (0: one per usable CPU), or what the
-    preset says for this model; the one place that refuses both kinds of threads at once.
-
-    >>> workers_for(b"", "latency", None, {}), workers_for(b"", None, 3, {})
-    (1, 3)
-    """
+    preset says for this model; the one place that refuses both kinds of threads at once."""
     if row_workers is None:
         if preset != "throughput" or "intra_op_num_threads" in options:
             return 1
@@ -114,15 +86,13 @@ def _join(parts: list[Any]) -> Any:
 class RowSplitter:
     """Run a function on chunks of a batch's rows at once, and join the results in order.
 
-    ``workers`` chunks run at once, the calling thread included (default: the
-    usable CPUs; 1 never splits); ``chunk_rows`` rows per chunk (default: even).
+    ``workers`` chunks run at once, the calling thread included (default: the usable CPUs);
+    ``chunk_rows`` rows per chunk (default: even). The pool stops with :meth:`close`.
 
-    >>> splitter = RowSplitter(2)
-    >>> feed = {"X": np.arange(1_000.0).reshape(-1, 1)}
-    >>> labels, = splitter.run(lambda chunk: [chunk["X"][:, 0] * 2], feed)
-    >>> labels[:3].tolist(), labels.shape
+    >>> with RowSplitter(2) as splitter:
+    ...     (doubled,) = splitter.run(lambda chunk: [chunk["X"] * 2], {"X": np.arange(1_000.0)})
+    >>> doubled[:3].tolist(), doubled.shape
     ([0.0, 2.0, 4.0], (1000,))
-    >>> splitter.close()
     """
 
     def __init__(self, workers: int | None = None, *, chunk_rows: int | None = None) -> None:
@@ -150,28 +120,24 @@ class RowSplitter:
 
     def bounds(self, n_rows: int) -> list[tuple[int, int]]:
         """The chunks a batch of ``n_rows`` rows is cut into (one: no split)."""
-        if self.workers == 1:
-            return [(0, n_rows)]
-        return chunk_bounds(n_rows, self.workers, self.chunk_rows)
+        return [(0, n_rows)] if self.workers == 1 else chunk_bounds(n_rows, self.workers, self.chunk_rows)
 
     def run(self, function: Callable[[dict[str, Any]], list[Any]], feed: Mapping[str, Any]) -> list[Any]:
-        """``function(feed)``, chunk by chunk at once, each output joined in row order. A
-        failing chunk stops the others from starting and raises a :class:`helpers.errors.ChunkError`
-        naming its rows (the first failing chunk's)."""
+        """``function(feed)``, chunk by chunk at once, each output joined in row order; the first
+        failing chunk stops the others and raises a :class:`helpers.errors.ChunkError` naming its rows."""
         n_rows = len(next(iter(feed.values())))
         bounds = self.bounds(n_rows)
         if len(bounds) == 1:
             return function(dict(feed))
         results: list[Any] = [None] * len(bounds)
         errors: dict[int, BaseException] = {}
-        state = {"next": 0, "finished": 0}
+        indices, finished = itertools.count(), itertools.count(1)
         lock, all_done = threading.Lock(), threading.Event()
 
         def work() -> None:
             while True:
                 with lock:
-                    index = state["next"]
-                    state["next"] += 1
+                    index = next(indices)
                 if index >= len(bounds):
                     return
                 if not errors:  # after a failure, the chunks left are counted, not run
@@ -181,16 +147,13 @@ class RowSplitter:
                     except BaseException as error:  # re-raised below, with its rows; never lost
                         errors[index] = error
                 with lock:
-                    state["finished"] += 1
-                    if state["finished"] == len(bounds):
+                    if next(finished) == len(bounds):  # the last chunk is done
                         all_done.set()
 
         pool, helper_tasks = self._executor(), []
-        try:
+        with contextlib.suppress(RuntimeError):  # closed by another thread: the caller does it alone
             for _ in range(min(self.workers, len(bounds)) - 1):
                 helper_tasks.append(pool.submit(work))
-        except RuntimeError:  # closed meanwhile by another thread: the caller does the rest alone
-            pass
         work()  # the calling thread takes chunks too, so it never only waits
         all_done.wait()
         for future in helper_tasks:

@@ -1,12 +1,6 @@
-"""The timing core: interleaved paired rounds, and a speed-up with its confidence interval.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`,
-which does the same by hand with :mod:`timeit`; used by :func:`helpers.benchmark` and
-:func:`helpers.tune`. A *round* times every candidate once (its calls looped to last at
-least ``min_time``), in a new seeded order, garbage collector off: a slow moment of the
-machine hits the candidates of one round alike, and their *paired ratio* (baseline time /
-candidate time) cancels most of it. The speed-up is the median of the paired ratios, with
-the distribution-free interval of that median; the verdict comes from that interval.
+"""The timing core: interleaved paired rounds (a slow moment of the machine hits one round's
+candidates alike, and their paired ratio cancels most of it), and a speed-up with its interval.
+Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
 """
 
 from __future__ import annotations
@@ -62,11 +56,8 @@ def paired_rounds(
     seed: int = 0,
     clock: Clock = time.perf_counter,
 ) -> np.ndarray:
-    """Seconds per call, shape ``(rounds, candidates)``: each round times every candidate once.
-
-    Rounds stop after ``max_rounds``, or once ``min_rounds`` are done and either
-    ``seconds`` have passed or ``done(times_so_far)`` says the answer is precise enough.
-    """
+    """Seconds per call, shape ``(rounds, candidates)``, each round timing every candidate once, for
+    ``max_rounds``, or ``min_rounds`` and until ``seconds`` pass or ``done(times_so_far)``."""
     rng = np.random.default_rng(seed)
     start = clock()
     rows: list[list[float]] = []
@@ -81,12 +72,8 @@ def paired_rounds(
 
 
 def median_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
-    """The median of ``values`` and its distribution-free confidence interval.
-
-    The interval is ``[x_(k), x_(n-k+1)]`` of the sorted values, ``k`` the largest
-    rank with ``P(B <= k - 1) <= (1 - confidence) / 2``, ``B ~ Binomial(n, 1/2)``.
-    With too few values (fewer than :data:`MIN_ROUNDS` at 95%) it is the whole range,
-    which covers the median with less than the stated confidence.
+    """The median of ``values`` and its distribution-free confidence interval ``[x_(k), x_(n-k+1)]``,
+    ``k`` the largest rank with ``P(B <= k - 1) <= (1 - confidence) / 2``, ``B ~ Binomial(n, 1/2)``.
 
     >>> median_interval([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
     (5.0, 2.0, 8.0)
@@ -111,10 +98,8 @@ def ratio_interval(
 
 
 def verdict(low: float, high: float, margin: float = 0.05) -> str:
-    """``"faster"``, ``"slower"`` or ``"no clear difference"``, from a speed-up's interval.
-
-    ``"faster"`` only when the whole interval is above ``1 + margin``, ``"slower"`` only
-    when it is below ``1 / (1 + margin)``.
+    """``"faster"`` when a speed-up's whole interval is above ``1 + margin``, ``"slower"`` when
+    below ``1 / (1 + margin)``, else ``"no clear difference"``.
 
     >>> verdict(1.2, 1.5), verdict(0.5, 0.9), verdict(0.97, 1.2)
     ('faster', 'slower', 'no clear difference')

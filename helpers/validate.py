@@ -1,8 +1,5 @@
-"""Check that an ONNX model predicts what the scikit-learn model predicts.
-
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`;
-the walkthrough before it does the same check by hand with
-``np.testing.assert_allclose``.
+"""Check that an ONNX model predicts what the scikit-learn model predicts, as the walkthrough
+does by hand. Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`.
 """
 
 from __future__ import annotations
@@ -16,24 +13,18 @@ from sklearn.base import is_classifier
 
 __all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "ComparisonReport", "assert_agrees", "compare"]
 
-#: Default tolerances. ONNX models converted with float32 inputs compute in
-#: float32, which keeps about 7 significant digits; summing a few hundred
-#: trees or a softmax loses a little more. Differences of 1e-7 to 1e-6 are
-#: rounding; anything above ``atol + rtol * |expected|`` is worth explaining.
+#: Default tolerances. A float32 model keeps about 7 significant digits, a little less after
+#: summing hundreds of trees or a softmax: differences of 1e-7 to 1e-6 are rounding; anything
+#: above ``atol + rtol * |expected|`` is worth explaining.
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-5
 
 
 @dataclass(frozen=True)
 class ComparisonReport:
-    """How far ONNX predictions are from scikit-learn's, on the same rows.
-
-    ``values`` says what was compared numerically (``"probabilities"``,
-    ``"predictions"``, or ``"labels only"`` for a classifier without
-    ``predict_proba``); ``max_rel_diff`` divides by ``max(|onnx|, |sklearn|)``
-    over values larger than ``atol``; ``label_mismatches`` and ``worst_rows``
-    are row indices. A value agrees when ``|onnx - sklearn| <= atol + rtol * |sklearn|``.
-    """
+    """How far ONNX predictions are from scikit-learn's: ``values`` (``"probabilities"``,
+    ``"predictions"`` or ``"labels only"``) agree when ``|onnx - sklearn| <= atol + rtol * |sklearn|``;
+    ``max_rel_diff`` divides by ``max(|onnx|, |sklearn|)`` over values above ``atol``."""
 
     n_rows: int
     values: str
@@ -87,33 +78,11 @@ def _head(indices: np.ndarray, n: int = 10) -> str:
 
 
 def compare(
-    sklearn_model: Any,
-    onnx_predictor: Any,
-    X: Any,
-    *,
-    rtol: float = DEFAULT_RTOL,
-    atol: float = DEFAULT_ATOL,
+    sklearn_model: Any, onnx_predictor: Any, X: Any, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> ComparisonReport:
-    """Compare an ONNX predictor with the scikit-learn model on the rows ``X``.
+    """Compare an ONNX predictor (or any object with its methods) with the scikit-learn model on
+    the rows ``X``: a classifier's labels and probabilities, or a regressor's predictions.
 
-    For a classifier, labels (``predict``) and probabilities
-    (``predict_proba``) are compared; for a regressor, the predictions.
-
-    Parameters
-    ----------
-    sklearn_model : fitted scikit-learn estimator
-    onnx_predictor : helpers.OnnxPredictor or any object with the same methods
-    X : array or DataFrame
-        Rows to predict, as the scikit-learn model takes them.
-    rtol, atol : float
-        Tolerance, see :data:`DEFAULT_RTOL`.
-
-    Returns
-    -------
-    ComparisonReport
-
-    Examples
-    --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
     >>> from helpers import OnnxPredictor, convert
@@ -130,22 +99,17 @@ def compare(
         if expected_labels.dtype.kind in "OUS":
             onnx_labels, expected_labels = onnx_labels.astype(str), expected_labels.astype(str)
         mismatches = np.flatnonzero(expected_labels != onnx_labels)
-    if has_labels and hasattr(sklearn_model, "predict_proba"):
-        values, method = "probabilities", "predict_proba"
-    elif has_labels:  # LinearSVC, RidgeClassifier: labels only (their scores are no probabilities)
-        values, method = "labels only", None
-    else:
-        values, method = "predictions", "predict"
-    if method is None:
+    if has_labels and not hasattr(sklearn_model, "predict_proba"):  # LinearSVC, RidgeClassifier
+        values = "labels only"  # their scores are no probabilities
         expected_values = onnx_values = np.zeros(len(expected_labels))
     else:
+        values, method = ("probabilities", "predict_proba") if has_labels else ("predictions", "predict")
         expected_values = np.asarray(getattr(sklearn_model, method)(X), dtype=np.float64)
         onnx_values = np.asarray(getattr(onnx_predictor, method)(X), dtype=np.float64)
     onnx_values = onnx_values.reshape(expected_values.shape)
     diff = np.abs(onnx_values - expected_values)
     scale = np.maximum(np.abs(onnx_values), np.abs(expected_values))
-    large = scale > atol
-    rel = np.divide(diff, scale, out=np.zeros_like(diff), where=large)
+    rel = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > atol)
     outside = diff > atol + rtol * np.abs(expected_values)
     if outside.ndim > 1:
         outside = outside.any(axis=tuple(range(1, outside.ndim)))
@@ -163,25 +127,10 @@ def compare(
 
 
 def assert_agrees(
-    sklearn_model: Any,
-    onnx_predictor: Any,
-    X: Any,
-    *,
-    rtol: float = DEFAULT_RTOL,
-    atol: float = DEFAULT_ATOL,
+    sklearn_model: Any, onnx_predictor: Any, X: Any, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> ComparisonReport:
-    """Like :func:`compare`, but raise ``AssertionError`` with the report on a mismatch.
-
-    Returns the report when everything agrees, so a notebook can show it.
-
-    >>> from sklearn.datasets import load_diabetes
-    >>> from sklearn.linear_model import Ridge
-    >>> from helpers import OnnxPredictor, convert
-    >>> X, y = load_diabetes(return_X_y=True)
-    >>> model = Ridge().fit(X, y)
-    >>> assert_agrees(model, OnnxPredictor(convert(model, X[:1])), X).ok
-    True
-    """
+    """Like :func:`compare`, but raise ``AssertionError`` with the report on a mismatch;
+    return the report when everything agrees, so a notebook can show it."""
     report = compare(sklearn_model, onnx_predictor, X, rtol=rtol, atol=atol)
     if not report.ok:
         raise AssertionError(f"the ONNX model does not agree with scikit-learn:\n{report!r}")
