@@ -175,10 +175,12 @@ def test_missing_and_extra_columns_are_named(pipeline, mixed_frame):
 
 
 def test_array_given_to_a_per_column_model(pipeline, mixed_frame):
-    _, predictor = pipeline
+    """An array with the fitted columns, in order, is read column by column; any other is refused."""
+    model, predictor = pipeline
     frame, _ = mixed_frame
+    np.testing.assert_array_equal(predictor.predict(frame.to_numpy()), model.predict(frame))
     with pytest.raises(helpers.InputError, match="pass a pandas DataFrame"):
-        predictor.predict(frame.to_numpy())
+        predictor.predict(frame.to_numpy()[:, :2])
 
 
 def test_strings_in_a_numeric_column(pipeline, mixed_frame):
