@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.display import format_ratio, html_table
-from helpers.timing import MIN_ROUNDS, Interval, calibrate, paired_rounds, ratio_interval, verdict
+from helpers.timing import MIN_ROUNDS, PAUSE, Interval, calibrate, paired_rounds, ratio_interval, verdict
 
 __all__ = ["BenchmarkResult", "benchmark", "take_rows"]
 
@@ -143,6 +143,7 @@ def benchmark(
     confidence: float = 0.95,
     precision: float = 0.02,
     control: bool = False,
+    pause: float = PAUSE,
     seed: int = 0,
     clock: Callable[[], float] = time.perf_counter,
 ) -> BenchmarkResult:
@@ -165,6 +166,9 @@ def benchmark(
         Stop once every interval's half-width, relative to its speed-up, is below this.
     control : bool
         Also time the baseline as ``"<baseline> (control)"``, whose verdict shows missed noise.
+    pause : float
+        Idle seconds before each timing, so that one candidate's spinning threads do not slow
+        the next (:data:`helpers.timing.PAUSE`).
     clock : callable
         Read for the timings and the budget (a fake one in tests).
 
@@ -193,6 +197,7 @@ def benchmark(
 
     done = precise if len(calls) > 1 else None
     rounds = {"min_rounds": min_repeat, "max_rounds": repeat, "done": done, "seed": seed, "clock": clock}
+    rounds["pause"] = pause
     timings: dict[tuple[str, int], list[float]] = {}
     for size in sizes:
         batch = take_rows(X, size)

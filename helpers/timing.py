@@ -14,10 +14,24 @@ from typing import Any
 import numpy as np
 from scipy.stats import binom
 
-__all__ = ["MIN_ROUNDS", "calibrate", "median_interval", "paired_rounds", "ratio_interval", "verdict"]
+__all__ = [
+    "MIN_ROUNDS",
+    "PAUSE",
+    "calibrate",
+    "median_interval",
+    "paired_rounds",
+    "ratio_interval",
+    "verdict",
+]
 
 #: Rounds needed for a 95% order-statistic interval of a median (1 - 2 / 2**6 > 0.95).
 MIN_ROUNDS = 6
+
+#: Seconds of idle pause before each timing: the threads of a candidate's pool keep spinning
+#: for a moment after its call and would slow the next candidate. Measured on the 2-core machine
+#: that builds these pages: after a 10,000-row call to ``InferenceSession(model)`` (spinning on),
+#: a matrix product ran 2.5x slower at once and as fast as on a quiet machine after 0.5 ms.
+PAUSE = 0.002
 
 Clock = Callable[[], float]
 Function = Callable[[Any], Any]
@@ -54,16 +68,20 @@ def paired_rounds(
     seconds: float = math.inf,
     done: Callable[[np.ndarray], bool] | None = None,
     seed: int = 0,
+    pause: float = PAUSE,
     clock: Clock = time.perf_counter,
 ) -> np.ndarray:
     """Seconds per call, shape ``(rounds, candidates)``, each round timing every candidate once, for
-    ``max_rounds``, or ``min_rounds`` and until ``seconds`` pass or ``done(times_so_far)``."""
+    ``max_rounds``, or ``min_rounds`` and until ``seconds`` pass or ``done(times_so_far)``; an idle
+    ``pause`` (seconds, not timed) before each timing, see :data:`PAUSE`."""
     rng = np.random.default_rng(seed)
     start = clock()
     rows: list[list[float]] = []
     for _ in range(max_rounds):
         row = [0.0] * len(calls)
         for index in rng.permutation(len(calls)):
+            if pause and clock is time.perf_counter:  # a fake clock (a simulation) has no threads
+                time.sleep(pause)
             row[index] = _time_calls(calls[index], X, numbers[index], clock)
         rows.append(row)
         if len(rows) >= min_rounds and (clock() - start > seconds or (done and done(np.asarray(rows)))):
