@@ -1,14 +1,10 @@
 """A scikit-learn-like predictor over one ``onnxruntime.InferenceSession``.
 
-Introduced in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`;
-the raw calls it hides (``InferenceSession``, ``get_inputs``, ``run``) are
-spelled out in :ref:`sphx_glr_auto_examples_01_walkthrough_plot_01_train_convert_predict.py`.
-
-Every call takes one path, :meth:`OnnxPredictor.run`: the input is checked
-and fed (:mod:`helpers.inputs`), the session runs (its errors wrapped, naming
-the model), the outputs are checked (:mod:`helpers.outputs`). Reused buffers
-(:mod:`helpers.fastcall`) and the row split (:mod:`helpers.parallel`) are
-runners composed around the session call, so they inherit the checks.
+Introduced in :ref:`with_helpers`; :ref:`train_convert_predict` spells out the raw calls.
+Every call takes one path, :meth:`OnnxPredictor.run`: the input checked and fed
+(:mod:`helpers.inputs`), the session run (errors wrapped, naming the model), the outputs
+checked (:mod:`helpers.outputs`). Reused buffers (:mod:`helpers.fastcall`) and the row
+split (:mod:`helpers.parallel`) are runners composed around the call: they inherit the checks.
 """
 
 from __future__ import annotations
@@ -56,14 +52,11 @@ class OnnxPredictor:
     Parameters
     ----------
     model : onnx.ModelProto, bytes, str or path
-        The model, its serialized bytes, or the path of a ``.onnx`` file.
-        Pickles are refused, never loaded.
+        The model, or the path of a ``.onnx`` file; pickles are refused, never loaded.
     preset : {"latency", "throughput"} or None, default "latency"
-        Session settings, see :data:`helpers.PRESETS`.
-    providers : list of str, optional
-        Execution providers, default ``["CPUExecutionProvider"]``.
+        Session settings, see :data:`helpers.PRESETS`; None: onnxruntime's defaults.
+    providers : list of str, default ``["CPUExecutionProvider"]``
     reuse_buffers : bool, default False
-        Return the same pre-bound output array per thread and batch size.
     row_workers : int, optional
         Chunks of rows run at once; 1 never splits, 0 means one per usable CPU.
         Default: what the preset says. More than 1 needs ``intra_op_num_threads`` unset or 1.
@@ -87,10 +80,6 @@ class OnnxPredictor:
     >>> fast = OnnxPredictor(convert(model, X[:1]), reuse_buffers=True)
     >>> row = X[:1].astype("float32")
     >>> fast.predict_proba(row) is fast.predict_proba(row)  # one buffer, overwritten
-    True
-    >>> rows = np.tile(X, (2, 1))
-    >>> with OnnxPredictor(convert(model, X[:1]), row_workers=2) as split:
-    ...     split.predict(rows).tolist() == model.predict(rows).tolist()
     True
     """
 
