@@ -209,11 +209,12 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def may_hold_nan(X: np.ndarray, ones: np.ndarray | None) -> bool:
-    """Whether ``X`` may hold NaN or infinity: one row's ``np.vdot`` sum (silent, faster than
-    ``np.isfinite``) is not finite, which an overflow also gives; more rows: ``np.isfinite``."""
-    if ones is not None and len(X) == 1:
-        return not math.isfinite(np.vdot(X, ones))
+def may_hold_nan(X: np.ndarray) -> bool:
+    """Whether ``X`` may hold NaN or infinity: the sum of one row's values as Python floats (silent,
+    faster than ``np.isfinite`` there) is not finite, which an overflow also gives; more rows:
+    ``np.isfinite``."""
+    if len(X) == 1 and X.size <= 256:
+        return not math.isfinite(sum(X.ravel().tolist()))
     return not np.isfinite(X).all()
 
 

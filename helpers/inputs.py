@@ -48,8 +48,6 @@ class InputSpec:
         self._nan_refused = {*metadata.nan_rejected, *metadata.nan_mismatched}
         self._inf_refused = None if metadata.inf_rejected is None else set(metadata.inf_rejected)
         self._checks_values = bool(self._nan_refused) or self._inf_refused != set()
-        one_dot = self._checks_values and first.dtype.kind == "f" and first.width  # see may_hold_nan
-        self._ones = np.ones(first.width, first.dtype) if one_dot else None
 
     @classmethod
     def from_session(cls, session: ort.InferenceSession) -> InputSpec:
@@ -95,7 +93,7 @@ class InputSpec:
             and X.shape[0] > 0
             and (slot.width is None or X.shape[1] == slot.width)
             and X.flags.c_contiguous
-            and not (self._checks_values and checks.may_hold_nan(X, self._ones))
+            and not (self._checks_values and checks.may_hold_nan(X))
         )
 
     def feed(self, X: Any) -> dict[str, np.ndarray]:
@@ -118,7 +116,7 @@ class InputSpec:
         ):
             with np.errstate(over="ignore"):  # beyond float32: infinity, found just below
                 cast = np.asarray(X, dtype=slot.dtype, order="C")  # a frame's values come column-major
-            if not (self._checks_values and checks.may_hold_nan(cast, self._ones)):
+            if not (self._checks_values and checks.may_hold_nan(cast)):
                 return {slot.name: cast}
         array = checks.two_dimensional(X, slot.width)
         if slot.width is not None and array.shape[1] != slot.width:

@@ -66,9 +66,9 @@ class OutputSpec:
 
     def check_finite(self, names: list[str], values: list[Any], feed: dict[str, np.ndarray]) -> None:
         """Raise :class:`~helpers.InputError` where a float output is NaN or infinite for finite inputs."""
-        for name, value in zip(names, values, strict=True):
+        for index, value in enumerate(values):
             if type(value) is np.ndarray and value.dtype.kind == "f" and not all_finite(value):
-                self._refuse_overflow(name, value, feed)
+                self._refuse_overflow(names[index], value, feed)
 
     def _refuse_overflow(self, name: str, value: np.ndarray, feed: dict[str, np.ndarray]) -> None:
         bad = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)

@@ -139,18 +139,20 @@ def test_input_checks_still_apply_on_the_fast_path(logistic, iris):
             current.predict(np.ones((1, 5), dtype=np.float32))
 
 
-def testmay_hold_nan():
-    row = np.ones((1, 20), dtype=np.float32)
-    ones = np.ones(20, dtype=np.float32)
-    for width in (ones, None):
-        assert not may_hold_nan(row, width)
-        assert not may_hold_nan(np.ones((50, 20), dtype=np.float32), width)
+def test_may_hold_nan():
+    for width in (20, 300):  # one row summed as Python floats, or np.isfinite
+        row = np.ones((1, width), dtype=np.float32)
+        assert not may_hold_nan(row)
+        assert not may_hold_nan(np.ones((50, width), dtype=np.float32))
         with_nan = row.copy()
         with_nan[0, 19] = np.nan
-        assert may_hold_nan(with_nan, width)
-        many = np.ones((50, 20), dtype=np.float32)
+        assert may_hold_nan(with_nan)
+        with_inf = row.copy()
+        with_inf[0, 3] = -np.inf
+        assert may_hold_nan(with_inf)
+        many = np.ones((50, width), dtype=np.float32)
         many[37, 0] = np.nan
-        assert may_hold_nan(many, width)
+        assert may_hold_nan(many)
 
 
 def test_infinities_are_not_mistaken_for_nan(logistic, iris):
