@@ -40,7 +40,9 @@ def measure(model, frame: pd.DataFrame, budget: float) -> pd.DataFrame:
     rows = {size: frame.sample(size, replace=True, random_state=0) for size in GOALS}
     kinds = {
         BASELINE: {size: np.ascontiguousarray(part.to_numpy(np.float64)) for size, part in rows.items()},
-        "float32 array": {size: part.to_numpy(np.float32) for size, part in rows.items()},
+        "float32 array": {
+            size: np.ascontiguousarray(part.to_numpy(np.float32)) for size, part in rows.items()
+        },
         "DataFrame": rows,
     }
     for kind, batches in kinds.items():  # the same probabilities from every kind of rows
