@@ -165,6 +165,9 @@ def score_partition(
 ) -> pd.DataFrame:
     """Predict one pandas partition; what :func:`score` runs on each one.
 
+    Returns a DataFrame indexed like ``frame``: the ``keep`` columns, then the predictions;
+    an output column that would overwrite another, or a kept one, is refused.
+
     Parameters
     ----------
     columns : list of str, optional
@@ -178,9 +181,8 @@ def score_partition(
     keep : list of str
         Columns of ``frame`` to carry over, e.g. an id.
 
-    Returns a DataFrame indexed like ``frame``: the ``keep`` columns, then the predictions;
-    an output column that would overwrite another, or a kept one, is refused.
-
+    Examples
+    --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
     >>> from helpers import convert
@@ -246,6 +248,11 @@ def score(
     (:meth:`OnnxModelBytes.predictor`). Nothing runs until you ``compute``,
     ``persist`` or write the result.
 
+    Returns a lazy Dask DataFrame: the partitions and index of ``frame``, the columns of
+    :func:`score_partition` (its ``meta`` computed here on an empty partition, not guessed).
+    A partition the model cannot score makes ``compute`` raise the predictor's
+    :class:`~helpers.InputError`, naming the rows within that partition.
+
     Parameters
     ----------
     columns, predict, predict_proba, proba_columns, keep
@@ -256,11 +263,8 @@ def score(
         Threads per session and chunks of rows run at once, when ``model`` is
         not already an :class:`OnnxModelBytes` (which carries its own).
 
-    Returns a lazy Dask DataFrame: the partitions and index of ``frame``, the columns of
-    :func:`score_partition` (its ``meta`` computed here on an empty partition, not guessed).
-    A partition the model cannot score makes ``compute`` raise the predictor's
-    :class:`~helpers.InputError`, naming the rows within that partition.
-
+    Examples
+    --------
     >>> import dask.dataframe as dd
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
