@@ -174,7 +174,8 @@ def benchmark(
 
     Examples
     --------
-    >>> result = benchmark({"sum": np.sum, "mean": np.mean}, np.ones((10, 3)), batch_sizes=(1, 10), budget=1)
+    >>> candidates = {"sum": np.sum, "mean": np.mean}
+    >>> result = benchmark(candidates, np.ones((10, 3)), batch_sizes=(1, 10), budget=1)
     >>> list(result.to_frame().columns[-4:])
     ['speedup', 'speedup_low', 'speedup_high', 'verdict']
     """

@@ -255,8 +255,8 @@ def convert(
     >>> from sklearn.linear_model import LogisticRegression
     >>> frame, y = load_iris(return_X_y=True, as_frame=True)
     >>> onnx_model = convert(LogisticRegression(max_iter=500).fit(frame, y), frame[:1])
-    >>> [item.name for item in onnx_model.graph.input], [item.name for item in onnx_model.graph.output]
-    (['X'], ['label', 'probabilities'])
+    >>> [item.name for item in onnx_model.graph.input]
+    ['X']
     """
     if not isinstance(model, BaseEstimator):
         raise UnsupportedModelError(f"expected a fitted scikit-learn estimator, got {type(model).__name__}")

@@ -90,7 +90,7 @@ class RowSplitter:
     ``chunk_rows`` rows per chunk (default: even). The pool stops with :meth:`close`.
 
     >>> with RowSplitter(2) as splitter:
-    ...     (doubled,) = splitter.run(lambda chunk: [chunk["X"] * 2], {"X": np.arange(1_000.0)})
+    ...     (doubled,) = splitter.run(lambda p: [p["X"] * 2], {"X": np.arange(1e3)})
     >>> doubled[:3].tolist(), doubled.shape
     ([0.0, 2.0, 4.0], (1000,))
     """
