@@ -82,8 +82,7 @@ class InputSpec:
         return self._inf_refused is None or column in self._inf_refused
 
     def fits(self, X: Any) -> bool:
-        """Whether ``X`` can be fed as it is: a non-empty C-contiguous array of the input's
-        type and width, without NaN or infinity where they are refused (about a microsecond)."""
+        """Whether ``X`` feeds as it is: non-empty, C-contiguous, typed, sized and checked (~1 us)."""
         slot = self._single
         return (
             slot is not None
@@ -97,8 +96,7 @@ class InputSpec:
         )
 
     def feed(self, X: Any) -> dict[str, np.ndarray]:
-        """Check ``X`` and return onnxruntime's input dict: an array that :meth:`fits` as it is, other
-        numbers cast once; anything else takes the path that names what is wrong."""
+        """Check ``X`` and return onnxruntime's input dict (numbers cast once; else a clear error)."""
         slot = self._single
         if slot is None:
             return self._feed_columns(X)
@@ -162,6 +160,8 @@ class InputSpec:
             def get(name: str) -> np.ndarray:  # by position: column names may be integers
                 column = X.iloc[:, position[name]] if items is None else items[position[name]]
                 values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
+                if values.ndim > 1 and values.size != len(values):  # else they would multiply the rows
+                    raise InputError(f"column {name!r}: expected 1-D (or n x 1), got shape {values.shape}")
                 return values.reshape(-1, 1)
 
         feed = {}
