@@ -210,9 +210,8 @@ def _short(value: Any, width: int = 40) -> str:
 
 
 def may_hold_nan(X: np.ndarray) -> bool:
-    """Whether ``X`` may hold NaN or infinity: the sum of one row's values as Python floats (silent,
-    faster than ``np.isfinite`` there) is not finite, which an overflow also gives; more rows:
-    ``np.isfinite``."""
+    """Whether ``X`` may hold NaN or infinity: one row's sum as Python floats is not finite (silent,
+    faster than ``np.isfinite`` there; an overflow also gives it); more rows: ``np.isfinite``."""
     if len(X) == 1 and X.size <= 256:
         return not math.isfinite(sum(X.ravel().tolist()))
     return not np.isfinite(X).all()

@@ -45,9 +45,10 @@ class InputSpec:
         self._checked_columns: pd.Index | None = None  # the last frame columns found in the fitted order
         first = slots[0]
         self._single = first if len(slots) == 1 else None
-        self._nan_refused = {*metadata.nan_rejected, *metadata.nan_mismatched}
+        nan = metadata.nan_rejected  # None: not recorded, refused everywhere (so is infinity)
+        self._nan_refused = None if nan is None else {*nan, *metadata.nan_mismatched}
         self._inf_refused = None if metadata.inf_rejected is None else set(metadata.inf_rejected)
-        self._checks_values = bool(self._nan_refused) or self._inf_refused != set()
+        self._checks_values = self._nan_refused != set() or self._inf_refused != set()
 
     @classmethod
     def from_session(cls, session: ort.InferenceSession) -> InputSpec:
@@ -75,7 +76,7 @@ class InputSpec:
 
     def refuses_nan(self, column: Any) -> bool:
         """Whether NaN in ``column`` (an index, or a name for per-column inputs) is refused."""
-        return column in self._nan_refused
+        return self._nan_refused is None or column in self._nan_refused
 
     def refuses_inf(self, column: Any) -> bool:
         """Whether infinity in ``column`` is refused (everywhere, when the model does not say)."""
@@ -210,10 +211,13 @@ class InputSpec:
             rows, cols = np.nonzero(nan)
             bad = sorted({columns[nan_refused[int(c)]] for c in cols}, key=str)
             where = f"column(s) {bad}" if what == "X" else what
-            rejected = any(c in self.metadata.nan_rejected for c in bad)
+            recorded = self.metadata.nan_rejected
             reason = (
-                "the original scikit-learn model rejects NaN there (Input X contains NaN)"
-                if rejected
+                "this model carries no record of where NaN is allowed, so it is refused everywhere, as "
+                "most scikit-learn estimators do (convert the model with helpers.convert to record it)"
+                if recorded is None
+                else "the original scikit-learn model rejects NaN there (Input X contains NaN)"
+                if any(c in recorded for c in bad)
                 else "this ONNX model does not handle NaN the way the scikit-learn model does "
                 "(skl2onnx did not convert its missing-value support, as helpers.convert found)"
             )

@@ -92,8 +92,7 @@ class OutputSpec:
 
 
 def all_finite(values: np.ndarray) -> bool:
-    """Whether every value of a float array is finite, silently: a few values (one row's) summed
-    as Python floats, faster than ``np.isfinite`` (an overflow answers False), else ``np.isfinite``."""
+    """Whether a float array is all finite, silently: a few values summed as Python floats, else isfinite."""
     if values.size <= 16:
         return math.isfinite(sum(values.ravel().tolist()))
     return bool(np.isfinite(values).all())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import helpers
 from helpers import InputError
 
 
@@ -18,3 +19,47 @@ def test_a_dict_of_two_dimensional_columns_is_refused(pipeline, mixed_frame):
     wide = {name: np.stack([values, values], axis=1) for name, values in columns.items()}  # (2, 2)
     with pytest.raises(InputError, match=r"column 'age'.*1-D.*\(2, 2\)"):
         predictor.predict(wide)
+
+
+def _plain_onnx(model, X):
+    from skl2onnx import to_onnx  # no helpers metadata
+
+    return to_onnx(model, X[:1].astype(np.float32), options={id(model): {"zipmap": False}})
+
+
+def test_a_model_without_helpers_metadata_refuses_nan(logistic, iris):
+    model, _ = logistic
+    X, _ = iris
+    predictor = helpers.OnnxPredictor(_plain_onnx(model, X))
+    rows = X[:3].copy()
+    rows[1, 2] = np.nan
+    for method in (predictor.predict, predictor.predict_proba):
+        with pytest.raises(InputError, match=r"(?s)NaN.*row 1.*no record of where NaN.*helpers.convert"):
+            method(rows)
+    np.testing.assert_array_equal(predictor.predict(X[:5]), model.predict(X[:5]))
+
+
+def test_the_web_app_names_nan_for_a_model_without_metadata(logistic, iris):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from helpers.serving import create_app
+
+    model, _ = logistic
+    X, _ = iris
+    with TestClient(create_app(_plain_onnx(model, X))) as client:
+        answer = client.post("/predict", json={"rows": [[5.1, None, 1.4, 0.2]]})
+    assert answer.status_code == 422, answer.text
+    assert "NaN" in answer.json()["detail"] and "overflow" not in answer.json()["detail"]
+
+
+def test_models_made_by_convert_keep_their_nan_behaviour(boosting, forest, iris):
+    X, _ = iris
+    rows = X[:2].copy()
+    rows[0, 0] = np.nan
+    model, predictor = boosting  # records nan_rejected == []: answers like scikit-learn
+    assert predictor.inputs.metadata.nan_rejected == ()
+    np.testing.assert_array_equal(predictor.predict(rows), model.predict(rows))
+    _, predictor = forest  # records the mismatch
+    with pytest.raises(InputError, match="does not handle NaN the way"):
+        predictor.predict(rows)
