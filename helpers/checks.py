@@ -1,7 +1,6 @@
 """Small, pure checks of what a caller passes, each raising an :class:`~helpers.InputError` that
 says what was expected and what came; :class:`helpers.inputs.InputSpec` puts them together.
-Introduced in :ref:`running_common_errors`, which shows each refusal.
-"""
+Introduced in :ref:`running_common_errors`, which shows each refusal."""
 
 from __future__ import annotations
 

@@ -63,3 +63,12 @@ def test_models_made_by_convert_keep_their_nan_behaviour(boosting, forest, iris)
     _, predictor = forest  # records the mismatch
     with pytest.raises(InputError, match="does not handle NaN the way"):
         predictor.predict(rows)
+
+
+def test_zipmap_probabilities_on_no_rows_have_the_classes_width(logistic, iris):
+    model, _ = logistic
+    X, _ = iris
+    predictor = helpers.OnnxPredictor(helpers.convert(model, X[:1], zipmap=True))
+    assert predictor.predict_proba(X[:0]).shape == (0, len(model.classes_)) == (0, 3)
+    labels, proba = predictor.predict_with_proba(X[:0])
+    assert labels.shape == (0,) and proba.shape == (0, 3)
