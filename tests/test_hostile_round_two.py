@@ -72,3 +72,13 @@ def test_zipmap_probabilities_on_no_rows_have_the_classes_width(logistic, iris):
     assert predictor.predict_proba(X[:0]).shape == (0, len(model.classes_)) == (0, 3)
     labels, proba = predictor.predict_with_proba(X[:0])
     assert labels.shape == (0,) and proba.shape == (0, 3)
+
+
+def test_benchmark_html_escapes_candidate_names():
+    from helpers.benchmark import BenchmarkResult
+
+    times = [1e-3, 1.1e-3, 0.9e-3, 1.05e-3]
+    result = BenchmarkResult({("<b>x</b>", 1): times, ("y & z", 1): times}, ["<b>x</b>", "y & z"], [1])
+    html = result._repr_html_()
+    assert "<b>x</b>" not in html and html.count("&lt;b&gt;x&lt;/b&gt;") == 2  # the cell and the caption
+    assert "y &amp; z" in html and "no clear difference" in html
