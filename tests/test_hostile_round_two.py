@@ -82,3 +82,36 @@ def test_benchmark_html_escapes_candidate_names():
     html = result._repr_html_()
     assert "<b>x</b>" not in html and html.count("&lt;b&gt;x&lt;/b&gt;") == 2  # the cell and the caption
     assert "y &amp; z" in html and "no clear difference" in html
+
+
+@pytest.mark.parametrize("variable", ["ONNX_MAX_BATCH", "ONNX_MAX_BODY_BYTES"])
+@pytest.mark.parametrize("value", ["²", "0", "-3", "1e3", "٣"])
+def test_environment_sizes_are_parsed_strictly(logistic, iris, tmp_path, monkeypatch, variable, value):
+    pytest.importorskip("fastapi")
+    from helpers.serving import app_from_env
+
+    model, _ = logistic
+    X, _ = iris
+    path = tmp_path / "model.onnx"
+    path.write_bytes(helpers.convert(model, X[:1]).SerializeToString())
+    monkeypatch.setenv("ONNX_MODEL_PATH", str(path))
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(RuntimeError, match=rf"^{variable} must be a positive integer .*digits 0-9"):
+        app_from_env()
+
+
+def test_a_content_length_of_superscript_digits_is_not_a_server_error():
+    pytest.importorskip("fastapi")
+    import asyncio
+
+    from starlette.requests import Request
+
+    from helpers.serving.body import read_body
+
+    body = b'{"rows": [[5.1, 3.5, 1.4, 0.2]]}'
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"content-length", b"\xb2")]}  # "²"
+    assert asyncio.run(read_body(Request(scope, receive), 1000)) == body
