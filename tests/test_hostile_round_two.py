@@ -115,3 +115,26 @@ def test_a_content_length_of_superscript_digits_is_not_a_server_error():
 
     scope = {"type": "http", "method": "POST", "headers": [(b"content-length", b"\xb2")]}  # "²"
     assert asyncio.run(read_body(Request(scope, receive), 1000)) == body
+
+
+def test_a_dollar_in_a_model_file_name_does_not_stop_the_report(tmp_path, logistic, iris, capsys):
+    import joblib
+
+    from helpers.cli import EXIT_OK, main
+
+    model, _ = logistic
+    X, _ = iris
+    joblib.dump(model, tmp_path / "bad$\\frac$.joblib")
+    np.save(tmp_path / "rows.npy", X[:30])
+    out = tmp_path / "report"
+    args = [
+        "--model",
+        str(tmp_path / "bad$\\frac$.joblib"),
+        "--trust-pickle",
+        "--data",
+        str(tmp_path / "rows.npy"),
+    ]
+    code = main([*args, "--out", str(out), "--budget", "0.2", "--batch-sizes", "1,10"])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    assert "bad$\\frac$" in (out / "report.html").read_text()
