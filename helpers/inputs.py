@@ -93,6 +93,7 @@ class InputSpec:
             and X.shape[0] > 0
             and (slot.width is None or X.shape[1] == slot.width)
             and X.flags.c_contiguous
+            and X.dtype.kind != "O"  # text: checked by checks.strings
             and not (self._checks_values and checks.may_hold_nan(X))
         )
 
@@ -120,6 +121,8 @@ class InputSpec:
         array = checks.two_dimensional(X, slot.width)
         if slot.width is not None and array.shape[1] != slot.width:
             raise InputError(f"expected {slot.width} features (columns), got {array.shape[1]}")
+        if slot.dtype.kind == "O":  # one text input (a text classifier, a one-column encoder)
+            return {slot.name: checks.strings(array, slot.column)}
         numbers = checks.numbers(array, slot.dtype, "X")
         cast = checks.cast(numbers, slot.dtype, "X")
         if self._checks_values and cast.dtype.kind == "f":

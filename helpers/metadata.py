@@ -1,6 +1,5 @@
 """What :func:`helpers.convert` records in a model's ``metadata_props`` (so it travels with the
-``.onnx`` file) for the predictor to read back; :ref:`running_inspect_model` reads them too.
-"""
+``.onnx`` file) for the predictor to read back; :ref:`running_inspect_model` reads them too."""
 
 from __future__ import annotations
 

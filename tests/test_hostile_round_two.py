@@ -138,3 +138,34 @@ def test_a_dollar_in_a_model_file_name_does_not_stop_the_report(tmp_path, logist
     captured = capsys.readouterr()
     assert code == EXIT_OK, captured.err
     assert "bad$\\frac$" in (out / "report.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def colors():
+    """A one-column OneHotEncoder pipeline: its ONNX model takes one string input."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame = pd.DataFrame({"color": np.random.default_rng(0).choice(["red", "green", "blue"], 60)})
+    model = make_pipeline(OneHotEncoder(handle_unknown="ignore"), LogisticRegression())
+    model.fit(frame, frame["color"] == "red")
+    return model, helpers.OnnxPredictor(helpers.convert(model, frame[:1])), frame
+
+
+def test_a_model_with_one_string_input_predicts_from_a_dataframe(colors):
+    model, predictor, frame = colors
+    np.testing.assert_array_equal(predictor.predict(frame[:5]), model.predict(frame[:5]))
+    np.testing.assert_allclose(predictor.predict_proba(frame), model.predict_proba(frame), atol=1e-5)
+    rows = frame[:3].to_numpy()  # a C-contiguous object array: checked like any other
+    np.testing.assert_array_equal(predictor.predict(rows), model.predict(frame[:3]))
+
+
+@pytest.mark.parametrize("bad", [None, np.nan, 3])
+def test_an_object_array_for_a_string_input_is_checked(colors, bad):
+    _, predictor, _ = colors
+    rows = np.array([["red"], [bad]], dtype=object)
+    assert rows.flags.c_contiguous
+    with pytest.raises(InputError, match=r"column 'color'"):
+        predictor.predict(rows)
