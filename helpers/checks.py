@@ -155,6 +155,9 @@ def strings(column: np.ndarray, name: str) -> np.ndarray:
             f"column {name!r} has {int(missing.sum())} missing value(s) (None/NaN); "
             "an ONNX string input cannot hold them: fill them first (e.g. with 'missing')"
         )
+    nul = [i for i, v in enumerate(values) if isinstance(v, str) and "\x00" in v]
+    if nul:  # numpy's fixed-width text would drop a trailing one and score 'red\x00' as 'red'
+        raise InputError(f"column {name!r} holds NUL ('\\x00') in {describe_rows(nul)}; remove it")
     inferred = pd.api.types.infer_dtype(values, skipna=False)
     if inferred not in ("string", "empty"):
         bad = next((v for v in values if not isinstance(v, str)), values[0])

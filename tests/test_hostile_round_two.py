@@ -169,3 +169,13 @@ def test_an_object_array_for_a_string_input_is_checked(colors, bad):
     assert rows.flags.c_contiguous
     with pytest.raises(InputError, match=r"column 'color'"):
         predictor.predict(rows)
+
+
+def test_a_nul_character_in_text_is_refused(colors, pipeline, mixed_frame):
+    _, predictor, _ = colors
+    with pytest.raises(InputError, match=r"column 'color' holds NUL .*row 1"):
+        predictor.predict(np.array([["red"], ["red\x00"]], dtype=object))
+    _, predictor = pipeline  # one input per column
+    rows, _ = mixed_frame
+    with pytest.raises(InputError, match=r"column 'city' holds NUL .*row 0"):
+        predictor.predict(rows[:2].assign(city=["nice\x00", "lyon"]))
