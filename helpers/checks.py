@@ -1,7 +1,6 @@
 """Small, pure checks of what a caller passes, each raising an :class:`~helpers.InputError` that
 says what was expected and what came; :class:`helpers.inputs.InputSpec` puts them together.
-Introduced in :ref:`running_common_errors`, which shows each refusal.
-"""
+Introduced in :ref:`running_common_errors`, which shows each refusal."""
 
 from __future__ import annotations
 
@@ -156,6 +155,9 @@ def strings(column: np.ndarray, name: str) -> np.ndarray:
             f"column {name!r} has {int(missing.sum())} missing value(s) (None/NaN); "
             "an ONNX string input cannot hold them: fill them first (e.g. with 'missing')"
         )
+    nul = [i for i, v in enumerate(values) if isinstance(v, str) and "\x00" in v]
+    if nul:  # numpy's fixed-width text would drop a trailing one and score 'red\x00' as 'red'
+        raise InputError(f"column {name!r} holds NUL ('\\x00') in {describe_rows(nul)}; remove it")
     inferred = pd.api.types.infer_dtype(values, skipna=False)
     if inferred not in ("string", "empty"):
         bad = next((v for v in values if not isinstance(v, str)), values[0])
@@ -210,9 +212,8 @@ def _short(value: Any, width: int = 40) -> str:
 
 
 def may_hold_nan(X: np.ndarray) -> bool:
-    """Whether ``X`` may hold NaN or infinity: the sum of one row's values as Python floats (silent,
-    faster than ``np.isfinite`` there) is not finite, which an overflow also gives; more rows:
-    ``np.isfinite``."""
+    """Whether ``X`` may hold NaN or infinity: one row's sum as Python floats is not finite (silent,
+    faster than ``np.isfinite`` there; an overflow also gives it); more rows: ``np.isfinite``."""
     if len(X) == 1 and X.size <= 256:
         return not math.isfinite(sum(X.ravel().tolist()))
     return not np.isfinite(X).all()

@@ -24,7 +24,7 @@ def format_ratio(value: float) -> str:
 
 
 def html_table(frame: pd.DataFrame, formats: Mapping[str, str | Callable[[float], str]], caption: str) -> str:
-    """``frame`` as an HTML table with formatted columns, no index, and an escaped caption."""
+    """``frame`` as an HTML table with formatted columns, no index, and escaped text and caption."""
     shown = {column: value for column, value in formats.items() if column in frame.columns}
-    styled = frame.style.format(shown).hide(axis="index")
+    styled = frame.style.format(shown, escape="html").hide(axis="index")
     return styled.set_caption(escape(caption)).to_html()

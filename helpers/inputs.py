@@ -45,9 +45,10 @@ class InputSpec:
         self._checked_columns: pd.Index | None = None  # the last frame columns found in the fitted order
         first = slots[0]
         self._single = first if len(slots) == 1 else None
-        self._nan_refused = {*metadata.nan_rejected, *metadata.nan_mismatched}
+        nan = metadata.nan_rejected  # None: not recorded, refused everywhere (so is infinity)
+        self._nan_refused = None if nan is None else {*nan, *metadata.nan_mismatched}
         self._inf_refused = None if metadata.inf_rejected is None else set(metadata.inf_rejected)
-        self._checks_values = bool(self._nan_refused) or self._inf_refused != set()
+        self._checks_values = self._nan_refused != set() or self._inf_refused != set()
 
     @classmethod
     def from_session(cls, session: ort.InferenceSession) -> InputSpec:
@@ -75,15 +76,14 @@ class InputSpec:
 
     def refuses_nan(self, column: Any) -> bool:
         """Whether NaN in ``column`` (an index, or a name for per-column inputs) is refused."""
-        return column in self._nan_refused
+        return self._nan_refused is None or column in self._nan_refused
 
     def refuses_inf(self, column: Any) -> bool:
         """Whether infinity in ``column`` is refused (everywhere, when the model does not say)."""
         return self._inf_refused is None or column in self._inf_refused
 
     def fits(self, X: Any) -> bool:
-        """Whether ``X`` can be fed as it is: a non-empty C-contiguous array of the input's
-        type and width, without NaN or infinity where they are refused (about a microsecond)."""
+        """Whether ``X`` feeds as it is: non-empty, C-contiguous, typed, sized and checked (~1 us)."""
         slot = self._single
         return (
             slot is not None
@@ -93,12 +93,12 @@ class InputSpec:
             and X.shape[0] > 0
             and (slot.width is None or X.shape[1] == slot.width)
             and X.flags.c_contiguous
+            and X.dtype.kind != "O"  # text: checked by checks.strings
             and not (self._checks_values and checks.may_hold_nan(X))
         )
 
     def feed(self, X: Any) -> dict[str, np.ndarray]:
-        """Check ``X`` and return onnxruntime's input dict: an array that :meth:`fits` as it is, other
-        numbers cast once; anything else takes the path that names what is wrong."""
+        """Check ``X`` and return onnxruntime's input dict (numbers cast once; else a clear error)."""
         slot = self._single
         if slot is None:
             return self._feed_columns(X)
@@ -121,6 +121,8 @@ class InputSpec:
         array = checks.two_dimensional(X, slot.width)
         if slot.width is not None and array.shape[1] != slot.width:
             raise InputError(f"expected {slot.width} features (columns), got {array.shape[1]}")
+        if slot.dtype.kind == "O":  # one text input (a text classifier, a one-column encoder)
+            return {slot.name: checks.strings(array, slot.column)}
         numbers = checks.numbers(array, slot.dtype, "X")
         cast = checks.cast(numbers, slot.dtype, "X")
         if self._checks_values and cast.dtype.kind == "f":
@@ -162,6 +164,8 @@ class InputSpec:
             def get(name: str) -> np.ndarray:  # by position: column names may be integers
                 column = X.iloc[:, position[name]] if items is None else items[position[name]]
                 values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
+                if values.ndim > 1 and values.size != len(values):  # else they would multiply the rows
+                    raise InputError(f"column {name!r}: expected 1-D (or n x 1), got shape {values.shape}")
                 return values.reshape(-1, 1)
 
         feed = {}
@@ -210,10 +214,13 @@ class InputSpec:
             rows, cols = np.nonzero(nan)
             bad = sorted({columns[nan_refused[int(c)]] for c in cols}, key=str)
             where = f"column(s) {bad}" if what == "X" else what
-            rejected = any(c in self.metadata.nan_rejected for c in bad)
+            recorded = self.metadata.nan_rejected
             reason = (
-                "the original scikit-learn model rejects NaN there (Input X contains NaN)"
-                if rejected
+                "this model carries no record of where NaN is allowed, so it is refused everywhere, as "
+                "most scikit-learn estimators do (convert the model with helpers.convert to record it)"
+                if recorded is None
+                else "the original scikit-learn model rejects NaN there (Input X contains NaN)"
+                if any(c in recorded for c in bad)
                 else "this ONNX model does not handle NaN the way the scikit-learn model does "
                 "(skl2onnx did not convert its missing-value support, as helpers.convert found)"
             )

@@ -1,6 +1,5 @@
 """What :func:`helpers.convert` records in a model's ``metadata_props`` (so it travels with the
-``.onnx`` file) for the predictor to read back; :ref:`running_inspect_model` reads them too.
-"""
+``.onnx`` file) for the predictor to read back; :ref:`running_inspect_model` reads them too."""
 
 from __future__ import annotations
 
@@ -20,13 +19,13 @@ METADATA_PREFIX = "helpers."
 @dataclass(frozen=True)
 class ModelMetadata:
     """The recorded facts, all optional: ``columns``, the DataFrame column of each ONNX input; the
-    columns where scikit-learn raises on NaN, where the ONNX model answers NaN otherwise, and where
-    scikit-learn raises on infinity (``inf_rejected``: None when not recorded, read as all)."""
+    columns where scikit-learn raises on NaN or infinity (``nan_rejected``, ``inf_rejected``: None
+    when not recorded, read as all) and where the ONNX model answers NaN otherwise."""
 
     estimator: str | None = None
     feature_names: list[str] | None = None
     columns: list[str] | None = None
-    nan_rejected: tuple[Any, ...] = ()
+    nan_rejected: tuple[Any, ...] | None = None
     nan_mismatched: tuple[Any, ...] = ()
     inf_rejected: tuple[Any, ...] | None = None
     classes: list[Any] | None = None
@@ -43,7 +42,7 @@ class ModelMetadata:
             estimator=properties.get(METADATA_PREFIX + "estimator"),
             feature_names=value("feature_names", None),
             columns=value("columns", None),
-            nan_rejected=tuple(value("nan_rejected", [])),
+            nan_rejected=None if (nan := value("nan_rejected", None)) is None else tuple(nan),
             nan_mismatched=tuple(value("nan_mismatched", [])),
             inf_rejected=None if (inf := value("inf_rejected", None)) is None else tuple(inf),
             classes=value("classes", None),

@@ -1,6 +1,5 @@
-"""Which outputs of a converted model hold the labels, the probabilities or the values, how
-to give them back the way scikit-learn does, and the check that an overflow inside a float32
-graph did not make them NaN or infinite. Introduced in :ref:`output_options`."""
+"""Which outputs hold the labels, probabilities or values, given back as scikit-learn does, and the
+check that an overflow inside a float32 graph did not make them NaN. Introduced in :ref:`output_options`."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import onnxruntime as ort
 
 from helpers.checks import describe_rows, numpy_dtype
 from helpers.errors import InputError
+from helpers.metadata import ModelMetadata
 
 __all__ = ["OutputSpec"]
 
@@ -22,8 +22,8 @@ _PROBABILITIES = ("probabilities", "output_probability")
 class OutputSpec:
     """The outputs of a model, as a scikit-learn user names them: labels and probabilities, or values."""
 
-    def __init__(self, outputs: dict[str, tuple[str, list[Any]]]) -> None:
-        self.types = outputs
+    def __init__(self, outputs: dict[str, tuple[str, list[Any]]], n_classes: int | None = None) -> None:
+        self.types, self.n_classes = outputs, n_classes  # n_classes: a ZipMap's width on no rows
         names = list(outputs)
         self.label_name = next((n for n in _LABELS if n in outputs), None)
         self.proba_name = next((n for n in _PROBABILITIES if n in outputs), None)
@@ -32,8 +32,9 @@ class OutputSpec:
 
     @classmethod
     def from_session(cls, session: ort.InferenceSession) -> OutputSpec:
-        """Read the outputs' names, types and shapes."""
-        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs()})
+        """Read the outputs' names, types and shapes, and the classes :func:`helpers.convert` recorded."""
+        classes = ModelMetadata.read(session.get_modelmeta().custom_metadata_map).classes
+        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs()}, len(classes or ()))
 
     @property
     def names(self) -> list[str]:
@@ -60,7 +61,7 @@ class OutputSpec:
         if not self.zipmap:
             return values
         if len(values) == 0:
-            return np.empty((0, 0), dtype=np.float32)
+            return np.empty((0, self.n_classes or 0), dtype=np.float32)  # (0, 0) when not recorded
         keys = list(values[0])
         return np.array([[row[k] for k in keys] for row in values], dtype=np.float32)
 
@@ -92,8 +93,7 @@ class OutputSpec:
 
 
 def all_finite(values: np.ndarray) -> bool:
-    """Whether every value of a float array is finite, silently: a few values (one row's) summed
-    as Python floats, faster than ``np.isfinite`` (an overflow answers False), else ``np.isfinite``."""
+    """Whether a float array is all finite, silently: a few values summed as Python floats, else isfinite."""
     if values.size <= 16:
         return math.isfinite(sum(values.ravel().tolist()))
     return bool(np.isfinite(values).all())

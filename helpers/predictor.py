@@ -1,11 +1,9 @@
-"""A scikit-learn-like predictor over one ``onnxruntime.InferenceSession``.
-
-Introduced in :ref:`with_helpers`; :ref:`train_convert_predict` spells out the raw calls.
-Every call takes one path, :meth:`OnnxPredictor.run`: the input checked and fed
-(:mod:`helpers.inputs`), the session run (errors wrapped, naming the model), the outputs
-checked (:mod:`helpers.outputs`). Reused buffers (:mod:`helpers.fastcall`) and the row
-split (:mod:`helpers.parallel`) are runners composed around the call: they inherit the checks.
-"""
+"""A scikit-learn-like predictor over one ``onnxruntime.InferenceSession``, introduced in
+:ref:`with_helpers` (:ref:`train_convert_predict` spells out the raw calls). Every call takes one
+path, :meth:`OnnxPredictor.run`: the input checked and fed (:mod:`helpers.inputs`), the session
+run (errors wrapped, naming the model), the outputs checked (:mod:`helpers.outputs`). Reused
+buffers (:mod:`helpers.fastcall`) and the row split (:mod:`helpers.parallel`) are runners
+composed around the call: they inherit the checks."""
 
 from __future__ import annotations
 
@@ -149,8 +147,7 @@ class OnnxPredictor:
 
     @property
     def n_features_in_(self) -> int | None:
-        """Number of features (columns) the model takes, as scikit-learn names it;
-        None when the model's input width is free."""
+        """Number of features (columns) the model takes, as scikit-learn names it (None: free)."""
         slot = self.inputs.slots[0] if len(self.inputs.slots) == 1 else None
         return len(self.inputs.slots) if slot is None else slot.width
 
@@ -196,11 +193,10 @@ class OnnxPredictor:
     def run(self, names: list[str], X: Any) -> list[Any]:
         """The outputs ``names`` for the rows ``X``: the one path every method takes.
 
-        ``X`` is checked and fed by :meth:`helpers.inputs.InputSpec.feed`; an empty
-        batch gives empty outputs; onnxruntime's errors become a ``RuntimeError``
-        naming the model (a :class:`~helpers.errors.ChunkError`, naming the rows
-        too, on the row split); a float output that is NaN or infinite for finite
-        rows (an overflow in a float32 graph) is an :class:`~helpers.InputError`.
+        ``X`` is checked and fed by :meth:`helpers.inputs.InputSpec.feed`; an empty batch gives
+        empty outputs; onnxruntime's errors become a ``RuntimeError`` naming the model (a
+        :class:`~helpers.errors.ChunkError`, naming the rows too, on the row split); a float output
+        that is NaN or infinite for finite rows (a float32 overflow) is an :class:`~helpers.InputError`.
         """
         feed = self.inputs.feed(X)
         if len(next(iter(feed.values()))) == 0:
@@ -226,9 +222,8 @@ class OnnxPredictor:
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape ``(n_rows, n_classes)``, columns in ``classes`` order.
 
-        A model converted with ZipMap (a list of dicts) is turned back into an
-        array, at a cost: convert with ``zipmap=False`` (the default of
-        :func:`helpers.convert`) to avoid it.
+        A model converted with ZipMap (a list of dicts) is turned back into an array, at a cost:
+        convert with ``zipmap=False`` (the default of :func:`helpers.convert`) to avoid it.
         """
         return self.outputs.probabilities(self.run([self._proba_name()], X)[0])
 

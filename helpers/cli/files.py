@@ -29,7 +29,7 @@ def _figure_png(run: ModelRun) -> str:
     run.result.plot("latency", ax=axes[0])
     if with_speedup:
         run.result.plot("speedup", ax=axes[1])
-    figure.suptitle(_figure_title(run))
+    figure.suptitle(_figure_title(run), usetex=False, parse_math=False)  # a file name may hold "$"
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -286,10 +286,14 @@ def app_from_env() -> FastAPI:
             "set ONNX_MODEL_PATH to the path of the .onnx file to serve, "
             "e.g. ONNX_MODEL_PATH=model.onnx uvicorn --factory helpers.serving:app_from_env"
         )
-    max_batch = os.environ.get("ONNX_MAX_BATCH", str(DEFAULT_MAX_BATCH))
-    if not max_batch.isdigit() or int(max_batch) < 1:
-        raise RuntimeError(f"ONNX_MAX_BATCH must be a positive integer, got {max_batch!r}")
+    max_batch = _positive_int("ONNX_MAX_BATCH", os.environ.get("ONNX_MAX_BATCH", str(DEFAULT_MAX_BATCH)))
     max_body = os.environ.get("ONNX_MAX_BODY_BYTES", "")
-    if max_body and (not max_body.isdigit() or int(max_body) < 1):
-        raise RuntimeError(f"ONNX_MAX_BODY_BYTES must be a positive integer, got {max_body!r}")
-    return create_app(path, max_batch=int(max_batch), max_body_bytes=int(max_body) if max_body else None)
+    max_body_bytes = _positive_int("ONNX_MAX_BODY_BYTES", max_body) if max_body else None
+    return create_app(path, max_batch=max_batch, max_body_bytes=max_body_bytes)
+
+
+def _positive_int(name: str, text: str) -> int:
+    """The variable ``name``'s ``text`` as a positive integer in ASCII digits (isdigit takes "²")."""
+    if text.isascii() and text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise RuntimeError(f"{name} must be a positive integer written in digits 0-9 (e.g. 1000), got {text!r}")

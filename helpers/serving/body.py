@@ -21,7 +21,7 @@ from helpers.serving.schemas import EXAMPLE
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:  # not "²"
         raise HTTPException(
             413, f"body too large: {int(declared):,} bytes, this server takes at most {limit:,}"
         )
