@@ -27,10 +27,9 @@ __all__ = [
 #: Rounds needed for a 95% order-statistic interval of a median (1 - 2 / 2**6 > 0.95).
 MIN_ROUNDS = 6
 
-#: Seconds of idle pause before each timing: the threads of a candidate's pool keep spinning
-#: for a moment after its call and would slow the next candidate. Measured on the 2-core machine
-#: that builds these pages: after a 10,000-row call to ``InferenceSession(model)`` (spinning on),
-#: a matrix product ran 2.5x slower at once and as fast as on a quiet machine after 0.5 ms.
+#: Idle seconds before each timing: a candidate's pool spins on after its call and slows the
+#: next one (on a 2-core machine, a matrix product right after ``InferenceSession(model)``: 2.5x
+#: slower at once, unaffected after 0.5 ms).
 PAUSE = 0.002
 
 Clock = Callable[[], float]
