@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
@@ -162,29 +160,3 @@ def test_infinities_are_not_mistaken_for_nan(logistic, iris):
     with pytest.raises(helpers.InputError, match="holds infinity") as refused:
         predictor.predict_proba(row)  # scikit-learn refuses it too (Input X contains infinity)
     assert "NaN" not in str(refused.value)
-
-
-@pytest.mark.parametrize("reuse_buffers", [False, True])
-def test_threads_get_their_own_results(forest, iris, reuse_buffers):
-    model, _ = forest
-    X, _ = iris
-    X32 = X.astype(np.float32)
-    predictor = helpers.OnnxPredictor(helpers.convert(model, X[:1]), reuse_buffers=reuse_buffers)
-    expected = predictor.predict_proba(X32).copy()  # one batch; rows are predicted independently
-    failures: list[str] = []
-    start = threading.Barrier(4)
-
-    def work(offset):
-        start.wait()
-        for turn in range(300):
-            index = (offset * 37 + turn) % len(X32)
-            proba = predictor.predict_proba(X32[index : index + 1])
-            if not np.array_equal(proba[0], expected[index]):  # read before this thread's next call
-                failures.append(f"thread {offset}, row {index}")
-
-    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
