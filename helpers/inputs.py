@@ -1,7 +1,6 @@
 """Check what a caller passes and turn it into onnxruntime's input dict: every front end feeds
 a model through :class:`InputSpec`, so bad data gets the same :class:`~helpers.InputError`
-everywhere. Introduced in :ref:`with_helpers`; :ref:`running_common_errors` shows each refusal.
-"""
+everywhere. Introduced in :ref:`with_helpers`; :ref:`running_common_errors` shows each refusal."""
 
 from __future__ import annotations
 
@@ -116,8 +115,9 @@ class InputSpec:
         ):
             with np.errstate(over="ignore"):  # beyond float32: infinity, found just below
                 cast = np.asarray(X, dtype=slot.dtype, order="C")  # a frame's values come column-major
-            if not (self._checks_values and checks.may_hold_nan(cast)):
-                return {slot.name: cast}
+            if self._checks_values and checks.may_hold_nan(cast):  # names what is refused, if any
+                self._check_values(cast, X, "X", list(range(cast.shape[1])))
+            return {slot.name: cast}
         array = checks.two_dimensional(X, slot.width)
         if slot.width is not None and array.shape[1] != slot.width:
             raise InputError(f"expected {slot.width} features (columns), got {array.shape[1]}")
