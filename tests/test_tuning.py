@@ -41,7 +41,7 @@ def test_tune_returns_a_setting_it_tried_with_every_measurement(logistic_onnx, i
     assert result.batch_size == 10
     assert set(result.measurements.knob) >= {"threads or rows", "mode", "optimization"}
     assert (result.measurements.rounds >= 6).all()
-    assert list(result.final.setting)[0] == "preset latency"
+    assert result.final.setting.iloc[0] == "preset latency"
     assert sorted(result.final.setting) == ["preset default", "preset latency", "preset throughput", "tuned"]
     frame = result.to_frame()
     assert len(frame) == len(result.measurements) + 4
