@@ -101,27 +101,12 @@ def create_session(
     *,
     source: str | None = None,
 ) -> tuple[ort.InferenceSession, str]:
-    """An ``InferenceSession`` for ``model`` and a description of its source, for errors.
+    """An ``InferenceSession`` for ``model`` (a ``ModelProto``, bytes or a path; pickles are
+    refused, never loaded) with ``options`` (default: the latency preset) and ``providers``
+    (default: the CPU), and how errors name it (``source``, default from
+    :func:`helpers.modelfile.model_bytes`). A model onnxruntime cannot load is a
+    :class:`~helpers.ModelFileError` naming the source.
 
-    Parameters
-    ----------
-    model : onnx.ModelProto, bytes, str or path
-        Pickles are refused, never loaded (see :func:`helpers.modelfile.model_bytes`).
-    options : onnxruntime.SessionOptions, optional
-        Default: the latency preset.
-    providers : list of str, optional
-        Default ``["CPUExecutionProvider"]``.
-    source : str, optional
-        How errors name the model, when the caller read it from somewhere
-        (default: from :func:`helpers.modelfile.model_bytes`).
-
-    Raises
-    ------
-    ModelFileError
-        The content is not a model onnxruntime can load; the message names the source.
-
-    Examples
-    --------
     >>> create_session(b"not a model")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
