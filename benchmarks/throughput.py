@@ -24,6 +24,9 @@ boosting, a logistic regression and an MLP (synthetic data, 20 features), at
 * ONNX Runtime's default session, ``InferenceSession(model)`` with no options
   (its pool spins), and a session with one intra-op thread, each called with
   the public ``session.run``;
+* at 100 rows, a session with the settings of the preset ``preset_for(100)``
+  names, called like the two above, and ``OnnxPredictor`` with that preset
+  (the difference is the predictor's checks);
 * ``OnnxPredictor`` with the latency preset, the throughput preset, and the
   setting :func:`helpers.tune` chose for that batch size (for 100,000 rows,
   the choice made at 10,000 rows: tuning at 100,000 would take minutes);
@@ -49,9 +52,10 @@ the default session's spinning threads do not slow the candidate after it.
 The checks at the end, each in the same run: at 10,000 and 100,000 rows, is
 the throughput preset (and tune's choice) at least as fast as the fastest of
 scikit-learn (default and ``n_jobs=-1``) and ``InferenceSession(model)``? At
-100 rows, is the preset ``preset_for(100)`` names at least as fast as the
-faster of ``InferenceSession(model)`` and a one-thread session? "Yes" means
-the speed-up's interval against that fastest is not entirely below 1.
+100 rows, is a session with the preset ``preset_for(100)`` names at least as
+fast as the faster of ``InferenceSession(model)`` and a one-thread session,
+and what do the predictor's checks add? "Yes" means the speed-up's interval
+against that fastest is not entirely below 1.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ THROUGHPUT = "preset throughput"
 TUNED = "tune's choice"
 CHECKED_SIZES = (10_000, 100_000)
 SMALL_BATCH = 100
+PRESET_SESSION = f"session with preset_for({SMALL_BATCH}) = {preset_for(SMALL_BATCH)!r}"
+PRESET_PREDICTOR = f"OnnxPredictor, preset {preset_for(SMALL_BATCH)!r}"
 
 
 def models() -> dict[str, Any]:
@@ -148,6 +154,14 @@ def candidates(model: Any, onnx_model: Any, X: np.ndarray, size: int, tuned: Any
     name = default.get_inputs()[0].name
     timed[ORT_DEFAULT] = prepared(lambda b: default.run(["probabilities"], {name: b})[0], to_float32)
     timed[ONE_THREAD] = prepared(lambda b: one_thread.run(["probabilities"], {name: b})[0], to_float32)
+    if size == SMALL_BATCH:  # the preset for this size as a session, and through OnnxPredictor below
+        chosen = ort.InferenceSession(
+            content, helpers.session_options(preset_for(size)), providers=["CPUExecutionProvider"]
+        )
+        timed[PRESET_SESSION] = prepared(lambda b: chosen.run(["probabilities"], {name: b})[0], to_float32)
+        timed[PRESET_PREDICTOR] = prepared(
+            helpers.OnnxPredictor(onnx_model, preset=preset_for(size)).predict_proba, to_float32
+        )
     throughput = helpers.OnnxPredictor(onnx_model, preset="throughput")
     timed["preset latency"] = prepared(helpers.OnnxPredictor(onnx_model).predict_proba, to_float32)
     timed[THROUGHPUT] = prepared(throughput.predict_proba, to_float32)
@@ -233,8 +247,7 @@ def main(argv: list[str] | None = None) -> None:
             if size in CHECKED_SIZES:
                 contenders, checked = [BASELINE, ALL_CORES, ORT_DEFAULT], [THROUGHPUT, TUNED]
             elif size == SMALL_BATCH:
-                contenders = [ORT_DEFAULT, ONE_THREAD]
-                checked = [THROUGHPUT if preset_for(size) == "throughput" else "preset latency"]
+                contenders, checked = [ORT_DEFAULT, ONE_THREAD], [PRESET_SESSION, PRESET_PREDICTOR]
             else:
                 continue
             contenders = [c for c in contenders if c in result.candidates]
@@ -258,9 +271,10 @@ def main(argv: list[str] | None = None) -> None:
     print(pd.DataFrame(choices_all).to_string(index=False))
     print("\nChecks: at 10,000 rows and more, the throughput preset and tune's choice against the fastest")
     print("of scikit-learn (default, n_jobs=-1) and InferenceSession(model); at 100 rows, preset_for(100)")
-    print("against the faster of InferenceSession(model) and a one-thread session ('yes': the interval")
-    print("is not entirely below 1; 'control': scikit-learn against itself, which should show no clear")
-    print("difference, or the machine drifted and the verdicts of that run are not to be trusted)")
+    print("as a session and through OnnxPredictor (the difference: its checks), against the faster of")
+    print("InferenceSession(model) and a one-thread session ('yes': the interval is not entirely below 1;")
+    print("'control': scikit-learn against itself, which should show no clear difference, or the machine")
+    print("drifted and the verdicts of that run are not to be trusted)")
     print(pd.DataFrame(checks).to_string(index=False))
     print(f"\ndone in {time.perf_counter() - start:.0f} s")
 

@@ -14,22 +14,23 @@ import onnxruntime as ort
 from helpers.errors import ModelFileError, first_line
 from helpers.modelfile import ModelSource, model_bytes
 
-__all__ = ["AUTO_BATCH", "PRESETS", "create_session", "preset_for", "session_options"]
+__all__ = ["AUTO_BATCH", "PRESETS", "SMALL_BATCH", "create_session", "preset_for", "session_options"]
 
-#: Session settings per preset; the lessons and ``benchmarks/throughput.py`` measure
-#: each on the machine that runs them (see :ref:`running_session_options`).
+#: Session settings per preset, measured against ``InferenceSession(model)`` by
+#: ``benchmarks/throughput.py`` and :ref:`running_session_options` on the machine that runs them.
 #:
-#: * ``"latency"``, one request at a time: one intra-op thread; a row has too
-#:   little work to share, and the other cores stay free for other requests.
-#: * ``"throughput"``, large batches: a tree ensemble takes the row split of
-#:   :class:`helpers.OnnxPredictor`, one chunk per usable CPU on a one-thread
-#:   session (onnxruntime's tree kernel shares a call *by trees*, its threads
-#:   meeting at a barrier every 128 rows: ``tree_ensemble_common.h``); any
-#:   other graph keeps onnxruntime's intra-op pool at its default size. Never
-#:   both, so threads never outnumber the cores.
+#: * ``"latency"``, one row at a time: one intra-op thread (no pool, so nothing spins);
+#:   a row has too little work to share, and the other cores stay free for other requests.
+#: * ``"default"``: onnxruntime's own defaults, nothing changed (a pool of one thread per
+#:   physical core whose idle threads spin, that is busy-wait, for the next call).
+#: * ``"throughput"``, large batches: the defaults, except that a tree ensemble takes the
+#:   row split of :class:`helpers.OnnxPredictor` instead, one chunk per usable CPU on a
+#:   one-thread session (onnxruntime's tree kernel shares a call *by trees*, its threads
+#:   meeting at a barrier every 128 rows: ``tree_ensemble_common.h``).
 #:
-#: Both turn spinning off (``session.intra_op.allow_spinning = 0``): idle pool
-#: threads sleep instead of busy-waiting, and so do not slow the work after them.
+#: Spinning stays on where onnxruntime has it on: a pool that sleeps pays to wake for every
+#: call. Turn it off (``allow_spinning=False``) when other work shares the cores between
+#: calls; :ref:`running_session_options` measures both costs.
 PRESETS: dict[str, dict[str, Any]] = {
     "latency": {
         "intra_op_num_threads": 1,
@@ -37,27 +38,22 @@ PRESETS: dict[str, dict[str, Any]] = {
         "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL,
         "allow_spinning": False,
     },
-    "throughput": {
-        "intra_op_num_threads": 0,
-        "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL,
-        "allow_spinning": False,
-    },
+    "default": {},
+    "throughput": {"intra_op_num_threads": 0, "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL},
 }
 
-
-#: From this many rows per call on, :func:`preset_for` picks ``"throughput"``:
-#: below it a call has too little work to share between threads. The grid
-#: and session-options lessons measure both presets around it.
-AUTO_BATCH = 1_000
+#: Rows per call from which :func:`preset_for` leaves ``"latency"`` (onnxruntime's pool starts
+#: to pay), and from which it takes ``"throughput"`` (the row split has two chunks or more).
+SMALL_BATCH, AUTO_BATCH = 16, 1_000
 
 
 def preset_for(batch_size: int) -> str:
     """The preset to start from for batches of ``batch_size`` rows (the CLI's ``--preset auto``).
 
-    >>> preset_for(1), preset_for(10_000)
-    ('latency', 'throughput')
+    >>> preset_for(1), preset_for(100), preset_for(10_000)
+    ('latency', 'default', 'throughput')
     """
-    return "throughput" if batch_size >= AUTO_BATCH else "latency"
+    return "latency" if batch_size < SMALL_BATCH else "default" if batch_size < AUTO_BATCH else "throughput"
 
 
 def session_options(preset: str | None = "latency", **overrides: Any) -> ort.SessionOptions:
@@ -65,8 +61,8 @@ def session_options(preset: str | None = "latency", **overrides: Any) -> ort.Ses
 
     Parameters
     ----------
-    preset : {"latency", "throughput"} or None
-        Starting point (see :data:`PRESETS`); None starts from onnxruntime's defaults.
+    preset : {"latency", "default", "throughput"} or None
+        Starting point (see :data:`PRESETS`); None, like "default", changes nothing.
     **overrides
         Any ``SessionOptions`` attribute (``intra_op_num_threads``,
         ``graph_optimization_level``, ``optimized_model_filepath``,
@@ -105,27 +101,12 @@ def create_session(
     *,
     source: str | None = None,
 ) -> tuple[ort.InferenceSession, str]:
-    """An ``InferenceSession`` for ``model`` and a description of its source, for errors.
+    """An ``InferenceSession`` for ``model`` (a ``ModelProto``, bytes or a path; pickles are
+    refused, never loaded) with ``options`` (default: the latency preset) and ``providers``
+    (default: the CPU), and how errors name it (``source``, default from
+    :func:`helpers.modelfile.model_bytes`). A model onnxruntime cannot load is a
+    :class:`~helpers.ModelFileError` naming the source.
 
-    Parameters
-    ----------
-    model : onnx.ModelProto, bytes, str or path
-        Pickles are refused, never loaded (see :func:`helpers.modelfile.model_bytes`).
-    options : onnxruntime.SessionOptions, optional
-        Default: the latency preset.
-    providers : list of str, optional
-        Default ``["CPUExecutionProvider"]``.
-    source : str, optional
-        How errors name the model, when the caller read it from somewhere
-        (default: from :func:`helpers.modelfile.model_bytes`).
-
-    Raises
-    ------
-    ModelFileError
-        The content is not a model onnxruntime can load; the message names the source.
-
-    Examples
-    --------
     >>> create_session(b"not a model")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -21,16 +21,30 @@ __all__ = [
     "median_interval",
     "paired_rounds",
     "ratio_interval",
+    "settle",
     "verdict",
 ]
 
 #: Rounds needed for a 95% order-statistic interval of a median (1 - 2 / 2**6 > 0.95).
 MIN_ROUNDS = 6
 
-#: Idle seconds before each timing: a candidate's pool spins on after its call and slows the
-#: next one (on a 2-core machine, a matrix product right after ``InferenceSession(model)``: 2.5x
-#: slower at once, unaffected after 0.5 ms).
-PAUSE = 0.002
+#: Idle seconds before each timing, repeated while the process still burns CPU time (up to
+#: ``SETTLE`` seconds): the pool of ``InferenceSession(model)`` spins for tens of milliseconds
+#: after a call and takes a core from whatever is timed next (:ref:`running_session_options`).
+PAUSE, SETTLE = 0.002, 0.5
+
+
+def settle(pause: float = PAUSE, limit: float = SETTLE) -> float:
+    """Sleep ``pause`` seconds, again while this process's threads used a quarter of it or more
+    (a spinning thread pool), at most ``limit`` seconds in all; returns the seconds slept."""
+    start = time.perf_counter()
+    while True:
+        cpu = time.process_time()
+        time.sleep(pause)
+        slept = time.perf_counter() - start
+        if time.process_time() - cpu < pause / 4 or slept >= limit:
+            return slept
+
 
 Clock = Callable[[], float]
 Function = Callable[[Any], Any]
@@ -72,7 +86,7 @@ def paired_rounds(
 ) -> np.ndarray:
     """Seconds per call, shape ``(rounds, candidates)``, each round timing every candidate once, for
     ``max_rounds``, or ``min_rounds`` and until ``seconds`` pass or ``done(times_so_far)``; an idle
-    ``pause`` (seconds, not timed) before each timing, see :data:`PAUSE`."""
+    ``pause`` (seconds, not timed, longer while the process is busy: :func:`settle`) before each timing."""
     rng = np.random.default_rng(seed)
     start = clock()
     rows: list[list[float]] = []
@@ -80,7 +94,7 @@ def paired_rounds(
         row = [0.0] * len(calls)
         for index in rng.permutation(len(calls)):
             if pause and clock is time.perf_counter:  # a fake clock (a simulation) has no threads
-                time.sleep(pause)
+                settle(pause)
                 if numbers[index] > 1:  # a short call runs once untimed: the pause cooled the caches
                     calls[index](X)
             row[index] = _time_calls(calls[index], X, numbers[index], clock)

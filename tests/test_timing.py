@@ -231,3 +231,28 @@ def test_plot_and_reprs(logistic, iris):
     assert "<table" in html and "verdict" in html
     with pytest.raises(ValueError, match="kind must be"):
         result.plot("pie")
+
+
+def test_settle_waits_while_a_thread_of_the_process_still_burns_cpu():
+    """A busy thread (as a spinning pool) keeps ``settle`` sleeping; an idle process sleeps one pause."""
+    import threading
+
+    from helpers.timing import PAUSE, settle
+
+    assert settle() < 0.25  # an idle process: one pause, plus the scheduler's slack
+
+    def spin(seconds: float) -> threading.Thread:
+        stop = time.perf_counter() + seconds
+        thread = threading.Thread(
+            target=lambda: [None for _ in iter(lambda: time.perf_counter() < stop, False)]
+        )
+        thread.start()
+        return thread
+
+    thread = spin(0.15)
+    slept = settle()
+    thread.join()
+    assert slept >= 0.1 and slept > 10 * PAUSE
+    thread = spin(1.0)
+    assert settle(limit=0.05) < 0.5  # the limit holds while the thread still spins
+    thread.join()

@@ -41,9 +41,10 @@ def test_tune_returns_a_setting_it_tried_with_every_measurement(logistic_onnx, i
     assert result.batch_size == 10
     assert set(result.measurements.knob) >= {"threads or rows", "mode", "optimization"}
     assert (result.measurements.rounds >= 6).all()
-    assert list(result.final.setting) == ["preset latency", "preset throughput", "tuned"]
+    assert result.final.setting.iloc[0] == "preset latency"
+    assert sorted(result.final.setting) == ["preset default", "preset latency", "preset throughput", "tuned"]
     frame = result.to_frame()
-    assert len(frame) == len(result.measurements) + 3
+    assert len(frame) == len(result.measurements) + 4
     assert (frame.median_us > 0).all()
     assert set(frame.verdict) <= {"baseline", "faster", "slower", "no clear difference"}
     assert result.speedup("latency") > 0 and result.speedup("throughput") > 0
@@ -84,7 +85,7 @@ def test_the_final_round_can_pick_the_other_preset(logistic_onnx, iris, monkeypa
     def compare(self, labels, settings, seconds):
         frame = real(self, labels, settings, seconds)
         if labels[0].startswith("preset"):  # the final round: make the other preset clearly faster
-            other = frame.setting == "preset throughput"
+            other = frame.setting.isin(["preset default", "preset throughput"])
             columns = ["speedup", "speedup_low", "speedup_high", "verdict"]
             frame.loc[other, columns] = [3.0, 2.0, 4.0, "faster"]
         else:  # the search rounds: no challenger wins
@@ -94,6 +95,39 @@ def test_the_final_round_can_pick_the_other_preset(logistic_onnx, iris, monkeypa
     monkeypatch.setattr(helpers.lessons.tuning._Timer, "compare", compare)
     result = helpers.tune(logistic_onnx, X, budget=0.3)
     assert result.best == result.presets["throughput"] and result.decided
+
+
+def test_a_control_that_disagrees_with_itself_is_reported_as_drift(logistic_onnx, iris, monkeypatch):
+    """The final round times the start twice; a verdict other than "no clear difference" is drift."""
+    X, _ = iris
+    real = helpers.lessons.tuning._Timer.compare
+    seen = []
+
+    def compare(self, labels, settings, seconds):
+        frame = real(self, labels, settings, seconds)
+        if labels[-1].endswith("(control)"):
+            seen.append(labels)
+            frame.loc[frame.index[-1], ["speedup", "speedup_low", "speedup_high", "verdict"]] = [
+                0.5,
+                0.4,
+                0.6,
+                "slower",
+            ]
+        return frame
+
+    monkeypatch.setattr(helpers.lessons.tuning._Timer, "compare", compare)
+    result = helpers.tune(logistic_onnx, X, budget=0.3)
+    assert seen and seen[0][-1] == "preset latency (control)"
+    assert "(control)" not in " ".join(result.final.setting)
+    assert len(result.notes) == 1 and "drifted" in result.notes[0] and "0.50x [0.40, 0.60]" in result.notes[0]
+    assert "WARNING: the machine drifted" in repr(result)
+
+
+def test_medium_batches_start_from_onnxruntime_defaults(logistic_onnx, iris):
+    X, _ = iris
+    result = helpers.tune(logistic_onnx, X, batch_size=100, budget=0.3, margin=1e6)
+    assert result.start == "default" and result.best == PRESET_SETTINGS["default"]
+    assert result.best.options()["intra_op_num_threads"] == 0 and result.best.spinning
 
 
 def test_an_impossible_margin_keeps_the_preset_and_says_so(logistic_onnx, iris):

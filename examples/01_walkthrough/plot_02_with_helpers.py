@@ -101,14 +101,15 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 #   session, created with the ``"latency"`` preset (one thread, for one
 #   request at a time), on a float32 copy of the rows made before timing;
 # * ``session.run, throughput``: the same with the ``"throughput"`` preset
-#   (one thread per core, for large batches);
+#   (onnxruntime's default pool of one thread per core, for large batches);
 # * ``OnnxPredictor (helpers)``: ``predictor.predict_proba`` on the float64
 #   rows, as above. It casts them inside the call, checks them, and calls the
 #   session through a private fast path that skips ``session.run``'s Python
 #   checks, so it is a candidate of its own, not "ONNX Runtime".
 #
-# Both presets turn onnxruntime's thread spinning off, so no session keeps
-# cores busy while the next candidate runs. :func:`helpers.benchmark` hands
+# The throughput preset's pool spins after a call, as onnxruntime's default
+# does; :func:`helpers.benchmark` waits before each timing until the process
+# is idle again, so that no candidate pays for the one before. It hands
 # every candidate the same rows (here the float64 ones); the ``session.run``
 # candidates look up the float32 copy of the same rows instead, made once
 # with :func:`helpers.benchmark.take_rows`, which is how the benchmark makes its
@@ -262,13 +263,24 @@ print(f"{n} rounds at one row: the 95% interval runs from ratio {k} to {n - k + 
 # After a run, onnxruntime's thread pool keeps its threads *spinning* for a
 # while by default, busy-waiting for the next run on cores that the next
 # candidate needs. The walkthrough times a default session, so it pauses
-# 50 ms before each timing for them to stop. :func:`helpers.benchmark` does
-# not pause, so the sessions given to it should not spin: this lesson's are
-# made from the presets, which turn spinning off
-# (``session.intra_op.allow_spinning`` set to ``"0"``), and
-# :func:`helpers.session_options` does the same for a session of your own.
-options = predictor.session.get_session_options()
-options.get_session_config_entry("session.intra_op.allow_spinning")
+# 50 ms before each timing for them to stop. :func:`helpers.benchmark`
+# waits as long as it takes: before each timing it sleeps until the process
+# has used no CPU for a moment (:func:`helpers.timing.settle`, at most half a
+# second). The latency preset has one thread and no pool to spin; the
+# throughput preset keeps onnxruntime's spinning. Each session says what it
+# was given (``"0"``: off; no entry: onnxruntime's default, on):
+SPINNING = "session.intra_op.allow_spinning"
+for session_name, session in (
+    ("latency", predictor.session),
+    ("throughput", batch_predictor.session),
+):
+    options = session.get_session_options()
+    try:
+        spinning = repr(options.get_session_config_entry(SPINNING))
+    except RuntimeError:  # no such entry: the default
+        spinning = "not set (on)"
+    threads = options.intra_op_num_threads
+    print(f"{session_name}: intra_op_num_threads={threads}, spinning {spinning}")
 
 # %%
 # A control

@@ -10,8 +10,9 @@ whether independent operators run side by side (``execution_mode``), how much
 the graph is rewritten at load time (``graph_optimization_level``), and where
 the rewritten model is saved (``optimized_model_filepath``). You will measure
 each on a logistic regression and a 100-tree random forest, from one row to
-10,000, and pick a ``helpers`` preset from the verdicts of this run. It
-follows :ref:`running_inspect_model`.
+10,000, against ``InferenceSession(model)`` as onnxruntime sets it up, see
+what a spinning thread pool costs, and check the ``helpers`` presets against
+the verdicts of this run. It follows :ref:`running_inspect_model`.
 """
 
 # %%
@@ -53,9 +54,10 @@ for name, model in sklearn_models.items():
 # session is created; a session never changes them afterwards. Besides the
 # attributes, string *config entries* reach settings that have no attribute:
 # ``session.intra_op.allow_spinning = "0"`` lets idle pool threads sleep
-# instead of busy-waiting for work, so they leave the cores to the rest of
-# the process. Every session this lesson times has spinning off: a spinning
-# session would slow down whatever is timed after it on the same cores.
+# instead of busy-waiting for the next call (onnxruntime's default is to
+# spin), so they leave the cores to the rest of the process. The session
+# below sets every knob by hand; the defaults are what
+# ``InferenceSession(model)`` gets when you pass no options.
 import onnxruntime
 
 options = onnxruntime.SessionOptions()
@@ -76,34 +78,36 @@ session.run(["probabilities"], {"X": X32[:2]})[0]
 # %%
 # :func:`helpers.session_options` builds the same object from a preset name
 # plus overrides (``allow_spinning=False`` sets the config entry), and
-# :class:`helpers.OnnxPredictor` passes it to ``InferenceSession``. The two
-# presets:
+# :class:`helpers.OnnxPredictor` passes it to ``InferenceSession``. The
+# presets (``"default"`` changes nothing):
 import pandas as pd
 
 pd.DataFrame(helpers.PRESETS).T.astype(str)
 
 # %%
-# Threads: one, or one per core?
-# ------------------------------
-# ``"latency"`` runs every operator on the calling thread; ``"throughput"``
-# lets onnxruntime split an operator's rows over a pool of one thread per
-# physical core. (For a tree ensemble, :class:`helpers.OnnxPredictor` with
-# the throughput preset goes further and splits the batch's rows itself,
-# :ref:`cores_and_batch_size`; here we time the session settings alone.)
-# Splitting has a cost, handing work to the pool and waiting for it, that
-# only a large enough batch pays back.
+# Threads: one, or onnxruntime's pool?
+# ------------------------------------
+# With one intra-op thread every operator runs on the calling thread. By
+# default, onnxruntime splits an operator's work over a pool of one thread
+# per physical core, whose idle threads spin for a while after each call so
+# that the next call finds them awake. (For a tree ensemble,
+# :class:`helpers.OnnxPredictor` with the throughput preset splits the
+# batch's rows itself instead, :ref:`cores_and_batch_size`; here we time
+# session settings alone.)
 #
-# We time the public ``session.run``, the call you would copy, of one session
-# per preset. First each session is checked against scikit-learn: the same
-# probabilities up to float32 rounding (``atol=1e-5``).
+# Three sessions per model, each called with the public ``session.run``:
+# ``InferenceSession(model)`` with no options, one thread, and the default
+# pool with spinning off. First each is checked against scikit-learn: the
+# same probabilities up to float32 rounding (``atol=1e-5``).
 
 
-def make_session(onnx_model, **settings):
-    """A session with ``helpers.session_options(**settings)``; spinning is off."""
+def make_session(onnx_model, options=None):
+    """``InferenceSession`` with ``options`` (None: no options at all)."""
+    content = onnx_model.SerializeToString()
+    if options is None:
+        return onnxruntime.InferenceSession(content, providers=["CPUExecutionProvider"])
     return onnxruntime.InferenceSession(
-        onnx_model.SerializeToString(),
-        helpers.session_options(**settings),
-        providers=["CPUExecutionProvider"],
+        content, options, providers=["CPUExecutionProvider"]
     )
 
 
@@ -112,37 +116,42 @@ def probabilities(session):
     return lambda batch: session.run(["probabilities"], {"X": batch})[0]
 
 
-preset_calls = {}
+DEFAULT, ONE, NO_SPIN = "InferenceSession(model)", "one thread", "pool, no spinning"
+settings = {
+    DEFAULT: None,
+    ONE: helpers.session_options("latency"),
+    NO_SPIN: helpers.session_options(None, allow_spinning=False),
+}
+thread_calls = {}
 for name, onnx_model in onnx_models.items():
-    for preset in ("latency", "throughput"):
-        call = probabilities(make_session(onnx_model, preset=preset))
-        expected = sklearn_models[name].predict_proba(X[:500])
+    expected = sklearn_models[name].predict_proba(X[:500])
+    thread_calls[name] = {}
+    for label, options in settings.items():
+        call = probabilities(make_session(onnx_model, options))
         np.testing.assert_allclose(call(X32[:500]), expected, atol=1e-5)
-        preset_calls[name, preset] = call
+        thread_calls[name][label] = call
 
 # %%
 # Where were the timings of this page measured?
 helpers.machine_summary()
 
 # %%
-# :func:`helpers.benchmark` times the two sessions in interleaved rounds at
-# each batch size, the batches prepared (float32) before timing. For each
-# batch size it reports the speed-up of the throughput preset over the
-# latency preset, the median of the rounds' paired ratios, with its 95%
-# interval, and a verdict: "faster" or "slower" only when the whole interval
-# is beyond a 5% margin, "no clear difference" otherwise.
-batch_sizes = (1, 100, 1_000, 10_000)
+# :func:`helpers.benchmark` times the three sessions in interleaved rounds at
+# each batch size, the batches prepared (float32) before timing, and waits
+# before each timing until the process is idle, so that a pool still
+# spinning after one call does not slow the next
+# (:func:`helpers.timing.settle`). For each batch size it reports each
+# session's speed-up over ``InferenceSession(model)``, the median of the
+# rounds' paired ratios, with its 95% interval, and a verdict: "faster" or
+# "slower" only when the whole interval is beyond a 5% margin, "no clear
+# difference" otherwise. The control times the default session twice: if it
+# is not "no clear difference", the machine drifted during the run.
+batch_sizes = (1, 16, 100, 1_000, 10_000)
 thread_results = {
     name: helpers.benchmark(
-        {
-            "latency preset": preset_calls[name, "latency"],
-            "throughput preset": preset_calls[name, "throughput"],
-        },
-        X32,
-        batch_sizes=batch_sizes,
-        budget=2.0,
+        calls, X32, batch_sizes=batch_sizes, budget=2.0, control=True
     )
-    for name in onnx_models
+    for name, calls in thread_calls.items()
 }
 thread_results["forest"]
 
@@ -151,8 +160,9 @@ thread_results["forest"]
 thread_results["logistic"]
 
 # %%
-# The speed-up of the throughput preset over the latency preset, per model,
-# with its interval shaded. Above the dashed line, more threads paid off.
+# The speed-up of one thread, and of the pool without spinning, over
+# ``InferenceSession(model)``, with the intervals shaded. Below the dashed
+# line, onnxruntime's default was faster.
 import matplotlib.pyplot as plt
 
 
@@ -165,61 +175,117 @@ def with_interval(result, candidate, batch_size):
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained", sharey=True)
 for ax, (name, result) in zip(axes, thread_results.items(), strict=True):
-    result.plot("speedup", ax=ax, title=f"{name}: throughput / latency preset")
+    result.plot("speedup", ax=ax, title=f"{name}: against InferenceSession(model)")
 fig.suptitle(
-    "At 10,000 rows, throughput against latency preset: forest "
-    f"{with_interval(thread_results['forest'], 'throughput preset', 10_000)};\n"
-    "logistic regression "
-    f"{with_interval(thread_results['logistic'], 'throughput preset', 10_000)}"
+    "One thread against onnxruntime's default at 1 row: forest "
+    f"{with_interval(thread_results['forest'], ONE, 1)};\n"
+    "at 10,000 rows: forest "
+    f"{with_interval(thread_results['forest'], ONE, 10_000)}"
 )
 plt.show()
 
 # %%
 # Which preset, from these verdicts
 # ---------------------------------
-# The presets start from a guess: one thread for single requests, because
-# one row is too little work to share, and onnxruntime's pool (a thread per
-# physical core) for large batches (``helpers.session.preset_for`` picks
-# ``"throughput"`` from ``helpers.session.AUTO_BATCH`` rows on). The table
-# below tests the guess on this run: ``throughput`` only where its verdict
-# is "faster", ``latency`` otherwise, since it leaves cores free for other
-# work.
-choices = []
+# :func:`helpers.session.preset_for` picks ``"latency"`` (one thread) below
+# ``helpers.session.SMALL_BATCH`` rows per call, onnxruntime's ``"default"``
+# from there, and ``"throughput"`` (the default's session settings, plus the
+# row split for trees) from ``helpers.session.AUTO_BATCH`` rows on. The
+# table tests that rule on this run: for each model and batch size, the
+# speed-ups over the default, and any session faster than the preset's own
+# beyond its interval (its verdict against the preset's session).
+from helpers.session import AUTO_BATCH, SMALL_BATCH, preset_for
+
+preset_session = {"latency": ONE, "default": DEFAULT, "throughput": DEFAULT}
+rows = []
 for name, result in thread_results.items():
     for batch_size in batch_sizes:
-        ratio, low, high = result.interval("throughput preset", batch_size)
-        verdict = result.verdict("throughput preset", batch_size)
-        choices.append(
+        chosen = preset_session[preset_for(batch_size)]
+        faster = [
+            other
+            for other in (DEFAULT, ONE, NO_SPIN)
+            if result.verdict(other, batch_size, chosen) == "faster"
+        ]
+        rows.append(
             {
                 "model": name,
                 "rows": batch_size,
-                "throughput / latency": ratio,
-                "low": low,
-                "high": high,
-                "verdict": verdict,
-                "use": "throughput" if verdict == "faster" else "latency",
+                "preset_for": preset_for(batch_size),
+                "one thread": with_interval(result, ONE, batch_size),
+                "no spinning": with_interval(result, NO_SPIN, batch_size),
+                "faster than the preset": ", ".join(faster) or "none",
             }
         )
-choices = pd.DataFrame(choices)
-ratio_columns = ["throughput / latency", "low", "high"]
-choices.style.format("{:.2f}x", subset=ratio_columns).hide(axis="index")
+choices = pd.DataFrame(rows)
+choices
 
 # %%
-# The table in words, with the cores it was measured on. These verdicts hold
-# for this machine and its load at build time: rerun the lesson on your
-# server before you pick a preset there.
-from helpers.session import AUTO_BATCH
-
-throughput_cells = choices[choices["use"] == "throughput"]
-won = [f"{row.model} at {row.rows:,} rows" for row in throughput_cells.itertuples()]
-print(f"{helpers.usable_cpus()} usable cores; the throughput preset was faster for:")
-print(f"  {', '.join(won) if won else 'no model at any batch size measured'}")
-large = choices[choices["rows"] >= AUTO_BATCH]
-agree = (large["use"] == "throughput").sum()
+# The table in words. These verdicts hold for this machine and its load at
+# build time (:ref:`tuning` measures more settings for one model): rerun
+# the lesson on your server before you rely on a preset there.
+beaten = choices[choices["faster than the preset"] != "none"]
 print(
-    f"From {AUTO_BATCH:,} rows on, where preset_for picks 'throughput', this run "
-    f"supports it in {agree} of {len(large)} cases."
+    f"{helpers.usable_cpus()} usable cores; preset_for switches at {SMALL_BATCH} "
+    f"and {AUTO_BATCH:,} rows. Its preset's session was beaten beyond the "
+    f"interval in {len(beaten)} of {len(choices)} cases" + (":" if len(beaten) else ".")
 )
+for row in beaten.itertuples():
+    print(f"  {row.model} at {row.rows:,} rows: {row._6} was faster")
+
+# %%
+# What spinning costs
+# -------------------
+# Spinning is a trade. A pool that sleeps pays to wake its threads at every
+# call: the "pool, no spinning" column above prices that for the model. A
+# pool that spins keeps cores busy after the call, and whatever the process
+# does next on those cores pays: parsing the next request, a second model,
+# your own numpy code. To price that, we time two fixed pieces of numpy work
+# right after a 1,000-row call of each session, with no pause, and right
+# after the process has been idle: sorting 200,000 numbers (one core) and a
+# 300 x 300 matrix product (numpy's BLAS uses every core). The paired ratio
+# over interleaved rounds is the slowdown.
+import time
+
+from helpers.timing import median_interval, settle
+
+rng = np.random.default_rng(0)
+works = {
+    "sort (one core)": (np.sort, rng.random(200_000)),
+    "matrix product (all cores)": (lambda m: m @ m, rng.random((300, 300))),
+}
+batch = X32[:1_000]
+after = {"idle": lambda _: None, **thread_calls["logistic"]}
+work_ratios = {}
+for work_name, (work, data) in works.items():
+    seconds = {label: [] for label in after}
+    for round_number in range(30):
+        for label in np.random.default_rng(round_number).permutation(list(after)):
+            settle()  # each timing starts from an idle process
+            after[label](batch)
+            start = time.perf_counter()
+            work(data)
+            seconds[label].append(time.perf_counter() - start)
+    for label in list(after)[1:]:
+        slowdown = np.asarray(seconds[label]) / np.asarray(seconds["idle"])
+        work_ratios[work_name, label] = median_interval(slowdown)
+slowdowns = pd.DataFrame(work_ratios, index=["slowdown", "low", "high"]).T
+slowdowns.style.format("{:.2f}x")
+
+# %%
+# The trade in this run's numbers: what turning spinning off cost the
+# logistic regression itself, and what spinning cost the work after it.
+for batch_size in (100, 10_000):
+    cost = with_interval(thread_results["logistic"], NO_SPIN, batch_size)
+    print(f"spinning off, logistic regression at {batch_size:,} rows: {cost}")
+for (work_name, label), (ratio, low, high) in work_ratios.items():
+    print(f"{work_name} right after {label}: {ratio:.2f}x [{low:.2f}x, {high:.2f}x]")
+
+# %%
+# So ``"latency"`` and ``"default"`` keep onnxruntime's spinning where it
+# has a pool, and you turn it off (``allow_spinning=False``, the config
+# entry above) when other work shares the cores between calls: a web
+# server's request handling, a second model in the same process, or the
+# row split, whose chunks run beside each other.
 
 # %%
 # Execution mode and graph optimisation
@@ -235,22 +301,32 @@ GraphOptimizationLevel = onnxruntime.GraphOptimizationLevel
 forest_onnx = onnx_models["forest"]
 [node.op_type for node in forest_onnx.graph.node]
 
+
 # %%
 # The same session settings as the latency preset, one knob changed at a
 # time, timed against it in one interleaved benchmark, each session checked
 # first:
+def latency_with(**knob):
+    """The latency preset's ``SessionOptions``, one knob changed."""
+    return helpers.session_options("latency", **knob)
+
+
 knob_sessions = {
-    "latency preset": make_session(forest_onnx, preset="latency"),
+    "latency preset": make_session(forest_onnx, latency_with()),
     "optimisations off": make_session(
-        forest_onnx, graph_optimization_level=GraphOptimizationLevel.ORT_DISABLE_ALL
+        forest_onnx,
+        latency_with(graph_optimization_level=GraphOptimizationLevel.ORT_DISABLE_ALL),
     ),
     "basic optimisations": make_session(
-        forest_onnx, graph_optimization_level=GraphOptimizationLevel.ORT_ENABLE_BASIC
+        forest_onnx,
+        latency_with(graph_optimization_level=GraphOptimizationLevel.ORT_ENABLE_BASIC),
     ),
     "parallel, 2 inter-op threads": make_session(
         forest_onnx,
-        execution_mode=onnxruntime.ExecutionMode.ORT_PARALLEL,
-        inter_op_num_threads=2,
+        latency_with(
+            execution_mode=onnxruntime.ExecutionMode.ORT_PARALLEL,
+            inter_op_num_threads=2,
+        ),
     ),
 }
 knob_calls = {name: probabilities(s) for name, s in knob_sessions.items()}
@@ -285,8 +361,10 @@ workdir = Path(tempfile.mkdtemp(prefix="session-options-"))
 optimized_path = workdir / "forest.optimized.onnx"
 make_session(
     forest_onnx,
-    optimized_model_filepath=str(optimized_path),
-    graph_optimization_level=GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    latency_with(
+        optimized_model_filepath=str(optimized_path),
+        graph_optimization_level=GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    ),
 )
 optimized_bytes = optimized_path.read_bytes()
 original_bytes = forest_onnx.SerializeToString()

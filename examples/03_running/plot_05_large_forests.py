@@ -236,6 +236,7 @@ plt.show()
 # not used: both calls load the same bytes each time). Sessions use
 # :func:`helpers.session_options` ``("latency")``: one thread, spinning off.
 import onnxruntime
+from helpers.timing import median_interval
 
 session_options = helpers.session_options("latency")
 
@@ -246,9 +247,9 @@ def create_session(content):
     return onnxruntime.InferenceSession(content, session_options, providers=cpu)
 
 
-def quartiles(result, candidate):
-    """Median, first and third quartile of one candidate's timings, in seconds."""
-    return np.percentile(result.timings[candidate, 1], [50, 25, 75])
+def median_and_interval(result, candidate):
+    """Median of one candidate's timings and its 95% interval, in seconds."""
+    return median_interval(result.timings[candidate, 1])
 
 
 load_rows = {}
@@ -263,7 +264,7 @@ for key in forests:
         budget=0.3,
     )
     frame = load_result.to_frame().set_index("candidate")
-    session_ms = quartiles(load_result, "InferenceSession") * 1e3
+    session_ms = np.asarray(median_and_interval(load_result, "InferenceSession")) * 1e3
     load_rows[key] = {
         "unpickle_ms": frame.median_s["pickle.loads"] * 1e3,
         "session_ms": session_ms[0],
@@ -299,13 +300,13 @@ sizes[load_columns].style.format(
 )
 
 # %%
-# ``session_ms`` is the median of the rounds, ``_low`` and ``_high`` the
-# first and third quartiles: the middle half of the rounds.
+# ``session_ms`` is the median of the rounds, ``_low`` and ``_high`` its
+# 95% interval.
 # ``session / unpickle`` is how many times as long creating a session took
 # as unpickling, ``low`` and ``high`` its 95% interval, and ``session
 # verdict`` says whether creating a session was faster or slower than
-# unpickling beyond the benchmark's 5% margin. The figure shades the middle
-# half of the rounds; its title counts the verdicts of this run.
+# unpickling beyond the benchmark's 5% margin. The figure shades the
+# intervals; its title counts the verdicts of this run.
 verdicts = sizes["session verdict"].value_counts()
 verdict_counts = " and ".join(f"{name} for {count}" for name, count in verdicts.items())
 verdict_counts += f" of {len(sizes)} forests"
@@ -332,7 +333,8 @@ plt.show()
 # allocator keeps for later reuse. So for each forest, smallest first, the
 # process creates one session, then three more, and reads what each of
 # these adds: the memory one session of that forest holds. Three processes
-# give nine readings per forest; the table shows their median and range.
+# give nine readings per forest; the table shows their median and its 95%
+# interval (order statistics, as for timings: :func:`helpers.timing.median_interval`).
 # The models go to the process as files in a temporary directory.
 import json
 import subprocess
@@ -371,11 +373,12 @@ processes = [subprocess.run(command, capture_output=True, check=True) for _ in r
 # one row per forest, one column per reading (3 processes x 3 sessions)
 readings = np.concatenate([json.loads(done.stdout) for done in processes], axis=1)
 memory = pd.DataFrame(
-    {
-        "session_memory_bytes": np.median(readings, axis=1),
-        "session_memory_bytes_low": readings.min(axis=1),
-        "session_memory_bytes_high": readings.max(axis=1),
-    },
+    [median_interval(row) for row in readings],
+    columns=[
+        "session_memory_bytes",
+        "session_memory_bytes_low",
+        "session_memory_bytes_high",
+    ],
     index=by_size,
 )
 sizes = sizes.join(memory)
@@ -384,13 +387,16 @@ sizes["memory bytes per node"] = sizes.session_memory_bytes / sizes.nodes
 memory_columns = ["nodes", "onnx_bytes", "session_memory_bytes"]
 memory_columns += ["session_memory_bytes_low", "session_memory_bytes_high"]
 memory_columns += ["memory / file size", "memory bytes per node"]
-renamed = {"session_memory_bytes_low": "lowest", "session_memory_bytes_high": "highest"}
+renamed = {
+    "session_memory_bytes_low": "low (95%)",
+    "session_memory_bytes_high": "high (95%)",
+}
 memory_table = sizes[memory_columns].rename(columns=renamed)
 memory_formats = dict.fromkeys(memory_table.columns, "{:,.0f}")
 memory_table.style.format({**memory_formats, "memory / file size": "{:.1f}"})
 
 # %%
-# The figure shades the range of the nine readings.
+# The figure shades the 95% interval of the median of the nine readings.
 largest = sizes.nodes.idxmax()
 memory_ratio = sizes["memory / file size"]
 fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")

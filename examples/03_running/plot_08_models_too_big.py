@@ -188,6 +188,7 @@ import subprocess
 import sys
 
 import onnxruntime
+from helpers.timing import median_interval
 
 session_options = helpers.session_options("latency")
 cpu = ["CPUExecutionProvider"]
@@ -206,8 +207,9 @@ load_result = helpers.benchmark(
 )
 for name in models:
     timings = np.asarray(load_result.timings[name, 1]) * 1e3
-    median, low, high = np.percentile(timings, [50, 25, 75])
-    sizes.loc[name, ["load ms", "load ms q1", "load ms q3"]] = median, low, high
+    sizes.loc[name, ["load ms", "load ms low", "load ms high"]] = median_interval(
+        timings
+    )
 
 MEASURE_MEMORY = """
 import json, sys
@@ -241,21 +243,20 @@ def memory_readings(files, processes=3):
 
 by_size = sizes.sort_values("nodes").index
 readings = memory_readings([paths[name] for name in by_size])
-sizes.loc[by_size, "memory MiB"] = np.median(readings, axis=1)
-sizes.loc[by_size, "memory MiB low"] = readings.min(axis=1)
-sizes.loc[by_size, "memory MiB high"] = readings.max(axis=1)
+memory_columns = ["memory MiB", "memory MiB low", "memory MiB high"]
+sizes.loc[by_size, memory_columns] = [median_interval(row) for row in readings]
 sizes["load µs per node"] = sizes["load ms"] * 1e3 / sizes.nodes
 sizes["memory bytes per node"] = sizes["memory MiB"] * 2**20 / sizes.nodes
-shown = ["nodes", "file bytes", "load ms", "load ms q1", "load ms q3", "memory MiB"]
+shown = ["nodes", "file bytes", "load ms", "load ms low", "load ms high", "memory MiB"]
 shown += ["memory MiB low", "memory MiB high"]
 shown += ["load µs per node", "memory bytes per node"]
 integers = {"nodes": "{:,}", "file bytes": "{:,}", "memory bytes per node": "{:.0f}"}
 sizes[shown].style.format({**dict.fromkeys(shown, "{:.2f}"), **integers})
 
 # %%
-# ``load ms`` is the median of the benchmark's rounds, ``q1`` and ``q3`` the
-# middle half of them; ``memory MiB`` is the median of the nine readings,
-# ``low`` and ``high`` their range. The figure puts each cost per node:
+# ``load ms`` is the median of the benchmark's rounds and ``memory MiB`` the
+# median of the nine readings, each with ``low`` and ``high``, its 95%
+# interval (:func:`helpers.timing.median_interval`). The figure puts each cost per node:
 # a flat line means the cost is proportional to the number of nodes.
 import matplotlib.pyplot as plt
 

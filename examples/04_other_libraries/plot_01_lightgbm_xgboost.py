@@ -392,8 +392,9 @@ pd.DataFrame(booster_rows)
 #   (``n_jobs=1``; the ``"latency"`` preset);
 # * 10,000 rows, batch scoring: every core on both sides (a copy of the
 #   model with ``n_jobs=-1``; the ``"throughput"`` preset, one thread per
-#   core). Both presets turn onnxruntime's thread spinning off, so the
-#   session's idle threads do not take cores from the library timed next.
+#   core). :func:`helpers.benchmark` waits until the process is idle before
+#   each timing, so a session's spinning threads do not take cores from the
+#   library timed next.
 import copy
 
 batch_sizes = (1, 100, 10_000)

@@ -99,23 +99,27 @@ pd.Series(accuracy, name="test accuracy").to_frame().style.format("{:.3f}")
 # * **ONNX Runtime session.run**, the call you would copy: the model
 #   converted with ``skl2onnx.to_onnx(..., options={"zipmap": False})``
 #   (:func:`helpers.convert`, which also picks the ``CDist`` operator for
-#   nearest neighbours), a session with onnxruntime's default settings (one
-#   thread per core) except that idle threads do not spin, and
-#   ``session.run(["probabilities"], {"X": X32})`` on float32 rows;
+#   nearest neighbours), ``InferenceSession(model)`` with no options
+#   (onnxruntime's defaults: a pool of one thread per core, which spins
+#   after a call), and ``session.run(["probabilities"], {"X": X32})`` on
+#   float32 rows;
 # * **OnnxPredictor (helpers)**, the same model through
-#   :class:`helpers.OnnxPredictor` with the preset for the batch size: one
-#   thread below 1,000 rows; from 1,000 rows on, one per core, or for a tree
-#   ensemble its rows split over the cores (:ref:`cores_and_batch_size`).
+#   :class:`helpers.OnnxPredictor` with the preset
+#   ``helpers.session.preset_for`` picks for the batch size: one thread for
+#   a few rows, onnxruntime's defaults from 16 rows, and from 1,000 rows a
+#   tree ensemble's rows split over the cores (:ref:`cores_and_batch_size`).
 #   After its input checks it calls the session through a private fast
 #   path, so it is a separate candidate from ``session.run``.
 #
-# No session spins: a spinning thread keeps a core busy after a call and
-# slows down whichever candidate is timed next.
+# A spinning thread keeps a core busy after a call and would slow down
+# whichever candidate is timed next: :func:`helpers.benchmark` waits until
+# the process is idle before each timing (:func:`helpers.timing.settle`).
 import copy
 
 import helpers
 import onnxruntime as ort
 from helpers.benchmark import BenchmarkResult, take_rows
+from helpers.session import preset_for
 
 SKLEARN = "scikit-learn"
 SKLEARN_ALL_CORES = "scikit-learn, n_jobs=-1"
@@ -123,14 +127,11 @@ SESSION_RUN = "ONNX Runtime session.run"
 PREDICTOR = "OnnxPredictor (helpers)"
 HAS_N_JOBS = {"k-nearest neighbours", "random forest"}  # used when predicting
 
-default_options = ort.SessionOptions()  # onnxruntime's defaults ...
-default_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 onnx_models, sessions, all_cores = {}, {}, {}
 for name, model in families.items():
     onnx_models[name] = helpers.convert(model, X_train[:1])
     sessions[name] = ort.InferenceSession(
-        onnx_models[name].SerializeToString(),
-        default_options,  # ... except spinning
+        onnx_models[name].SerializeToString(),  # no options: the defaults
         providers=["CPUExecutionProvider"],
     )
     if name in HAS_N_JOBS:
@@ -183,7 +184,7 @@ def candidates(name, batch):
     """The family's ways to predict ``batch`` (float64), each a function of it."""
     model, session = families[name], sessions[name]
     batch32 = batch.astype(np.float32)  # made here, outside the timing
-    preset = "throughput" if len(batch) >= 1_000 else "latency"
+    preset = preset_for(len(batch))
     predictor = helpers.OnnxPredictor(onnx_models[name], preset=preset)
     ways = {SKLEARN: model.predict_proba}  # takes the float64 batch it is given
     if name in all_cores:
@@ -421,9 +422,7 @@ knn_conversions = {
 knn_calls = {}
 for label, onnx_model in knn_conversions.items():
     session = ort.InferenceSession(
-        onnx_model.SerializeToString(),
-        default_options,
-        providers=["CPUExecutionProvider"],
+        onnx_model.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     proba = session.run(["probabilities"], {"X": X_test32})[0]
     np.testing.assert_allclose(proba, knn.predict_proba(X_test), atol=1e-5)

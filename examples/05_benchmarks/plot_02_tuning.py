@@ -200,10 +200,12 @@ forest_session.get_session_options().intra_op_num_threads
 #
 # Let the machine choose: :func:`helpers.tune`
 # --------------------------------------------
-# ``tune`` starts from the preset for the batch size (``"latency"``, one
-# thread, below 1,000 rows; ``"throughput"`` from 1,000 rows on, which for a
-# tree ensemble splits the rows over every usable core, see
-# :ref:`cores_and_batch_size`) and changes one knob at a time, keeping the
+# ``tune`` starts from the preset for the batch size
+# (``helpers.session.preset_for``: ``"latency"``, one thread, for a few
+# rows; onnxruntime's ``"default"`` from 16 rows; ``"throughput"`` from
+# 1,000 rows on, which for a tree ensemble splits the rows over every
+# usable core, see :ref:`cores_and_batch_size`) and changes one knob at a
+# time, keeping the
 # best so far: how the cores are used, either intra-op threads (1 up to the
 # cores) or, for large batches, the rows split over as many workers on a
 # one-thread session; then smaller chunks for a split; then spinning (only
@@ -213,7 +215,7 @@ forest_session.get_session_options().intra_op_num_threads
 # its whole 95% interval is above 1.05: faster by more than a 5% margin,
 # beyond the noise. When nothing clears that bar, the starting preset stays
 # and the result says "no clear winner". A last round times the choice
-# against both presets in one run, for the record. Only ``session.run`` is
+# against every preset in one run, for the record. Only ``session.run`` is
 # timed (split over threads for a row split), on a batch prepared
 # beforehand, and a budget bounds the whole search.
 #
@@ -233,12 +235,18 @@ tunings["forest", 10_000]
 
 # %%
 # The decision for each case. ``final`` is the last round: the choice
-# against the starting preset and the other preset, with intervals; when
-# ``tune`` found no clear winner, the choice *is* the starting preset.
+# against the starting preset and the other presets, with intervals, plus a
+# control, the starting preset timed a second time in the same rounds. When
+# ``tune`` found no clear winner, the choice *is* the starting preset. The
+# starting preset is also timed in the first round of the search: the two
+# medians of the same setting should agree, and the control says whether
+# the machine drifted during the final round.
 decisions = []
 for (name, batch_size), tuning in tunings.items():
     final = tuning.final.set_index("setting")
-    other = "preset throughput" if tuning.start == "latency" else "preset latency"
+    start = f"preset {tuning.start}"
+    others = [p for p in final.index if p.startswith("preset ") and p != start]
+    first_round = tuning.measurements[tuning.measurements["round"] == 1]
     decisions.append(
         {
             "model": name,
@@ -248,33 +256,44 @@ for (name, batch_size), tuning in tunings.items():
             "tuned vs start": final.loc["tuned", "speedup"],
             "low": final.loc["tuned", "speedup_low"],
             "high": final.loc["tuned", "speedup_high"],
-            "other preset vs start": final.loc[other, "speedup"],
-            "other's verdict": final.loc[other, "verdict"],
+            "other presets vs start": ", ".join(
+                f"{p.removeprefix('preset ')} {final.loc[p, 'speedup']:.2f}x"
+                f" ({final.loc[p, 'verdict']})"
+                for p in others
+            ),
+            "start, µs: round 1 / final": (
+                f"{first_round['median_us'].iloc[0]:,.0f} / "
+                f"{final.loc[start, 'median_us']:,.0f}"
+            ),
+            "control": "; ".join(tuning.notes) or "no drift",
             "seconds": tuning.seconds,
         }
     )
 decisions = pd.DataFrame(decisions)
-ratio_columns = ["tuned vs start", "low", "high", "other preset vs start"]
+ratio_columns = ["tuned vs start", "low", "high"]
 styled = decisions.style.format("{:.2f}x", subset=ratio_columns)
 styled.format("{:.1f}", subset=["seconds"]).hide(axis="index")
 
 # %%
 # In this run, case by case. The search and the final round are separate
-# measurements; when the final round finds the other preset faster while the
+# measurements; when the final round finds another preset faster while the
 # search kept the start, the two disagree, which means the machine was
 # noisier than the budget could resolve: give ``tune`` a larger budget, or
-# tune when the machine is quieter.
+# tune when the machine is quieter. Before each timing, every round waits
+# until the process is idle, so that a spinning setting does not take the
+# cores of the setting timed after it (:func:`helpers.timing.settle`;
+# :ref:`running_session_options` measures what a spinning pool costs the
+# work after it).
 for _, row in decisions.iterrows():
     start = row["start"]
     if row["decision"] == "no clear winner":
         what = f"no clear winner, the {start} preset stays"
     else:
         what = f"{row['decision']} beat the {start} preset beyond the margin"
-    if row["other's verdict"] == "faster":  # the other preset, in the final round
-        what += (
-            f"; but the final round timed the other preset "
-            f"{row['other preset vs start']:.2f}x as fast as the {start} preset"
-        )
+    if "(faster)" in row["other presets vs start"]:
+        what += f"; in the final round: {row['other presets vs start']}"
+    if row["control"] != "no drift":
+        what += f"; WARNING: {row['control']}"
     print(f"{row['model']}, {rows_label(row['rows'])}: {what}")
 
 # %%

@@ -113,14 +113,14 @@ print(skip_reason or {name: f"{s:.1f} s" for name, s in compile_seconds.items()}
 # ``(rows, 1, 2)``. ``tl2cgen_proba`` gives back scikit-learn's
 # ``(rows, 2)``. The compiled models must agree with scikit-learn as the ONNX
 # ones do.
-AUTO_BATCH = 1_000  # the CLI's --preset auto switches presets at this batch size
+LARGE_BATCH = 1_000  # from here on, the compiled model gets every usable core
 
 
 def tl2cgen_proba(name):
-    """predict_proba of the compiled model: one thread below AUTO_BATCH rows."""
+    """predict_proba of the compiled model: one thread below LARGE_BATCH rows."""
 
     def predict(rows):
-        threads = 1 if len(rows) < AUTO_BATCH else cores
+        threads = 1 if len(rows) < LARGE_BATCH else cores
         raw = compiled[name][threads].predict(tl2cgen.DMatrix(rows))
         raw = raw.reshape(len(rows), -1)
         return np.hstack([1 - raw, raw]) if raw.shape[1] == 1 else raw
@@ -146,11 +146,11 @@ else:
 #   settings, and the forest also with ``n_jobs=-1`` (gradient boosting
 #   predicts on one thread whatever the settings). scikit-learn's baseline
 #   at each batch size is the faster of the two, in the same rounds;
-# * ONNX Runtime through :class:`helpers.OnnxPredictor`, with the latency
-#   preset below 1,000 rows per call and the throughput preset from there on
-#   (which splits a tree ensemble's rows over every usable core, see
-#   :ref:`cores_and_batch_size`), as the command-line tool's ``--preset
-#   auto`` does;
+# * ONNX Runtime through :class:`helpers.OnnxPredictor`, with the preset
+#   ``helpers.session.preset_for`` picks for the batch size (the throughput
+#   preset, from 1,000 rows, splits a tree ensemble's rows over every usable
+#   core, see :ref:`cores_and_batch_size`), as the command-line tool's
+#   ``--preset auto`` does;
 # * the compiled model, one thread below 1,000 rows and every usable core
 #   from there on, building its ``DMatrix`` inside the timing, as a caller
 #   would for each batch.
@@ -158,6 +158,8 @@ else:
 # ONNX Runtime and tl2cgen get float32 rows, converted once per batch before
 # the timing (in the untimed first call of each candidate).
 import copy
+
+from helpers.session import preset_for
 
 
 def float32_once(predict):
@@ -173,9 +175,11 @@ def float32_once(predict):
 
 
 def onnx_auto(name):
-    small = helpers.OnnxPredictor(onnx_models[name], preset="latency")
-    large = helpers.OnnxPredictor(onnx_models[name], preset="throughput")
-    return lambda rows: (small if len(rows) < AUTO_BATCH else large).predict_proba(rows)
+    by_preset = {
+        preset: helpers.OnnxPredictor(onnx_models[name], preset=preset)
+        for preset in helpers.PRESETS
+    }
+    return lambda rows: by_preset[preset_for(len(rows))].predict_proba(rows)
 
 
 SIZES = (1, 100, 10_000)

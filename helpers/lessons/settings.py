@@ -97,7 +97,7 @@ class Setting:
 #: The presets of :data:`helpers.PRESETS`, as settings (read from them, so the two cannot drift
 #: apart), for a graph without a tree ensemble; :func:`preset_setting` gives a model's own.
 PRESET_SETTINGS = {
-    name: Setting(threads=preset["intra_op_num_threads"], spinning=preset["allow_spinning"])
+    name: Setting(threads=preset.get("intra_op_num_threads", 0), spinning=preset.get("allow_spinning", True))
     for name, preset in PRESETS.items()
 }
 
@@ -116,5 +116,5 @@ def preset_setting(preset: str, *, row_split: bool, cpus: int) -> Setting:
     if preset not in PRESET_SETTINGS:
         raise ValueError(f"preset must be one of {sorted(PRESET_SETTINGS)}, got {preset!r}")
     if preset == "throughput" and row_split and cpus > 1:
-        return replace(PRESET_SETTINGS[preset], threads=1, row_workers=cpus)
+        return replace(PRESET_SETTINGS[preset], threads=1, row_workers=cpus, spinning=False)  # no pool
     return PRESET_SETTINGS[preset]

@@ -42,13 +42,11 @@ _FORMATS["speedup_high"] = format_ratio
 class TuningResult:
     """What :func:`tune` measured and the setting it chose.
 
-    ``best`` is the starting preset's setting (``start``, from
-    :func:`helpers.session.preset_for`) unless another was faster beyond the margin;
-    ``presets`` are both presets as they apply to this model. ``measurements`` has one
-    row per setting in each round (``round``, ``knob``, ``setting``, timings and the
-    speed-up against the round's first setting, plus the setting's fields); ``final``
-    times the choice and both presets in one run, against the starting preset;
-    ``seconds`` is the time the tuning took, session creation included.
+    ``best`` is the starting preset's setting (``start``, from :func:`helpers.session.preset_for`)
+    unless another was faster beyond the margin; ``presets`` are the presets as they apply to
+    this model. ``measurements``: one row per setting and round (timings, speed-up against the
+    round's first setting, the setting's fields); ``final``: the choice and every preset in one
+    run, against the start; ``notes``: warnings (drift); ``seconds``: the whole tuning's time.
     """
 
     best: Setting
@@ -98,7 +96,7 @@ class TuningResult:
         return (
             f"best for {self.batch_size:,} row(s): {choice} "
             f"({len(self.measurements)} settings timed in {self.seconds:.1f} s)"
-        )
+        ) + "".join(f"; WARNING: {note}" for note in self.notes)
 
     def __repr__(self) -> str:
         formatters = {k: (f if callable(f) else f.format) for k, f in _FORMATS.items()}
@@ -183,24 +181,18 @@ def tune(
 ) -> TuningResult:
     """Measure settings for ``model`` at ``batch_size`` rows and return the fastest.
 
-    The search starts from the preset for the batch size
-    (:func:`helpers.session.preset_for`, as it applies to this model: see
-    :func:`helpers.lessons.settings.preset_setting`) and changes one knob at a time:
-    how the cores are used, either intra-op threads (1, 2, 4, ... up to the
-    CPUs this process may use) or, from ``2 * MIN_CHUNK_ROWS`` rows on, the
-    rows split over as many workers on a one-thread session
-    (:mod:`helpers.parallel`); then, for a split, smaller chunks (four per
-    worker, which balance uneven cores); then spinning (only with more than
-    one thread: a single thread has no pool to spin); then sequential
-    against parallel execution; then the graph optimisation level. In each
-    round the best so far and its challengers
-    are timed in interleaved paired rounds (:mod:`helpers.timing`); a
-    challenger replaces the best so far only when its whole 95% interval is
-    above ``1 + margin``. A final round times the choice against both presets;
-    when the search kept the starting preset and the final round finds the
-    other preset faster beyond the margin, the other preset is chosen. When
-    nothing cleared the margin the starting preset stays, and the result says
-    "no clear winner".
+    The search starts from the preset for the batch size (:func:`helpers.session.preset_for`, as
+    it applies to this model: :func:`helpers.lessons.settings.preset_setting`) and changes one
+    knob at a time: intra-op threads (1, 2, 4, ... up to the usable CPUs) or, from
+    ``2 * MIN_CHUNK_ROWS`` rows on, rows split over as many workers on a one-thread session
+    (:mod:`helpers.parallel`); then, for a split, smaller chunks (four per worker); then spinning
+    on or off (only with a pool); then parallel execution; then the optimisation level. Each
+    round times the best so far and its challengers in interleaved paired rounds
+    (:mod:`helpers.timing`); a challenger wins only when its whole 95% interval is above
+    ``1 + margin``. A final round times the choice, every preset, and the starting preset a
+    second time as a control; a preset faster beyond the margin than a kept start is chosen;
+    a control that is not "no clear difference" adds a warning to ``notes`` (the machine
+    drifted). When nothing cleared the margin the result says "no clear winner".
 
     Only the public ``session.run`` is timed (split over threads for a row
     split), on a batch converted to the model's input type before timing.
@@ -229,17 +221,16 @@ def tune(
         raise ValueError(f"threads must be positive counts, got {thread_counts}")
     timer = _Timer(content, X, int(batch_size), margin)
     first = preset_for(batch_size)
-    cpus = usable_cpus()
-    presets = {
-        name: preset_setting(name, row_split=prefers_row_split(content), cpus=cpus)
-        for name in PRESET_SETTINGS
-    }
+    split, cpus = prefers_row_split(content), usable_cpus()
+    presets = {name: preset_setting(name, row_split=split, cpus=cpus) for name in PRESET_SETTINGS}
     best = presets[first]
     workers = [w for w in thread_counts if w > 1] if batch_size >= 2 * MIN_CHUNK_ROWS else []
 
     def cores(b: Setting) -> list[Setting]:
-        intra = [replace(b, threads=t, row_workers=1, chunk_rows=0) for t in thread_counts]
-        return intra + [replace(b, threads=1, row_workers=w, chunk_rows=0) for w in workers]
+        pool = [replace(b, threads=t, row_workers=1, spinning=b.spinning and t != 1) for t in thread_counts]
+        return [replace(s, chunk_rows=0) for s in pool] + [
+            replace(b, threads=1, row_workers=w, chunk_rows=0, spinning=False) for w in workers
+        ]
 
     def chunks(b: Setting) -> list[Setting]:
         return (
@@ -249,13 +240,11 @@ def tune(
     rounds = [
         ("threads or rows", cores),
         ("chunks", chunks),
-        ("spinning", lambda b: [replace(b, spinning=True)] if b.threads != 1 else []),
+        ("spinning", lambda b: [replace(b, spinning=not b.spinning)] if b.threads != 1 else []),
         ("mode", lambda b: [replace(b, mode="parallel")]),
         ("optimization", lambda b: [replace(b, optimization=o) for o in LEVELS if o != "all"]),
     ]
-    planned = (
-        len(thread_counts) + len(workers) + 1 + 2 + 2 + 2 + 3 + 3
-    )  # timings per round, the final one too
+    planned = len(thread_counts) + len(workers) + 1 + 2 + 2 + 2 + 3 + 4  # timings, the final's too
     frames = []
     for number, (knob, challengers_of) in enumerate(rounds, start=1):
         candidates = list(dict.fromkeys([best, *challengers_of(best)]))  # the best so far first
@@ -276,8 +265,16 @@ def tune(
             finalists.setdefault(f"preset {name}", setting)
     if best not in finalists.values():
         finalists["tuned"] = best
-    final = timer.compare(list(finalists), list(finalists.values()), budget - (time.perf_counter() - start))
+    control = f"preset {first} (control)"  # the start again: anything but "no clear difference" is drift
+    left = budget - (time.perf_counter() - start)
+    final = timer.compare([*finalists, control], [*finalists.values(), presets[first]], left)
     timer.close()
+    notes = []
+    drift = final.set_index("setting").loc[control]
+    if drift.verdict != "no clear difference":
+        interval = f"{drift.speedup:.2f}x [{drift.speedup_low:.2f}, {drift.speedup_high:.2f}]"
+        notes.append(f"the machine drifted (the {first} preset against itself: {interval}): rerun it")
+    final = final[final.setting != control]
     if best == presets[first]:  # the search kept the start: the other preset may still be faster
         faster = final[final.verdict == "faster"]
         if len(faster):
@@ -297,4 +294,5 @@ def tune(
         final=final.reset_index(drop=True),
         seconds=time.perf_counter() - start,
         presets=presets,
+        notes=notes,
     )
