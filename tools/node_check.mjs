@@ -19,7 +19,8 @@ import { pathToFileURL } from "node:url";
 const TOLERANCE = 1e-5; // the lesson's, for float32 probabilities
 const WASM = "ort-wasm-simd-threaded.wasm"; // the one build the page fetches
 const ROUNDS = 30; // timings per batch size (a 95% interval of a median needs at least 6)
-const MIN_MS = 5; // each timing runs the model this long at least (performance.now() is coarse)
+const MIN_MS = 5; // each timing runs the model this long at least
+const WARM_UP_MS = 1000; // runs before the timings of each batch size
 
 function fail(message, status = 1) {
   console.error(`node_check: ${message}`);
@@ -52,20 +53,29 @@ function medianInterval(values, confidence = 0.95) {
   return { median, low: x[k - 1], high: x[n - k] };
 }
 
-async function timeRuns(session, feed) {
-  await session.run(feed); // the first run allocates
-  let start = performance.now();
-  await session.run(feed);
-  const reps = Math.max(1, Math.ceil(MIN_MS / Math.max(performance.now() - start, 1e-3)));
-  start = performance.now();
+async function msPerRun(session, feed, reps) {
+  const start = performance.now();
   for (let r = 0; r < reps; r++) await session.run(feed);
   return (performance.now() - start) / reps;
 }
 
+// Runs per timing, after a second of runs: V8 compiles the JavaScript around the WebAssembly as
+// it runs, and the first thousand runs or so are several times slower than the rest.
+async function calibrate(session, feed) {
+  const end = performance.now() + WARM_UP_MS;
+  while (performance.now() < end) await session.run(feed);
+  return Math.max(1, Math.ceil(MIN_MS / (await msPerRun(session, feed, 20))));
+}
+
 async function checkPage(ort, { name, data }) {
   const model = Buffer.from(data.model, "base64");
-  let start = performance.now();
-  const session = await ort.InferenceSession.create(model);
+  let start = performance.now(), session;
+  try {
+    session = await ort.InferenceSession.create(model);
+  } catch (error) {
+    console.log(`${name}: onnxruntime-web could not load the model: ${String(error).slice(0, 500)}`);
+    return false;
+  }
   const loadMs = performance.now() - start;
   const width = data.features.length, k = data.classes.length;
   const tensor = (rows) =>
@@ -88,9 +98,14 @@ async function checkPage(ort, { name, data }) {
   const feeds = sizes.map((n) => ({
     [data.input]: tensor(Array.from({ length: n }, (_, i) => data.rows[i % data.rows.length])),
   }));
+  const reps = [];
+  for (const feed of feeds) reps.push(await calibrate(session, feed));
   const times = sizes.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const s of round % 2 ? [1, 0] : [0, 1]) times[s].push(await timeRuns(session, feeds[s]));
+    for (const s of round % 2 ? [1, 0] : [0, 1]) {
+      await session.run(feeds[s]); // untimed: the other batch size ran last
+      times[s].push(await msPerRun(session, feeds[s], reps[s]));
+    }
   }
   const agrees = wrongLabels === 0 && sklearnDiff <= TOLERANCE;
   console.log(`${name}: ${data.rows.length} rows, ${model.length.toLocaleString("en")} bytes of ONNX`);
