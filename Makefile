@@ -1,13 +1,17 @@
-# Two commands for a fresh machine with Python 3.10+ and make:
+# Two commands for a fresh machine with Python 3.10+, make and (for make docs) Node.js 20+ with npm:
 #   make docs   build the rendered docs (runs every example) into docs/_build/html
 #   make test   lint, unit tests, and every example run as a notebook (nbval)
 # Both install the exact versions of requirements/lock.txt into .venv first.
+# make docs also installs onnxruntime-web, which the live lesson's page runs, with npm: exactly the
+# versions of web/package-lock.json, into web/node_modules.
 #   make lock         rewrite requirements/lock.txt after editing pyproject.toml's dependencies
 #   make UNLOCKED=1 test   the same, against the newest releases pyproject.toml allows (.venv-unlocked)
 #   make site-check   open every page of docs/_build/html in headless Chromium (tools/site_check.py)
 #   make dist         build the sdist and the wheel into build/dist (make docs ships the wheel)
 #   make outside-check   install the site's wheel in a fresh environment outside the checkout and run
 #                     the tool and three of the site's notebooks there (tools/outside_check.sh)
+#   make node-check   run the live lesson's model with the site's onnxruntime-web in Node
+#                     (tools/node_check.mjs; needs node and a built site)
 PYTHON ?= python3
 ifdef UNLOCKED
 VENV ?= .venv-unlocked
@@ -29,7 +33,8 @@ UV_VERSION := 0.13.9
 # One lock for every supported Python (3.10 up) and platform, with the hashes of every file.
 LOCK_FLAGS := --extra docs --extra tests --universal --python-version 3.10 --generate-hashes
 
-.PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check dist outside-check
+.PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check dist outside-check \
+	node-check web-ort
 
 ifdef UNLOCKED
 INSTALL_FROM := pyproject.toml
@@ -91,12 +96,36 @@ dist: $(STAMP)
 	  $(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(DIST) .; fi
 	@ls $(DIST)
 
+# The live lesson (examples/07_beyond_python) runs its model in the reader's browser with
+# onnxruntime-web, pinned by web/package-lock.json. The site serves the two files it needs from
+# _static/ort/ (nothing is loaded from elsewhere): the WebAssembly back end alone, as one ES module
+# with its loader bundled in, and the .wasm it fetches (about 14 MB; the page runs it on one thread).
+# npm ci --ignore-scripts: exactly the locked versions, and no install script runs.
+WEB_ORT := web/node_modules/onnxruntime-web/dist
+ORT_FILES := ort.wasm.bundle.min.mjs ort-wasm-simd-threaded.wasm
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "make: the live lesson's page needs onnxruntime-web, installed with npm (Node.js 20+): no npm"; \
+	  exit 2; }
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# Copies the files into the built site: sphinx-build leaves _static/ort alone.
+web-ort: $(WEB_STAMP)
+	rm -rf $(SITE)/_static/ort
+	mkdir -p $(SITE)/_static/ort
+	cp $(addprefix $(WEB_ORT)/,$(ORT_FILES)) $(SITE)/_static/ort/
+	@du -ch $(SITE)/_static/ort/* | tail -1 | sed 's|total|copied to $(SITE)/_static/ort/ (onnxruntime-web)|'
+
 # The site ships the wheel (the landing page links _downloads/<wheel>): the package is not on PyPI.
-docs: dist
+docs: dist $(WEB_STAMP)
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs $(SITE)
 	rm -f $(SITE)/_downloads/*.whl
 	mkdir -p $(SITE)/_downloads
 	cp $(DIST)/*.whl $(SITE)/_downloads/
+	$(MAKE) --no-print-directory web-ort
 	@echo "Docs built: open $(CURDIR)/$(SITE)/index.html"
 
 notebooks: $(STAMP)
@@ -126,12 +155,23 @@ SITE_CHECK_FLAGS ?=
 
 # Needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)
 # and a built site (make docs); it does not rebuild the docs itself.
+# On the live lesson's page it also runs the model in the browser, compares its answers with
+# scikit-learn's and prints its load size, load time and latency.
 site-check: $(STAMP)
 	@test -f docs/_build/html/index.html || { echo "make: no docs/_build/html yet: run 'make docs' first"; exit 1; }
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  echo "make: site-check needs Chromium and its driver: sudo apt-get install chromium chromium-driver"; \
 	  exit 2; }
 	$(BIN)/python tools/site_check.py docs/_build/html --out build/site-check $(SITE_CHECK_FLAGS)
+
+# The live lesson's model, rows and scikit-learn answers, read from its built page, run with the
+# onnxruntime-web files the site serves, in Node (the same ES module and .wasm as the browser).
+node-check:
+	@test -f $(SITE)/_static/ort/ort.wasm.bundle.min.mjs || { \
+	  echo "make: no $(SITE)/_static/ort yet: run 'make docs' first"; exit 1; }
+	@command -v node >/dev/null || { \
+	  echo "make: node-check needs Node.js 20 or newer (node on PATH): none found"; exit 2; }
+	node tools/node_check.mjs $(SITE)
 
 # A reader's view, outside the checkout: the site's wheel in a fresh virtual environment in a
 # temporary folder (versions from the lock), its command-line tool, and three of the site's
