@@ -1,4 +1,4 @@
-# Two commands for a fresh machine with Python 3.10+, make and (for make docs) Node.js 20+ with npm:
+# Two commands for a fresh machine with Python 3.10+ and make (Node.js 20+ with npm for the live lesson):
 #   make docs   build the rendered docs (runs every example) into docs/_build/html
 #   make test   lint, unit tests, and every example run as a notebook (nbval)
 # Both install the exact versions of requirements/lock.txt into .venv first.
@@ -106,9 +106,6 @@ ORT_FILES := ort.wasm.bundle.min.mjs ort-wasm-simd-threaded.wasm
 WEB_STAMP := web/node_modules/.installed
 
 $(WEB_STAMP): web/package.json web/package-lock.json
-	@command -v npm >/dev/null || { \
-	  echo "make: the live lesson's page needs onnxruntime-web, installed with npm (Node.js 20+): no npm"; \
-	  exit 2; }
 	cd web && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
@@ -120,12 +117,15 @@ web-ort: $(WEB_STAMP)
 	@du -ch $(SITE)/_static/ort/* | tail -1 | sed 's|total|copied to $(SITE)/_static/ort/ (onnxruntime-web)|'
 
 # The site ships the wheel (the landing page links _downloads/<wheel>): the package is not on PyPI.
-docs: dist $(WEB_STAMP)
+# Without npm the site is built all the same; the live lesson's page then says that its runtime
+# is missing instead of running the model.
+docs: dist
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs $(SITE)
 	rm -f $(SITE)/_downloads/*.whl
 	mkdir -p $(SITE)/_downloads
 	cp $(DIST)/*.whl $(SITE)/_downloads/
-	$(MAKE) --no-print-directory web-ort
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web-ort; else \
+	  echo "make: no npm: the live lesson's page cannot run its model (install Node.js 20+ with npm, then make docs)"; fi
 	@echo "Docs built: open $(CURDIR)/$(SITE)/index.html"
 
 notebooks: $(STAMP)
