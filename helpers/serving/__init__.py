@@ -26,6 +26,17 @@ fastapi is in the ``lessons`` extra, not a core dependency, so
     says the width of a row, whether answers hold probabilities, and the
     batch size the model fixes, if any (a request is then run in calls of
     that many rows).
+``GET /status``
+    What the operator of a long-running service needs
+    (:class:`~helpers.serving.status.StatusResponse`): ``cpus`` (the
+    machine's, the affinity mask's, the cgroup quota, the usable count),
+    ``threads`` (the session's intra-op and inter-op threads as configured, 0
+    meaning onnxruntime's default; spinning; the row split; the thread
+    variables of the environment), ``memory`` (resident bytes now and at the
+    peak, the memory arena and pattern settings), ``requests`` (served, rows
+    predicted, refused, failed since start-up), ``pid``, ``onnxruntime``'s
+    version and ``uptime_seconds``. ``create_app(..., session_options=...)``
+    sets what it reports, e.g. to compare the memory with the arena on and off.
 
 **From the command line.** :func:`app_from_env` reads the model path from
 the environment, so that uvicorn can build one application, hence one
@@ -64,8 +75,8 @@ The package's modules: :mod:`~helpers.serving.schemas` (request, answer and
 error schemas, limits), :mod:`~helpers.serving.messages` (refusals),
 :mod:`~helpers.serving.body` (reading a body under its limits),
 :mod:`~helpers.serving.model` (what the model takes and gives, learnt at
-start-up, and the run of a request) and :mod:`~helpers.serving.app` (the
-application).
+start-up, and the run of a request), :mod:`~helpers.serving.status` (``GET
+/status``) and :mod:`~helpers.serving.app` (the application).
 """
 
 from __future__ import annotations
@@ -81,6 +92,7 @@ from helpers.serving.schemas import (
     PredictRequest,
     PredictResponse,
 )
+from helpers.serving.status import StatusResponse
 
 __all__ = [
     "BODY_BYTES_PER_VALUE",
@@ -91,6 +103,7 @@ __all__ = [
     "InvalidRequestBody",
     "PredictRequest",
     "PredictResponse",
+    "StatusResponse",
     "app_from_env",
     "create_app",
 ]

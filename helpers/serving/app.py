@@ -18,11 +18,10 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from helpers.modelfile import ModelSource, check_source
 from helpers.serving.body import check_rows, parse_body, read_body, refuse_non_finite
-from helpers.serving.messages import StrictJSON, bounded_text, problems, refusal, validation_message
+from helpers.serving.messages import StrictJSON, add_handlers
 from helpers.serving.model import ServedModel, model_refusal, predictor_options
 from helpers.serving.schemas import (
     BODY_BYTES_PER_VALUE,
@@ -34,6 +33,7 @@ from helpers.serving.schemas import (
     PredictResponse,
     request_schema,
 )
+from helpers.serving.status import Counters, add_status
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -87,10 +87,11 @@ def create_app(
         uses one intra-op thread, so that several worker processes share
         the cores instead of fighting over them.
     session_options : onnxruntime.SessionOptions or dict, optional
-        The session's settings instead of the preset's (e.g. to compare
-        ``enable_cpu_mem_arena`` on and off): a ``SessionOptions`` (its
-        attributes and intra-op ``allow_spinning`` entry are read), or a dict of
-        :func:`helpers.session_options` overrides.
+        The session's settings, e.g. to compare ``enable_cpu_mem_arena`` on and
+        off (``GET /status`` reports them): a ``SessionOptions`` replaces the
+        preset (its attributes and intra-op ``allow_spinning`` entry are read;
+        other config entries are not), a dict overrides the preset's settings
+        (see :func:`helpers.session_options`).
     n_features : int, optional
         The width of a row, for a model whose input shape leaves it free
         (``[None, None]``) and that records no feature names; such a model is
@@ -126,18 +127,20 @@ def create_app(
     check_source(onnx_model)  # fail now on a missing file or a wrong type; read at start-up
     source = os.fspath(onnx_model) if isinstance(onnx_model, (str, os.PathLike)) else onnx_model
     state: dict[str, Any] = {}
+    counters = Counters()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         served = ServedModel.load(
             source,
-            preset=None if session_options is not None else preset,
+            preset=None if isinstance(session_options, ort.SessionOptions) else preset,
             options=options,
             sklearn_model=sklearn_model,
             n_features=n_features,
         )  # and warmed up
         body_limit = max_body_bytes or BODY_BYTES_PER_VALUE * max_batch * served.width + 4096
         state.update(served=served, predictor=served.predictor, width=served.width, max_body=body_limit)
+        counters.start()
         app.openapi_schema = None  # the schema gains the model's width
         yield
         state.clear()
@@ -149,30 +152,8 @@ def create_app(
         default_response_class=StrictJSON,
     )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> StrictJSON:
-        # One line a person can read under "detail", and the first problems under "errors",
-        # each bounded and encodable whatever the request held.
-        errors = list(error.errors())
-        detail = validation_message(errors)
-        _LOG.info("%s %s: 422 %s", request.method, request.url.path, detail)
-        return StrictJSON({"detail": detail, "errors": problems(errors)}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def refused(request: Request, error: StarletteHTTPException) -> StrictJSON:
-        _LOG.info(
-            "%s %s: %d %s",
-            request.method,
-            request.url.path,
-            error.status_code,
-            bounded_text(error.detail, 200),
-        )
-        return refusal(error.status_code, str(error.detail), getattr(error, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def failed(request: Request, error: Exception) -> StrictJSON:  # a bug: logged with its traceback
-        _LOG.error("%s %s: 500", request.method, request.url.path, exc_info=error)
-        return refusal(500, f"internal error ({type(error).__name__}); the server logged it")
+    add_handlers(app, _LOG)  # every refusal a bounded ASCII line; a bug logged and answered 500
+    add_status(app, lambda: state.get("served"), counters)
 
     default_openapi = app.openapi
 
@@ -191,8 +172,8 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    def answer(body: bytes, content_type: str | None, backend: Backend) -> StrictJSON:
-        """Parse, check and predict, in the thread pool."""
+    def answer(body: bytes, content_type: str | None, backend: Backend) -> tuple[StrictJSON, int]:
+        """Parse, check and predict, in the thread pool: the answer and its number of rows."""
         served: ServedModel = state["served"]
         parsed = parse_body(body, content_type)
         check_rows(parsed, state["width"], max_batch)
@@ -216,7 +197,7 @@ def create_app(
             "probabilities": None if probabilities is None else np.asarray(probabilities).tolist(),
         }
         # Server-Timing: the time spent in the model, so a client can tell it from HTTP and JSON.
-        return StrictJSON(content, headers={"Server-Timing": f"model;dur={model_ms:.3f}"})
+        return StrictJSON(content, headers={"Server-Timing": f"model;dur={model_ms:.3f}"}), len(X)
 
     @app.get("/health", response_model=HealthResponse, responses={503: ERROR_RESPONSES[503]})
     async def health() -> dict[str, Any]:
@@ -248,12 +229,22 @@ def create_app(
     ) -> StrictJSON:
         """Predict the rows of the body (a :class:`PredictRequest`) with the ONNX model (or
         scikit-learn's, to compare)."""
-        if "predictor" not in state:
-            raise HTTPException(503, "the model is not loaded: the application has not started")
-        if backend is Backend.sklearn and sklearn_model is None:
-            raise HTTPException(404, "no scikit-learn backend: this server was created without sklearn_model")
-        body = await read_body(request, state["max_body"])
-        return await run_in_threadpool(answer, body, request.headers.get("content-type"), backend)
+        try:
+            if "predictor" not in state:
+                raise HTTPException(503, "the model is not loaded: the application has not started")
+            if backend is Backend.sklearn and sklearn_model is None:
+                raise HTTPException(
+                    404, "no scikit-learn backend: this server was created without sklearn_model"
+                )
+            body = await read_body(request, state["max_body"])
+            content, rows = await run_in_threadpool(
+                answer, body, request.headers.get("content-type"), backend
+            )
+        except Exception as error:  # counted, then answered by the handlers
+            counters.count(error=error)
+            raise
+        counters.count(rows)
+        return content
 
     return app
 
