@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier, SGDClassif
 from sklearn.svm import LinearSVC
 
 import helpers
+from helpers.checks import describe_rows
 from helpers.errors import ChunkError
 from helpers.serving import app_from_env, create_app
 from helpers.serving.model import model_refusal
@@ -68,11 +69,20 @@ def test_a_fixed_batch_answers_every_row_as_the_model_does_alone(fixed_batch, lo
 
 
 def test_a_fixed_batch_names_the_rows_as_sent(fixed_batch):
-    _, client = fixed_batch
+    size, client = fixed_batch
     rows = [[5.1, 3.5, 1.4, 0.2]] * 4 + [[5.1, None, 1.4, 0.2]]  # NaN in row 4: LogisticRegression refuses it
     answer = client.post("/predict", json={"rows": rows})
     assert answer.status_code == 422, answer.text
     assert "first: row 4" in answer.json()["detail"]
+    overflow = client.post(
+        "/predict", json={"rows": [[1, 2, 3, 4]] * 2 + [[3e38] * 4]}
+    )  # row 2 overflows float32
+    assert overflow.status_code == 422, overflow.text
+    call = range(2 - 2 % size, 2 - 2 % size + size)  # the rows of the call that holds row 2
+    assert overflow.json()["detail"].startswith(f"the model rejected {describe_rows(call)} of the request")
+    assert (
+        f"is NaN or infinite for row {2 % size}, whose inputs" in overflow.json()["detail"]
+    )  # not the padding
 
 
 # -- a free width: never guessed ---------------------------------------------------------------

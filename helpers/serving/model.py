@@ -8,10 +8,10 @@ Part of :mod:`helpers.serving`. At start-up :meth:`ServedModel.load` reads
   rows without complaint (with made-up values), so a free width nothing
   states is refused at start-up;
 * a fixed batch dimension (a model converted with ``[1, n_features]``): each
-  request is run in calls of that many rows, the last padded with copies of
-  its last row whose answers are dropped, so a client may send any batch up
-  to ``max_batch`` whatever the model's shape, and each row's answer is the
-  one the model gives that row;
+  request is run in calls of that many rows, the last padded with rows of
+  zeros (which ran at start-up) whose answers are dropped, so a client may
+  send any batch up to ``max_batch`` whatever the model's shape, and each
+  row's answer is the one the model gives that row;
 * whether a classifier's second output holds probabilities: LinearSVC,
   RidgeClassifier or SGDClassifier(loss="hinge") have no ``predict_proba``,
   and their converted second output holds scores, which are never served as
@@ -136,8 +136,8 @@ class ServedModel:
         for start in range(0, len(rows), size):
             call = rows[start : start + size]
             n = len(call)
-            if n < size:  # padded with copies of its last row; their answers are dropped
-                call = np.concatenate([call, np.repeat(call[-1:], size - n, axis=0)])
+            if n < size:  # padded with zeros, as run at start-up; their answers are dropped
+                call = np.concatenate([call, np.zeros((size - n, call.shape[1]), dtype=call.dtype)])
             try:
                 parts.append([value[:n] for value in self.predictor.run(names, call)])
             except (ValueError, RuntimeError) as error:
