@@ -90,6 +90,8 @@ def test_health(forest_client):
         "status": "ok",
         "n_features": 4,
         "classifier": True,
+        "probabilities": True,
+        "model_batch": None,
         "backends": ["onnxruntime", "sklearn"],
         "max_batch": MAX_BATCH,
         "pid": 0,

@@ -8,23 +8,22 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import numpy as np
+import onnxruntime as ort
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from helpers.modelfile import ModelSource, check_source
-from helpers.predictor import OnnxPredictor
 from helpers.serving.body import check_rows, parse_body, read_body, refuse_non_finite
-from helpers.serving.messages import StrictJSON, bounded_text, problems, refusal, validation_message
+from helpers.serving.messages import StrictJSON, add_handlers
+from helpers.serving.model import ServedModel, model_refusal, predictor_options
 from helpers.serving.schemas import (
-    BODY_BYTES_FREE_WIDTH,
     BODY_BYTES_PER_VALUE,
     DEFAULT_MAX_BATCH,
     ERROR_RESPONSES,
@@ -34,22 +33,11 @@ from helpers.serving.schemas import (
     PredictResponse,
     request_schema,
 )
+from helpers.serving.status import Counters, add_status
 
 __all__ = ["app_from_env", "create_app"]
 
 _LOG = logging.getLogger("helpers.serving")
-
-
-def _check_servable(predictor: OnnxPredictor) -> int | None:
-    """The number of features, after checking the model takes one numeric matrix."""
-    slot = predictor.inputs.single_float
-    if slot is None:
-        described = ", ".join(f"{s.name}: {s.dtype.name}[{s.width or '?'}]" for s in predictor.inputs.slots)
-        raise ValueError(
-            "helpers.serving serves models with one float input of shape [n_rows, n_features] "
-            f"(convert an array, not a DataFrame); this model has: {described}"
-        )
-    return slot.width
 
 
 def create_app(
@@ -59,6 +47,8 @@ def create_app(
     max_batch: int = DEFAULT_MAX_BATCH,
     max_body_bytes: int | None = None,
     preset: str = "latency",
+    session_options: ort.SessionOptions | Mapping[str, Any] | None = None,
+    n_features: int | None = None,
 ) -> FastAPI:
     """A FastAPI application that serves ``onnx_model`` on ``POST /predict``.
 
@@ -76,7 +66,9 @@ def create_app(
     onnx_model : onnx.ModelProto, bytes, str or path
         A model with one float input of shape ``[n_rows, n_features]``, as
         :func:`helpers.convert` makes from an array. A path is checked now and
-        read at start-up, by each worker process.
+        read at start-up, by each worker process. A fixed batch dimension
+        (``[1, n_features]``) is fine: requests are run in calls of that many
+        rows (:mod:`helpers.serving.model`).
     sklearn_model : fitted scikit-learn estimator, optional
         The model ``onnx_model`` was converted from. When given, the same
         endpoint answers with it for ``?backend=sklearn`` (to compare the
@@ -89,11 +81,22 @@ def create_app(
     max_body_bytes : int, optional
         Largest body in bytes; a larger one gets a 413 answer before it is
         read. Default: :data:`~helpers.serving.schemas.BODY_BYTES_PER_VALUE` per value of a full batch,
-        plus 4 KiB (8 MiB for a model whose width is free).
+        plus 4 KiB.
     preset : {"latency", "throughput"}, default "latency"
         Session settings (see :data:`helpers.predictor.PRESETS`); "latency"
         uses one intra-op thread, so that several worker processes share
         the cores instead of fighting over them.
+    session_options : onnxruntime.SessionOptions or dict, optional
+        The session's settings, e.g. to compare ``enable_cpu_mem_arena`` on and
+        off (``GET /status`` reports them): a ``SessionOptions`` replaces the
+        preset (its attributes and intra-op ``allow_spinning`` entry are read;
+        other config entries are not), a dict overrides the preset's settings
+        (see :func:`helpers.session_options`).
+    n_features : int, optional
+        The width of a row, for a model whose input shape leaves it free
+        (``[None, None]``) and that records no feature names; such a model is
+        refused at start-up without it (or ``sklearn_model``), since it would
+        answer narrower rows with made-up values.
 
     Returns
     -------
@@ -113,26 +116,31 @@ def create_app(
     >>> answer.status_code, answer.json()["predictions"]
     (200, [0, 0])
     """
-    for name, value in (("max_batch", max_batch), ("max_body_bytes", max_body_bytes)):
+    for name, value in (
+        ("max_batch", max_batch),
+        ("max_body_bytes", max_body_bytes),
+        ("n_features", n_features),
+    ):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    options = {} if session_options is None else predictor_options(session_options)
     check_source(onnx_model)  # fail now on a missing file or a wrong type; read at start-up
     source = os.fspath(onnx_model) if isinstance(onnx_model, (str, os.PathLike)) else onnx_model
     state: dict[str, Any] = {}
+    counters = Counters()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        predictor = OnnxPredictor(source, preset=preset)
-        width = _check_servable(predictor)
-        if width is None and sklearn_model is not None:
-            width = getattr(sklearn_model, "n_features_in_", None)
-        if width is not None:  # a model whose width is free, served without sklearn_model, is not warmed up
-            warm_up = np.zeros((1, width), dtype=np.float32)
-            _predict(predictor, warm_up)
-        body_limit = max_body_bytes or (
-            BODY_BYTES_PER_VALUE * max_batch * width + 4096 if width else BODY_BYTES_FREE_WIDTH
-        )
-        state.update(predictor=predictor, width=width, max_body=body_limit)
+        served = ServedModel.load(
+            source,
+            preset=None if isinstance(session_options, ort.SessionOptions) else preset,
+            options=options,
+            sklearn_model=sklearn_model,
+            n_features=n_features,
+        )  # and warmed up
+        body_limit = max_body_bytes or BODY_BYTES_PER_VALUE * max_batch * served.width + 4096
+        state.update(served=served, predictor=served.predictor, width=served.width, max_body=body_limit)
+        counters.start()
         app.openapi_schema = None  # the schema gains the model's width
         yield
         state.clear()
@@ -144,30 +152,8 @@ def create_app(
         default_response_class=StrictJSON,
     )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> StrictJSON:
-        # One line a person can read under "detail", and the first problems under "errors",
-        # each bounded and encodable whatever the request held.
-        errors = list(error.errors())
-        detail = validation_message(errors)
-        _LOG.info("%s %s: 422 %s", request.method, request.url.path, detail)
-        return StrictJSON({"detail": detail, "errors": problems(errors)}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def refused(request: Request, error: StarletteHTTPException) -> StrictJSON:
-        _LOG.info(
-            "%s %s: %d %s",
-            request.method,
-            request.url.path,
-            error.status_code,
-            bounded_text(error.detail, 200),
-        )
-        return refusal(error.status_code, str(error.detail), getattr(error, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def failed(request: Request, error: Exception) -> StrictJSON:  # a bug: logged with its traceback
-        _LOG.error("%s %s: 500", request.method, request.url.path, exc_info=error)
-        return refusal(500, f"internal error ({type(error).__name__}); the server logged it")
+    add_handlers(app, _LOG)  # every refusal a bounded ASCII line; a bug logged and answered 500
+    add_status(app, lambda: state.get("served"), counters)
 
     default_openapi = app.openapi
 
@@ -186,9 +172,9 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    def answer(body: bytes, content_type: str | None, backend: Backend) -> StrictJSON:
-        """Parse, check and predict, in the thread pool."""
-        predictor: OnnxPredictor = state["predictor"]
+    def answer(body: bytes, content_type: str | None, backend: Backend) -> tuple[StrictJSON, int]:
+        """Parse, check and predict, in the thread pool: the answer and its number of rows."""
+        served: ServedModel = state["served"]
         parsed = parse_body(body, content_type)
         check_rows(parsed, state["width"], max_batch)
         try:
@@ -197,16 +183,13 @@ def create_app(
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
             ) from None
-        if state["width"] is None and len({len(row) for row in rows}) > 1:
-            raise HTTPException(422, "rows of different lengths: one value per feature in each row")
         X = np.array(rows, dtype=np.float64)  # null becomes NaN; the model's own checks follow
-        model = sklearn_model if backend is Backend.sklearn else predictor
         try:
             start = time.perf_counter()
-            predictions, probabilities = _predict(model, X, predictor.is_classifier)
+            predictions, probabilities = served.run(X, sklearn=backend is Backend.sklearn)
             model_ms = (time.perf_counter() - start) * 1e3
-        except (ValueError, TypeError) as error:  # helpers.InputError, or scikit-learn's ValueError
-            raise HTTPException(422, f"the model rejected the rows: {error}") from None
+        except (ValueError, TypeError, RuntimeError) as error:  # a 4xx naming the cause; a bug re-raised
+            raise model_refusal(error, len(X)) from None
         refuse_non_finite(predictions, probabilities)
         content = {
             "backend": backend.value,
@@ -214,7 +197,7 @@ def create_app(
             "probabilities": None if probabilities is None else np.asarray(probabilities).tolist(),
         }
         # Server-Timing: the time spent in the model, so a client can tell it from HTTP and JSON.
-        return StrictJSON(content, headers={"Server-Timing": f"model;dur={model_ms:.3f}"})
+        return StrictJSON(content, headers={"Server-Timing": f"model;dur={model_ms:.3f}"}), len(X)
 
     @app.get("/health", response_model=HealthResponse, responses={503: ERROR_RESPONSES[503]})
     async def health() -> dict[str, Any]:
@@ -222,11 +205,13 @@ def create_app(
         while the thread pool is busy with predictions)."""
         if "predictor" not in state:
             raise HTTPException(503, "the model is not loaded: the application has not started")
-        predictor = state["predictor"]
+        served: ServedModel = state["served"]
         return {
             "status": "ok",
-            "n_features": state["width"],
-            "classifier": predictor.is_classifier,
+            "n_features": served.width,
+            "classifier": served.classifier,
+            "probabilities": served.probabilities,
+            "model_batch": served.batch,
             "backends": [b.value for b in Backend if b is Backend.onnxruntime or sklearn_model is not None],
             "max_batch": max_batch,
             "pid": os.getpid(),
@@ -244,22 +229,24 @@ def create_app(
     ) -> StrictJSON:
         """Predict the rows of the body (a :class:`PredictRequest`) with the ONNX model (or
         scikit-learn's, to compare)."""
-        if "predictor" not in state:
-            raise HTTPException(503, "the model is not loaded: the application has not started")
-        if backend is Backend.sklearn and sklearn_model is None:
-            raise HTTPException(404, "no scikit-learn backend: this server was created without sklearn_model")
-        body = await read_body(request, state["max_body"])
-        return await run_in_threadpool(answer, body, request.headers.get("content-type"), backend)
+        try:
+            if "predictor" not in state:
+                raise HTTPException(503, "the model is not loaded: the application has not started")
+            if backend is Backend.sklearn and sklearn_model is None:
+                raise HTTPException(
+                    404, "no scikit-learn backend: this server was created without sklearn_model"
+                )
+            body = await read_body(request, state["max_body"])
+            content, rows = await run_in_threadpool(
+                answer, body, request.headers.get("content-type"), backend
+            )
+        except Exception as error:  # counted, then answered by the handlers
+            counters.count(error=error)
+            raise
+        counters.count(rows)
+        return content
 
     return app
-
-
-def _predict(model: Any, X: np.ndarray, classifier: bool = True) -> tuple[Any, Any]:
-    """Labels and probabilities (None for a regressor): one session run for an OnnxPredictor."""
-    if isinstance(model, OnnxPredictor):
-        return model.predict_with_proba(X) if model.is_classifier else (model.predict(X), None)
-    with np.errstate(over="ignore", invalid="ignore"):  # scikit-learn raises on what overflows; no log noise
-        return model.predict(X), (model.predict_proba(X) if classifier else None)
 
 
 def app_from_env() -> FastAPI:
@@ -267,7 +254,8 @@ def app_from_env() -> FastAPI:
 
     ``ONNX_MODEL_PATH`` (required) is the path of the ``.onnx`` file;
     ``ONNX_MAX_BATCH`` (optional, default 1000) the largest batch;
-    ``ONNX_MAX_BODY_BYTES`` (optional) the largest body. uvicorn
+    ``ONNX_MAX_BODY_BYTES`` (optional) the largest body; ``ONNX_N_FEATURES``
+    (optional) the width of a row, for a model whose input shape leaves it free. uvicorn
     calls this once in each worker process, so each worker has its own session.
 
     Examples
@@ -289,7 +277,9 @@ def app_from_env() -> FastAPI:
     max_batch = _positive_int("ONNX_MAX_BATCH", os.environ.get("ONNX_MAX_BATCH", str(DEFAULT_MAX_BATCH)))
     max_body = os.environ.get("ONNX_MAX_BODY_BYTES", "")
     max_body_bytes = _positive_int("ONNX_MAX_BODY_BYTES", max_body) if max_body else None
-    return create_app(path, max_batch=max_batch, max_body_bytes=max_body_bytes)
+    width = os.environ.get("ONNX_N_FEATURES", "")
+    n_features = _positive_int("ONNX_N_FEATURES", width) if width else None
+    return create_app(path, max_batch=max_batch, max_body_bytes=max_body_bytes, n_features=n_features)
 
 
 def _positive_int(name: str, text: str) -> int:

@@ -7,9 +7,13 @@ deep nesting, huge values), what comes back is small and encodes.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from helpers.serving.schemas import EXAMPLE, MAX_DETAIL, MAX_ERRORS
 
@@ -94,3 +98,28 @@ class StrictJSON(JSONResponse):
 
 def refusal(status: int, detail: str, headers: dict[str, str] | None = None) -> StrictJSON:
     return StrictJSON({"detail": bounded_text(detail)}, status_code=status, headers=headers)
+
+
+def add_handlers(app: FastAPI, log: logging.Logger) -> None:
+    """The handlers that answer every refusal as one bounded line (logged at INFO), and a bug
+    (any other exception) as a 500 logged with its traceback."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> StrictJSON:
+        # One line a person can read under "detail", and the first problems under "errors",
+        # each bounded and encodable whatever the request held.
+        errors = list(error.errors())
+        detail = validation_message(errors)
+        log.info("%s %s: 422 %s", request.method, request.url.path, detail)
+        return StrictJSON({"detail": detail, "errors": problems(errors)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, error: StarletteHTTPException) -> StrictJSON:
+        detail = bounded_text(error.detail, 200)
+        log.info("%s %s: %d %s", request.method, request.url.path, error.status_code, detail)
+        return refusal(error.status_code, str(error.detail), getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> StrictJSON:  # a bug: logged with its traceback
+        log.error("%s %s: 500", request.method, request.url.path, exc_info=error)
+        return refusal(500, f"internal error ({type(error).__name__}); the server logged it")

@@ -23,9 +23,6 @@ DEFAULT_MAX_BATCH = 1000
 #: printing a few more.
 BODY_BYTES_PER_VALUE = 64
 
-#: The largest body when the model's width is free (not in its input shape).
-BODY_BYTES_FREE_WIDTH = 8 * 2**20
-
 #: Longest ``detail`` of an error answer, in characters.
 MAX_DETAIL = 1000
 
@@ -68,7 +65,9 @@ class PredictResponse(BaseModel):
     backend: Backend
     predictions: list[Any] = Field(description="One label (classifier) or value (regressor) per row.")
     probabilities: list[list[float]] | None = Field(
-        default=None, description="Class probabilities per row, columns in class order (classifiers)."
+        default=None,
+        description="Class probabilities per row, columns in class order; null for a regressor, and for a "
+        "classifier that gives labels only (no predict_proba: GET /health says probabilities: false).",
     )
 
 
@@ -102,8 +101,16 @@ class HealthResponse(BaseModel):
     """The answer of ``GET /health``."""
 
     status: str
-    n_features: int | None
+    n_features: int = Field(description="Values per row.")
     classifier: bool
+    probabilities: bool = Field(
+        description="Whether answers hold class probabilities: false for a regressor, and for a classifier "
+        "without predict_proba (LinearSVC, RidgeClassifier), whose scores are not served."
+    )
+    model_batch: int | None = Field(
+        description="Rows per session call when the model's input shape fixes it; a request is run in "
+        "calls of that many rows. Null: any number."
+    )
     backends: list[Backend]
     max_batch: int
     pid: int
@@ -116,9 +123,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {
         "model": InvalidRequestBody,
         "description": "Not JSON, not the schema, a row of the wrong width, or rows the model refuses "
-        "(NaN or infinity where scikit-learn refuses them, values beyond float32, an overflow).",
+        "(NaN or infinity where scikit-learn refuses them, values beyond float32, an overflow, an error of "
+        "onnxruntime on those rows, named).",
     },
-    503: {"model": ErrorBody, "description": "The model is not loaded yet."},
+    503: {
+        "model": ErrorBody,
+        "description": "The model is not loaded yet, or onnxruntime could not allocate memory for the rows.",
+    },
 }
 
 
