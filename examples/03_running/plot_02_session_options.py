@@ -166,10 +166,11 @@ thread_results["logistic"]
 import matplotlib.pyplot as plt
 
 
-def with_interval(result, candidate, batch_size):
-    """'1.8x [1.6x, 2.0x], faster': a speed-up, its interval and its verdict."""
-    ratio, low, high = result.interval(candidate, batch_size)
-    verdict = result.verdict(candidate, batch_size)
+def with_interval(result, candidate, batch_size, baseline=None):
+    """'1.8x [1.6x, 2.0x], faster': a speed-up, its interval and its verdict
+    (against the first candidate, or ``baseline``)."""
+    ratio, low, high = result.interval(candidate, batch_size, baseline)
+    verdict = result.verdict(candidate, batch_size, baseline)
     return f"{ratio:.2f}x [{low:.2f}x, {high:.2f}x], {verdict}"
 
 
@@ -222,7 +223,9 @@ choices
 # %%
 # The table in words. These verdicts hold for this machine and its load at
 # build time (:ref:`tuning` measures more settings for one model): rerun
-# the lesson on your server before you rely on a preset there.
+# the lesson on your server before you rely on a preset there. The last
+# line compares two settings that :ref:`cores_and_batch_size` also times
+# (its "ONNX threads" at the usable cores against one), in a run of its own.
 beaten = choices[choices["faster than the preset"] != "none"]
 print(
     f"{helpers.usable_cpus()} usable cores; preset_for switches at {SMALL_BATCH} "
@@ -231,6 +234,8 @@ print(
 )
 for row in beaten.itertuples():
     print(f"  {row.model} at {row.rows:,} rows: {row._6} was faster")
+forest_pool = with_interval(thread_results["forest"], NO_SPIN, 10_000, ONE)
+print(f"forest, 10,000 rows, pool without spinning against one thread: {forest_pool}")
 
 # %%
 # What spinning costs
