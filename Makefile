@@ -141,11 +141,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check helpers examples tests benchmarks tools
 	$(BIN)/lint-imports
 
+# The tests and the notebooks run on every CPU this process may use (helpers.usable_cpus: the
+# affinity mask and a container's quota), one test file or one notebook per worker at a time.
+# Timings printed by notebooks run side by side are noisier than the site's (make docs runs the
+# lessons one by one); make JOBS=1 test runs everything in one process.
+JOBS ?= $(shell $(BIN)/python -c "from helpers.machine import usable_cpus; print(usable_cpus())" 2>/dev/null || echo 1)
+PARALLEL = $(if $(filter-out 0 1,$(JOBS)),-n $(JOBS) --dist loadfile)
+
 unit: $(STAMP)
-	$(BIN)/python -m pytest helpers tests
+	$(BIN)/python -m pytest helpers tests $(PARALLEL)
 
 nbval: notebooks
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:doctest $(NOTEBOOKS) -o addopts=""
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:doctest $(NOTEBOOKS) -o addopts="" $(PARALLEL)
 
 test: lint unit nbval
 
