@@ -26,9 +26,10 @@ from typing import Any
 from sklearn.exceptions import NotFittedError
 
 from helpers.cli.common import EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, PROG, CliError
-from helpers.cli.data import align_to_model, load_data, load_sklearn_model
+from helpers.cli.data import align_to_model, load_data
 from helpers.cli.files import report_html, write_reports
 from helpers.cli.jobs import run_demo, run_model_file
+from helpers.cli.models import load_sklearn_model
 from helpers.cli.report import TIMING_NOTE, findings, format_table, report_dict, summary_table
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 from helpers.errors import ModelFileError, UnsupportedModelError, first_line
@@ -76,9 +77,13 @@ examples:
       convert a scikit-learn model, compare it with the original on your rows,
       time both, write report/model.onnx next to the report
 
-data files: .csv and .parquet (a header row of column names; Parquet needs pyarrow)
-or .npy (a 2-D numeric array, loaded with allow_pickle=False). A column named by
---target is dropped before predicting.
+data files: .csv (a header row of column names, or --no-header), .parquet (needs
+pyarrow) or .npy (a 2-D numeric array, loaded with allow_pickle=False). A CSV
+file whose first row is all numbers is refused unless the model was fitted on
+those names: say --no-header (the row is data) or --header (it names the columns).
+In a CSV file only an empty field is missing: a text column keeps "NA", "None" or
+"null" as text; in a column of numbers these words are missing values. A column
+named by --target is dropped before predicting (without a header: its position).
 
 pickles: .joblib, .pkl and .pickle files are loaded only with --trust-pickle,
 because unpickling runs whatever code the file contains. Pass it only for a
@@ -129,7 +134,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data", type=Path, help="rows to check and time the model on (.csv, .parquet, .npy)"
     )
-    parser.add_argument("--target", help="a column of the data file to drop (labels), if it has one")
+    parser.add_argument(
+        "--target",
+        help="a column of the data file to drop (labels), if it has one; with --no-header, its position",
+    )
+    header = parser.add_mutually_exclusive_group()
+    header.add_argument(
+        "--header",
+        dest="header",
+        action="store_const",
+        const=True,
+        help="the CSV file's first row names the columns, even if it is all numbers",
+    )
+    header.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_const",
+        const=False,
+        help="the CSV file has no header row: its first row is data, columns are taken by position",
+    )
     parser.add_argument(
         "--trust-pickle",
         action="store_true",

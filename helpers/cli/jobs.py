@@ -11,9 +11,12 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from tqdm import tqdm
 
-from helpers.cli.common import CliError
-from helpers.cli.data import PICKLE_SUFFIXES, align_to_model, check_batches_fit, load_data, load_sklearn_model
+from helpers.cli.columns import expected_columns, fit_to_onnx
+from helpers.cli.common import PROG, CliError
+from helpers.cli.data import align_to_model, check_batches_fit, load_data
+from helpers.cli.models import PICKLE_SUFFIXES, load_sklearn_model
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
+from helpers.predictor import OnnxPredictor
 
 __all__ = ["run_demo", "run_model_file"]
 
@@ -63,7 +66,12 @@ def run_demo(
 def run_model_file(
     args: argparse.Namespace, deadline: float
 ) -> tuple[list[ModelRun], dict[str, Any], dict[str, Any]]:
-    """Check and time the model file given with ``--model`` on ``--data``."""
+    """Check and time the model file given with ``--model`` on ``--data``.
+
+    The model is loaded first, so that the data is read the way it expects
+    (:func:`helpers.cli.columns.expected_columns`): which columns hold text,
+    whether a first row of numbers names its columns, how many columns it needs.
+    """
     if args.data is None:
         raise CliError("--model needs --data: the rows to check and time the model on")
     suffix = args.model.suffix.lower()
@@ -77,8 +85,13 @@ def run_model_file(
     onnx_models = {}
     with _progress(2, not args.no_progress) as bar:
         bar.set_description(f"{args.model.name}: load")
-        model = load_sklearn_model(args.model, args.trust_pickle) if suffix in PICKLE_SUFFIXES else None
-        data = load_data(args.data, args.target)
+        if suffix == ".onnx":
+            model = None
+            predictor = OnnxPredictor(args.model, preset="latency" if args.preset == "auto" else args.preset)
+        else:
+            model = load_sklearn_model(args.model, args.trust_pickle)
+        expected = expected_columns(predictor if model is None else model)
+        data = load_data(args.data, args.target, header=args.header, expected=expected)
         check_batches_fit(data, args.batch_sizes)
         rows = data[: args.rows]
         description = {"source": str(args.data), "rows": len(rows), "columns": data.shape[1]}
@@ -87,7 +100,11 @@ def run_model_file(
             f"{args.model.name}: " + ("check, time" if model is None else "convert, check, time")
         )
         if model is None:
-            run = run_onnx_model(args.model, rows, **_timing_args(args, deadline))
+            rows, notes = fit_to_onnx(rows, expected, args.model.name)
+            for note in notes:
+                print(f"{PROG}: warning: {args.model.name}: {note}", file=sys.stderr)
+            run = run_onnx_model(args.model, rows, predictor=predictor, **_timing_args(args, deadline))
+            run.notes[:0] = notes
         else:
             X = align_to_model(model, rows)
             run, onnx_models[f"{args.model.stem}.onnx"] = run_sklearn_model(
