@@ -29,7 +29,7 @@ from helpers.cli.common import EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, PROG, CliErro
 from helpers.cli.data import align_to_model, load_data
 from helpers.cli.files import report_html, write_reports
 from helpers.cli.jobs import run_demo, run_model_file
-from helpers.cli.models import load_sklearn_model
+from helpers.cli.models import load_sklearn_model, load_skops_model
 from helpers.cli.report import TIMING_NOTE, findings, format_table, report_dict, summary_table
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 from helpers.errors import ModelFileError, UnsupportedModelError, first_line
@@ -48,6 +48,7 @@ __all__ = [
     "format_table",
     "load_data",
     "load_sklearn_model",
+    "load_skops_model",
     "main",
     "report_dict",
     "report_html",
@@ -76,6 +77,9 @@ examples:
   python -m helpers --model model.joblib --trust-pickle --data rows.csv --out report/
       convert a scikit-learn model, compare it with the original on your rows,
       time both, write report/model.onnx next to the report
+  python -m helpers --model model.skops --data rows.csv
+      the same with a model saved by skops: refused with the list of the types it
+      holds that skops does not trust; check them, then add --trusted-types a.B,c.D
 
 data files: .csv (a header row of column names, or --no-header), .parquet (needs
 pyarrow) or .npy (a 2-D numeric array, loaded with allow_pickle=False). A CSV
@@ -85,9 +89,12 @@ In a CSV file only an empty field is missing: a text column keeps "NA", "None" o
 "null" as text; in a column of numbers these words are missing values. A column
 named by --target is dropped before predicting (without a header: its position).
 
-pickles: .joblib, .pkl and .pickle files are loaded only with --trust-pickle,
-because unpickling runs whatever code the file contains. Pass it only for a
-file you made or trust; ONNX files and data files are never unpickled.
+model files: .onnx files hold no code and are never unpickled. A .skops file
+(skops.io.dump) is loaded only when --trusted-types lists every type it holds
+that skops does not trust by default (the error lists them: check each one).
+.joblib, .pkl and .pickle files are loaded only with --trust-pickle, because
+unpickling runs whatever code the file contains: pass it only for a file you
+made or trust. Data files are never unpickled.
 
 the table answers, per batch size: 'use ONNX Runtime', 'keep scikit-learn' or
 'no clear difference', against the faster of scikit-learn as saved and with its
@@ -128,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model",
         type=Path,
-        help="an ONNX model (.onnx), or a fitted scikit-learn model (.joblib, .pkl, .pickle: "
-        "needs --trust-pickle); needs --data",
+        help="an ONNX model (.onnx), or a fitted scikit-learn model (.skops: may need "
+        "--trusted-types; .joblib, .pkl, .pickle: needs --trust-pickle); needs --data",
     )
     parser.add_argument(
         "--data", type=Path, help="rows to check and time the model on (.csv, .parquet, .npy)"
@@ -157,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--trust-pickle",
         action="store_true",
         help="allow loading a .joblib/.pkl model; unpickling runs code from the file: only for trusted files",
+    )
+    parser.add_argument(
+        "--trusted-types",
+        type=_type_names,
+        metavar="TYPES",
+        help="comma-separated types to trust in a .skops file (module.Name, as the refusal lists them), "
+        "after checking each one",
     )
     parser.add_argument(
         "--out", type=Path, help="directory to write report.html, report.json (and model .onnx)"
@@ -206,6 +220,14 @@ def _batch_sizes(text: str) -> tuple[int, ...]:
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"batch sizes must be positive, got {text!r}")
     return sizes
+
+
+def _type_names(text: str) -> list[str]:
+    """Parse ``"a.B,c.D"`` into type names (an argparse ``type``)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated type names (module.Name), got {text!r}")
+    return names
 
 
 def _preset_text(preset: str) -> str:

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from helpers.cli.columns import expected_columns, fit_to_onnx
 from helpers.cli.common import PROG, CliError
 from helpers.cli.data import align_to_model, check_batches_fit, load_data
-from helpers.cli.models import PICKLE_SUFFIXES, load_sklearn_model
+from helpers.cli.models import PICKLE_SUFFIXES, SKOPS_SUFFIX, load_sklearn_model, load_skops_model
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 from helpers.predictor import OnnxPredictor
 
@@ -75,11 +75,12 @@ def run_model_file(
     if args.data is None:
         raise CliError("--model needs --data: the rows to check and time the model on")
     suffix = args.model.suffix.lower()
-    if suffix != ".onnx" and suffix not in PICKLE_SUFFIXES:
+    if suffix not in (".onnx", SKOPS_SUFFIX, *PICKLE_SUFFIXES):
         raise CliError(
             f"unsupported model file {args.model.name!r}: expected .onnx, or a scikit-learn model "
-            f"saved as {', '.join(PICKLE_SUFFIXES)}"
+            f"saved with skops ({SKOPS_SUFFIX}) or pickled ({', '.join(PICKLE_SUFFIXES)})"
         )
+    _check_consent(args, suffix)
     if not args.model.is_file():
         raise CliError(f"no model file at {str(args.model)!r}")
     onnx_models = {}
@@ -88,6 +89,8 @@ def run_model_file(
         if suffix == ".onnx":
             model = None
             predictor = OnnxPredictor(args.model, preset="latency" if args.preset == "auto" else args.preset)
+        elif suffix == SKOPS_SUFFIX:
+            model = load_skops_model(args.model, args.trusted_types)
         else:
             model = load_sklearn_model(args.model, args.trust_pickle)
         expected = expected_columns(predictor if model is None else model)
@@ -112,6 +115,16 @@ def run_model_file(
             )
         bar.update()
     return [run], description, onnx_models
+
+
+def _check_consent(args: argparse.Namespace, suffix: str) -> None:
+    """``--trusted-types`` names types in a skops file: with a pickle it would be read as a
+    limit on what the pickle may run, which nothing can enforce, so it is refused."""
+    if args.trusted_types is not None and suffix != SKOPS_SUFFIX:
+        raise CliError(
+            f"--trusted-types lists the types to trust in a .skops file; {args.model.name!r} is not one"
+            + (" (a pickle can run any code: --trust-pickle)" if suffix in PICKLE_SUFFIXES else "")
+        )
 
 
 def _timing_args(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
