@@ -77,24 +77,20 @@ examples:
   python -m helpers --model model.joblib --trust-pickle --data rows.csv --out report/
       convert a scikit-learn model, compare it with the original on your rows,
       time both, write report/model.onnx next to the report
-  python -m helpers --model model.skops --data rows.csv
-      the same with a model saved by skops: refused with the list of the types it
-      holds that skops does not trust; check them, then add --trusted-types a.B,c.D
+  python -m helpers --model model.skops --data rows.csv --trusted-types a.B,c.D
+      the same for a skops file; without --trusted-types, it lists the types to check
 
-data files: .csv (a header row of column names, or --no-header), .parquet (needs
-pyarrow) or .npy (a 2-D numeric array, loaded with allow_pickle=False). A CSV
-file whose first row is all numbers is refused unless the model was fitted on
-those names: say --no-header (the row is data) or --header (it names the columns).
-In a CSV file only an empty field is missing: a text column keeps "NA", "None" or
-"null" as text; in a column of numbers these words are missing values. A column
-named by --target is dropped before predicting (without a header: its position).
+data files: .csv, .parquet (needs pyarrow) or .npy (a 2-D numeric array, loaded with
+allow_pickle=False). A CSV file whose first row is all numbers is refused unless the
+model was fitted on those names: --no-header (it is data) or --header (it names the
+columns). In a CSV file only an empty field is missing: a text column keeps "NA",
+"None" or "null"; in a column of numbers they are missing. A column named by --target
+is dropped before predicting (without a header: its position).
 
-model files: .onnx files hold no code and are never unpickled. A .skops file
-(skops.io.dump) is loaded only when --trusted-types lists every type it holds
-that skops does not trust by default (the error lists them: check each one).
-.joblib, .pkl and .pickle files are loaded only with --trust-pickle, because
-unpickling runs whatever code the file contains: pass it only for a file you
-made or trust. Data files are never unpickled.
+model files: .onnx files hold no code. A .skops file is loaded only when --trusted-types
+lists every type it holds that skops does not trust (the error lists them: check each).
+.joblib, .pkl and .pickle files are loaded only with --trust-pickle, as unpickling runs
+any code the file holds: pass it only for a file you made or trust.
 
 the table answers, per batch size: 'use ONNX Runtime', 'keep scikit-learn' or
 'no clear difference', against the faster of scikit-learn as saved and with its
@@ -146,20 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a column of the data file to drop (labels), if it has one; with --no-header, its position",
     )
     header = parser.add_mutually_exclusive_group()
-    header.add_argument(
-        "--header",
-        dest="header",
-        action="store_const",
-        const=True,
-        help="the CSV file's first row names the columns, even if it is all numbers",
-    )
-    header.add_argument(
-        "--no-header",
-        dest="header",
-        action="store_const",
-        const=False,
-        help="the CSV file has no header row: its first row is data, columns are taken by position",
-    )
+    for flag, value, text in [
+        ("--header", True, "the CSV file's first row names the columns, even if it is all numbers"),
+        ("--no-header", False, "the CSV file has no header row: its first row is data, columns by position"),
+    ]:
+        header.add_argument(flag, dest="header", action="store_const", const=value, help=text)
     parser.add_argument(
         "--trust-pickle",
         action="store_true",
@@ -169,8 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--trusted-types",
         type=_type_names,
         metavar="TYPES",
-        help="comma-separated types to trust in a .skops file (module.Name, as the refusal lists them), "
-        "after checking each one",
+        help="types to trust in a .skops file, comma-separated as its refusal lists them, once checked",
     )
     parser.add_argument(
         "--out", type=Path, help="directory to write report.html, report.json (and model .onnx)"
@@ -224,10 +210,9 @@ def _batch_sizes(text: str) -> tuple[int, ...]:
 
 def _type_names(text: str) -> list[str]:
     """Parse ``"a.B,c.D"`` into type names (an argparse ``type``)."""
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError(f"expected comma-separated type names (module.Name), got {text!r}")
-    return names
+    if names := [name.strip() for name in text.split(",") if name.strip()]:
+        return names
+    raise argparse.ArgumentTypeError(f"expected comma-separated type names (module.Name), got {text!r}")
 
 
 def _preset_text(preset: str) -> str:
