@@ -56,7 +56,8 @@ def _one_line_error(capsys, code, expected_code=EXIT_ERROR):
 def test_help_documents_every_option_with_examples(capsys):
     assert main(["--help"]) == EXIT_OK
     text = capsys.readouterr().out
-    for option in ("--model", "--data", "--target", "--trust-pickle", "--out", "--budget", "--batch-sizes"):
+    options = ("--model", "--data", "--target", "--no-header", "--trust-pickle", "--trusted-types", "--out")
+    for option in (*options, "--budget", "--batch-sizes"):
         assert option in text
     assert "examples:" in text and "exit codes:" in text
     assert "unpickling runs" in text  # why --trust-pickle exists

@@ -26,9 +26,10 @@ from typing import Any
 from sklearn.exceptions import NotFittedError
 
 from helpers.cli.common import EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, PROG, CliError
-from helpers.cli.data import align_to_model, load_data, load_sklearn_model
+from helpers.cli.data import align_to_model, load_data
 from helpers.cli.files import report_html, write_reports
 from helpers.cli.jobs import run_demo, run_model_file
+from helpers.cli.models import load_sklearn_model, load_skops_model
 from helpers.cli.report import TIMING_NOTE, findings, format_table, report_dict, summary_table
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 from helpers.errors import ModelFileError, UnsupportedModelError, first_line
@@ -47,6 +48,7 @@ __all__ = [
     "format_table",
     "load_data",
     "load_sklearn_model",
+    "load_skops_model",
     "main",
     "report_dict",
     "report_html",
@@ -75,14 +77,20 @@ examples:
   python -m helpers --model model.joblib --trust-pickle --data rows.csv --out report/
       convert a scikit-learn model, compare it with the original on your rows,
       time both, write report/model.onnx next to the report
+  python -m helpers --model model.skops --data rows.csv --trusted-types a.B,c.D
+      the same for a skops file; without --trusted-types, it lists the types to check
 
-data files: .csv and .parquet (a header row of column names; Parquet needs pyarrow)
-or .npy (a 2-D numeric array, loaded with allow_pickle=False). A column named by
---target is dropped before predicting.
+data files: .csv, .parquet (needs pyarrow) or .npy (a 2-D numeric array, loaded with
+allow_pickle=False). A CSV file whose first row is all numbers is refused unless the
+model was fitted on those names: --no-header (it is data) or --header (it names the
+columns). In a CSV file only an empty field is missing: a text column keeps "NA",
+"None" or "null"; in a column of numbers they are missing. A column named by --target
+is dropped before predicting (without a header: its position).
 
-pickles: .joblib, .pkl and .pickle files are loaded only with --trust-pickle,
-because unpickling runs whatever code the file contains. Pass it only for a
-file you made or trust; ONNX files and data files are never unpickled.
+model files: .onnx files hold no code. A .skops file is loaded only when --trusted-types
+lists every type it holds that skops does not trust (the error lists them: check each).
+.joblib, .pkl and .pickle files are loaded only with --trust-pickle, as unpickling runs
+any code the file holds: pass it only for a file you made or trust.
 
 the table answers, per batch size: 'use ONNX Runtime', 'keep scikit-learn' or
 'no clear difference', against the faster of scikit-learn as saved and with its
@@ -123,17 +131,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model",
         type=Path,
-        help="an ONNX model (.onnx), or a fitted scikit-learn model (.joblib, .pkl, .pickle: "
-        "needs --trust-pickle); needs --data",
+        help="an ONNX model (.onnx), or a fitted scikit-learn model (.skops: may need "
+        "--trusted-types; .joblib, .pkl, .pickle: needs --trust-pickle); needs --data",
     )
     parser.add_argument(
         "--data", type=Path, help="rows to check and time the model on (.csv, .parquet, .npy)"
     )
-    parser.add_argument("--target", help="a column of the data file to drop (labels), if it has one")
+    parser.add_argument(
+        "--target",
+        help="a column of the data file to drop (labels), if it has one; with --no-header, its position",
+    )
+    header = parser.add_mutually_exclusive_group()
+    for flag, value, text in [
+        ("--header", True, "the CSV file's first row names the columns, even if it is all numbers"),
+        ("--no-header", False, "the CSV file has no header row: its first row is data, columns by position"),
+    ]:
+        header.add_argument(flag, dest="header", action="store_const", const=value, help=text)
     parser.add_argument(
         "--trust-pickle",
         action="store_true",
         help="allow loading a .joblib/.pkl model; unpickling runs code from the file: only for trusted files",
+    )
+    parser.add_argument(
+        "--trusted-types",
+        type=_type_names,
+        metavar="TYPES",
+        help="types to trust in a .skops file, comma-separated as its refusal lists them, once checked",
     )
     parser.add_argument(
         "--out", type=Path, help="directory to write report.html, report.json (and model .onnx)"
@@ -183,6 +206,13 @@ def _batch_sizes(text: str) -> tuple[int, ...]:
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"batch sizes must be positive, got {text!r}")
     return sizes
+
+
+def _type_names(text: str) -> list[str]:
+    """Parse ``"a.B,c.D"`` into type names (an argparse ``type``)."""
+    if names := [name.strip() for name in text.split(",") if name.strip()]:
+        return names
+    raise argparse.ArgumentTypeError(f"expected comma-separated type names (module.Name), got {text!r}")
 
 
 def _preset_text(preset: str) -> str:

@@ -1,20 +1,19 @@
-"""Read the tool's inputs: data files (CSV, Parquet, ``.npy``) and, with consent, pickled models;
-and check that the batches asked for fit in memory."""
+"""Read the tool's data files (CSV, Parquet, ``.npy``), arrange them the way the model was fitted,
+and check that the batches asked for fit in memory. Model files are read by :mod:`helpers.cli.models`."""
 
 from __future__ import annotations
 
 import os
-import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
-from helpers.cli.common import PROG, CliError
+from helpers.cli.columns import Expected, is_positional
+from helpers.cli.common import CliError
+from helpers.cli.models import PICKLE_SUFFIXES, load_sklearn_model
+from helpers.cli.tables import read_csv
 from helpers.errors import first_line
 from helpers.machine import CGROUP, read_system_file
 
@@ -28,20 +27,26 @@ __all__ = [
     "load_sklearn_model",
 ]
 
-PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 DATA_SUFFIXES = (".csv", ".parquet", ".pq", ".npy")
 
 
-def load_data(path: Path, target: str | None = None) -> np.ndarray | pd.DataFrame:
+def load_data(
+    path: Path, target: str | None = None, *, header: bool | None = None, expected: Expected | None = None
+) -> np.ndarray | pd.DataFrame:
     """Read rows from a CSV, Parquet or ``.npy`` file; drop the ``target`` column.
 
-    ``.npy`` files are read with ``allow_pickle=False``: an array of Python
-    objects is refused, never unpickled.
+    A CSV file is read by :func:`helpers.cli.tables.read_csv`: ``header`` says
+    whether its first row names the columns (None: decide, and refuse a first
+    row of numbers unless ``expected`` names them); the columns ``expected``
+    takes as text keep their text. Without a header, ``target`` is a column's
+    position (0 the first, -1 the last). ``.npy`` files are read with
+    ``allow_pickle=False``: an array of Python objects is refused, never unpickled.
 
     Raises
     ------
     CliError
-        The file is missing, of another format, unreadable, empty or not 2-D.
+        The file is missing, of another format, unreadable, empty or not 2-D;
+        ``header`` given for a file that is not CSV; a first row of numbers.
 
     Examples
     --------
@@ -56,7 +61,12 @@ def load_data(path: Path, target: str | None = None) -> np.ndarray | pd.DataFram
     suffix = path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
         raise CliError(f"unsupported data file {path.name!r}: expected one of {', '.join(DATA_SUFFIXES)}")
-    data = _read_npy(path) if suffix == ".npy" else _read_table(path, suffix)
+    if header is not None and suffix != ".csv":
+        raise CliError(f"--header and --no-header are for CSV files; {path.name!r} is not one")
+    if suffix == ".csv":
+        data = read_csv(path, header, expected or Expected())
+    else:
+        data = _read_npy(path) if suffix == ".npy" else _read_parquet(path)
     if target is not None:
         data = _drop_target(data, target, path)
     if len(data) == 0 or data.shape[1] == 0:
@@ -85,22 +95,33 @@ def _read_npy(path: Path) -> np.ndarray:
     return array
 
 
-def _read_table(path: Path, suffix: str) -> pd.DataFrame:
-    kind = "CSV" if suffix == ".csv" else "Parquet"
+def _read_parquet(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+        return pd.read_parquet(path)
     except ImportError:
         raise CliError(
             "reading Parquet needs pyarrow, which is not installed: pip install pyarrow "
             "(or save the data as .csv or .npy)"
         ) from None
     except Exception as error:
-        raise CliError(f"cannot read {path.name!r} as {kind}: {first_line(error)}") from None
+        raise CliError(f"cannot read {path.name!r} as Parquet: {first_line(error)}") from None
 
 
 def _drop_target(data: Any, target: str, path: Path) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise CliError("--target names a column, but a .npy file has no column names: leave --target out")
+    if is_positional(data):  # a CSV file without a header: the column's position
+        try:
+            position = int(target)
+        except ValueError:
+            raise CliError(
+                f"--target {target!r}: without a header the columns have no names; give the label "
+                "column's position (0 the first, -1 the last)"
+            ) from None
+        if not -data.shape[1] <= position < data.shape[1]:
+            raise CliError(f"--target {position}: {path.name!r} has {data.shape[1]} columns")
+        kept = data.drop(columns=data.columns[position])
+        return kept.set_axis(pd.RangeIndex(kept.shape[1]), axis=1)
     if target not in data.columns:
         raise CliError(
             f"--target {target!r} is not a column of {path.name!r}: {list(map(str, data.columns))}"
@@ -112,8 +133,9 @@ def align_to_model(model: Any, data: np.ndarray | pd.DataFrame) -> np.ndarray | 
     """Arrange ``data`` the way the scikit-learn ``model`` was fitted: columns, width, dtype.
 
     A model fitted on a DataFrame gets the DataFrame's columns in its order
-    (a ``.npy`` array of the right width gets the column names); a model fitted
-    on an array gets a float64 array.
+    (a ``.npy`` array or a CSV file read without a header, of the right width,
+    gets the column names by position); a model fitted on an array gets a
+    float64 array.
 
     Raises
     ------
@@ -131,6 +153,10 @@ def align_to_model(model: Any, data: np.ndarray | pd.DataFrame) -> np.ndarray | 
     """
     names = [str(name) for name in getattr(model, "feature_names_in_", [])]
     width = getattr(model, "n_features_in_", None)
+    if is_positional(data) and names:
+        if data.shape[1] != len(names):
+            raise CliError(f"the model expects {len(names)} features (columns), the data has {data.shape[1]}")
+        return data.set_axis(names, axis=1)
     if isinstance(data, pd.DataFrame) and names:
         given = [str(column) for column in data.columns]
         missing = [name for name in names if name not in given]
@@ -153,36 +179,6 @@ def align_to_model(model: Any, data: np.ndarray | pd.DataFrame) -> np.ndarray | 
     if names:
         return pd.DataFrame(data, columns=names)
     return data.astype(np.float64) if data.dtype.kind != "f" else data
-
-
-def load_sklearn_model(path: Path, trust_pickle: bool) -> Any:
-    """Unpickle a scikit-learn model with joblib, only when ``trust_pickle`` is set.
-
-    Raises
-    ------
-    CliError
-        ``trust_pickle`` is False (unpickling runs code from the file), the
-        file is missing or unreadable, or it holds no scikit-learn estimator.
-    """
-    if not path.is_file():
-        raise CliError(f"no model file at {str(path)!r}")
-    if not trust_pickle:
-        raise CliError(
-            f"refusing to load {path.name!r}: unpickling runs any code the file contains; "
-            "pass --trust-pickle if you made or trust this file"
-        )
-
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model = joblib.load(path)
-    except Exception as error:
-        raise CliError(f"cannot unpickle {path.name!r}: {first_line(error)}") from None
-    for warning in caught:  # e.g. a model pickled with another scikit-learn version
-        print(f"{PROG}: warning: {first_line(warning.message)}", file=sys.stderr)
-    if not isinstance(model, BaseEstimator):
-        raise CliError(f"{path.name!r} holds a {type(model).__name__}, not a scikit-learn estimator")
-    return model
 
 
 #: Copies of a batch alive at once while it is timed: the batch, its ONNX input, and the

@@ -237,16 +237,24 @@ def run_sklearn_model(
 
 
 def run_onnx_model(
-    path: Path, X: Any, *, batch_sizes: tuple[int, ...], budget: float | Callable[[], float], preset: str
+    path: Path,
+    X: Any,
+    *,
+    batch_sizes: tuple[int, ...],
+    budget: float | Callable[[], float],
+    preset: str,
+    predictor: OnnxPredictor | None = None,
 ) -> ModelRun:
     """Load an ONNX model, check it runs on ``X`` (columns, shape, output rows), time it.
 
     Without the scikit-learn model there is nothing to compare with, so the
     check is that the model accepts the data and returns one prediction per row.
+    ``predictor``: the model already loaded from ``path``, with the preset's settings.
     """
     if not path.is_file():
         raise CliError(f"no model file at {str(path)!r}")
-    predictor = OnnxPredictor(path, preset="latency" if preset == "auto" else preset)
+    if predictor is None:
+        predictor = OnnxPredictor(path, preset="latency" if preset == "auto" else preset)
     method = _prediction_method(None, predictor)
     predictions = getattr(predictor, method)(X)
     if len(predictions) != len(X):
