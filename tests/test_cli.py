@@ -570,7 +570,8 @@ def test_auto_preset_is_the_default_and_follows_the_batch_size(monkeypatch):
     call = cli.runs._timed_call(onnx_model, "auto", "predict")
     big = np.resize(X, (AUTO_BATCH, 4)).astype(np.float32)
     assert len(call(X[:5].astype(np.float32))) == 5 and len(call(big)) == AUTO_BATCH
-    assert made == [("latency", 5), ("throughput", AUTO_BATCH)]
+    assert len(call(big[:100])) == 100
+    assert made == [("latency", 5), ("throughput", AUTO_BATCH), ("default", 100)]
 
 
 # -- hostile options and data (issue 11) ----------------------------------------------------

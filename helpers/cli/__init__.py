@@ -25,7 +25,7 @@ from typing import Any
 
 from sklearn.exceptions import NotFittedError
 
-from helpers.cli.common import EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, PROG, CliError
+from helpers.cli.common import AUTO_TEXT, EXIT_ERROR, EXIT_MISMATCH, EXIT_OK, PROG, CliError
 from helpers.cli.data import align_to_model, load_data
 from helpers.cli.files import report_html, write_reports
 from helpers.cli.jobs import run_demo, run_model_file
@@ -33,7 +33,6 @@ from helpers.cli.models import load_sklearn_model, load_skops_model
 from helpers.cli.report import TIMING_NOTE, findings, format_table, report_dict, summary_table
 from helpers.cli.runs import ModelRun, demo_models, run_onnx_model, run_sklearn_model
 from helpers.errors import ModelFileError, UnsupportedModelError, first_line
-from helpers.session import AUTO_BATCH
 
 __all__ = [
     "EXIT_ERROR",
@@ -177,13 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--preset",
-        choices=["auto", "latency", "throughput"],
+        choices=["auto", "latency", "default", "throughput"],
         default="auto",
         help=(
-            "ONNX Runtime settings: latency = one thread; throughput = the rows of a tree ensemble "
-            "split over the usable CPUs, one thread each, other models one intra-op thread per core; "
-            f"auto = latency below {AUTO_BATCH:,} rows per call and throughput from there on "
-            "(default: %(default)s)"
+            "ONNX Runtime settings: latency = one thread; default = onnxruntime's own; throughput = "
+            "onnxruntime's own, a tree ensemble's rows split over the usable CPUs instead; auto = "
+            f"{AUTO_TEXT} (default: %(default)s)"
         ),
     )
     parser.add_argument(
@@ -217,7 +215,7 @@ def _type_names(text: str) -> list[str]:
 
 def _preset_text(preset: str) -> str:
     if preset == "auto":
-        return f"auto (latency below {AUTO_BATCH:,} rows per call, throughput from {AUTO_BATCH:,})"
+        return f"auto ({AUTO_TEXT})"
     return preset
 
 

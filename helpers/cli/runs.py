@@ -25,7 +25,7 @@ from helpers.cli.diagnose import diagnose
 from helpers.conversion import convert
 from helpers.errors import InputError, UnsupportedModelError
 from helpers.predictor import OnnxPredictor
-from helpers.session import preset_for
+from helpers.session import PRESETS, preset_for
 from helpers.validate import compare
 
 __all__ = [
@@ -191,9 +191,8 @@ def _timed_call(model: Any, preset: str, method: str) -> Callable[[Any], Any]:
     """The ONNX prediction method to time; with ``preset="auto"``, the preset follows the batch size."""
     if preset != "auto":
         return getattr(OnnxPredictor(model, preset=preset), method)
-    small = getattr(OnnxPredictor(model, preset="latency"), method)
-    large = getattr(OnnxPredictor(model, preset="throughput"), method)
-    return lambda X: (large if preset_for(len(X)) == "throughput" else small)(X)
+    by_preset = {name: getattr(OnnxPredictor(model, preset=name), method) for name in PRESETS}
+    return lambda X: by_preset[preset_for(len(X))](X)
 
 
 def run_sklearn_model(
