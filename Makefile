@@ -13,6 +13,9 @@
 #   make node-check   run the live lesson's model with the site's onnxruntime-web in Node
 #                     (tools/node_check.mjs; needs node and a built site)
 PYTHON ?= python3
+# onnxruntime 1.29+ sends usage telemetry from every process that imports it (Linux, macOS);
+# nothing here needs a network, so every command make runs has it off.
+export ORT_DISABLE_TELEMETRY := 1
 ifdef UNLOCKED
 VENV ?= .venv-unlocked
 else

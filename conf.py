@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# onnxruntime 1.29+ sends usage telemetry when imported (Linux, macOS); the build makes no
+# network call, so it is off before any lesson imports onnxruntime.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 project = "train-convert-predict"
 author = "the train-convert-predict authors"
@@ -52,6 +55,9 @@ FIRST_NOTEBOOK_CELL = f"""\
 # %pip install "{_WHEEL}[lessons]"
 # %pip install "./train-convert-predict[lessons]"
 # A file helpers.py beside this notebook would be imported instead of ours.
+# onnxruntime 1.29+ sends usage telemetry when imported (Linux, macOS); this
+# line, run before it is imported, turns that off: nothing here needs a network.
+import os; os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 %matplotlib inline"""
 
 sphinx_gallery_conf = {

@@ -12,7 +12,12 @@ Everything else stays importable from its module (``docs/architecture.rst``); :m
 (lesson utilities), :mod:`helpers.cli`, :mod:`helpers.serving` and :mod:`helpers.batch` are beside the core.
 """
 
-from helpers.benchmark import benchmark
+import os
+
+# onnxruntime 1.29+ sends usage telemetry on import (Linux, macOS): off, unless the environment says
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+from helpers.benchmark import benchmark  # after the line above: onnxruntime reads it on import
 from helpers.conversion import convert
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError
 from helpers.lessons.tuning import tune

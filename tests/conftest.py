@@ -3,8 +3,11 @@ hypothesis settings of the property-based tests."""
 
 from __future__ import annotations
 
-import atexit
 import os
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before any import of onnxruntime (no network)
+
+import atexit
 import shutil
 import tempfile
 

@@ -95,3 +95,18 @@ def test_import_helpers_leaves_the_optional_heavy_libraries_alone():
     code = f"import sys, helpers; print(sorted(set({optional!r}) & set(sys.modules)))"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+def test_importing_helpers_turns_onnxruntime_telemetry_off_unless_told_otherwise():
+    """onnxruntime 1.29+ sends usage telemetry when imported; helpers turns it off before its import."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, helpers; print(os.environ['ORT_DISABLE_TELEMETRY'])"
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.strip() == "1"
+    env["ORT_DISABLE_TELEMETRY"] = "0"  # a choice in the environment is kept
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.strip() == "0"
