@@ -37,7 +37,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --extra docs --extra tests --universal --python-version 3.10 --generate-hashes
 
 .PHONY: docs test lint unit nbval notebooks clean lock lock-upgrade site-check dist outside-check \
-	node-check web-ort
+	node-check web-ort web-modules
 
 ifdef UNLOCKED
 INSTALL_FROM := pyproject.toml
@@ -112,6 +112,13 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
+# examples/07_beyond_python/plot_02 runs its models in Node with web/node_modules' onnxruntime-web
+# when it finds them, so the docs and the notebooks install them first; without npm the lesson says
+# that it skips that part.
+web-modules:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(WEB_STAMP); else \
+	  echo "make: no npm: the lesson that runs onnxruntime-web in Node skips that part"; fi
+
 # Copies the files into the built site: sphinx-build leaves _static/ort alone.
 web-ort: $(WEB_STAMP)
 	rm -rf $(SITE)/_static/ort
@@ -122,7 +129,7 @@ web-ort: $(WEB_STAMP)
 # The site ships the wheel (the landing page links _downloads/<wheel>): the package is not on PyPI.
 # Without npm the site is built all the same; the live lesson's page then says that its runtime
 # is missing instead of running the model.
-docs: dist
+docs: dist web-modules
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -c . docs $(SITE)
 	rm -f $(SITE)/_downloads/*.whl
 	mkdir -p $(SITE)/_downloads
@@ -154,7 +161,7 @@ PARALLEL = $(if $(filter-out 0 1,$(JOBS)),-n $(JOBS) --dist loadfile)
 unit: $(STAMP)
 	$(BIN)/python -m pytest helpers tests $(PARALLEL)
 
-nbval: notebooks
+nbval: notebooks web-modules
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:doctest $(NOTEBOOKS) -o addopts="" $(PARALLEL)
 
 test: lint unit nbval
