@@ -5,24 +5,22 @@ Categories: rare, unseen, missing, native
 =========================================
 
 ``OneHotEncoder(handle_unknown="ignore")`` converts and agrees, as
-:ref:`pipelines_dataframes` showed. You will learn what becomes of the other
-ways scikit-learn encodes categories: infrequent categories
-(``min_frequency``), ``OrdinalEncoder``'s ``unknown_value`` and
-``encoded_missing_value``, ``TargetEncoder``, and the native categories of
-``HistGradientBoostingClassifier``. Each is checked on rows chosen to be hard
-(unseen, infrequent, missing); where one fails, you see the failure and
-what agrees instead, and then how fast what agrees runs.
+:ref:`pipelines_dataframes` showed. You will learn what becomes of infrequent
+categories (``min_frequency``), ``OrdinalEncoder``'s ``unknown_value`` and
+``encoded_missing_value``, ``TargetEncoder`` and the native categories of
+``HistGradientBoostingClassifier``, checked on unseen, infrequent and missing
+values: where one fails, you see the failure, what agrees instead, and how
+fast that runs.
 """
 
 # %%
 # A table with rare, unseen and missing categories
 # ------------------------------------------------
 # A seeded synthetic table of sales: two text columns (``colour``, 8 values,
-# one rare; ``city``, 40 values with a long tail of rare ones), a ``store``
-# number that is a category too (stores 1 to 12, missing for online sales),
-# and two numbers with missing values. The table gives each column's
-# distinct values, the training rows of its rarest category, and its share
-# of missing values.
+# one rare; ``city``, 40 with a long tail of rare ones), a ``store`` number
+# that is a category too (1 to 12, missing for online sales), and two numbers
+# with missing values. Per column: distinct values, training rows of the
+# rarest category, share missing.
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
@@ -42,13 +40,9 @@ frame = pd.DataFrame(
         "age": rng.uniform(18, 80, n_rows),
     }
 )
-score = (
-    frame["colour"].map(dict(zip(colours, rng.normal(0, 1, 8), strict=True)))
-    + frame["city"].map(dict(zip(cities, rng.normal(0, 1, 40), strict=True)))
-    + frame["store"] % 3
-    + np.log(frame["income"])
-    - frame["age"] / 30
-)
+effect = dict(zip(colours + cities, rng.normal(0, 1, 48), strict=True))
+score = frame["colour"].map(effect) + frame["city"].map(effect) + frame["store"] % 3
+score += np.log(frame["income"]) - frame["age"] / 30
 target = (score + rng.normal(0, 0.5, n_rows) > score.median()).astype(int)
 for column, share in {"store": 0.05, "income": 0.1, "age": 0.05}.items():
     frame.loc[rng.random(n_rows) < share, column] = np.nan
@@ -59,10 +53,9 @@ STRINGS, NUMBERS = ["colour", "city"], ["income", "age"]
 CATEGORIES = [*STRINGS, "store"]
 overview = pd.DataFrame({"values": frame_train.nunique()})
 rarest = {c: frame_train[c].value_counts().min() for c in CATEGORIES}
-rarest = pd.Series(rarest, dtype=object).reindex(overview.index, fill_value="")
-overview["rarest"] = rarest
+overview["rarest"] = pd.Series(rarest, dtype=object).reindex(overview.index)
 overview["missing"] = frame_train.isna().mean().map("{:.0%}".format)
-overview
+overview.fillna("")
 
 # %%
 # Test rows that go looking for trouble
@@ -80,9 +73,8 @@ counts = pd.DataFrame(
 missing = test_rows.isna().any(axis=1)
 infrequent = (counts < MIN_FREQUENCY).any(axis=1) & ~missing
 chosen = np.split(test_rows.index[~missing & ~infrequent][:30], 3)
-for column, value, rows in zip(
-    CATEGORIES, ["purple", "city_40", 13.0], chosen, strict=True
-):
+never_seen = ["purple", "city_40", 13.0]
+for column, value, rows in zip(CATEGORIES, never_seen, chosen, strict=True):
     test_rows.loc[rows, column] = value
 unseen = pd.Series(test_rows.index.isin(np.concatenate(chosen)), test_rows.index)
 ROW_KINDS = {
@@ -97,69 +89,29 @@ pd.Series({kind: int(mask.sum()) for kind, mask in ROW_KINDS.items()}, name="row
 # %%
 # How we check
 # ------------
-# A plain ``InferenceSession`` runs the ONNX model, fed one array per column
-# by name (float32 for numbers, Python strings for text), as in
-# :ref:`pipelines_dataframes`. The check is the usual one: the same labels,
-# and probabilities within ``1e-5`` (float32 rounding is about ``1e-7``),
-# counted per kind of row.
+# ``pipeline`` builds every model: the encoder on the three category columns
+# (with ``fill_store=True``, missing stores first get a code of their own,
+# 0), the numbers (imputed and scaled, except for histogram boosting, which
+# takes NaN), a classifier. ``check`` converts it with :func:`helpers.convert`
+# (it hides ``skl2onnx.to_onnx``), runs a plain ``InferenceSession`` fed one
+# array per column, as in :ref:`pipelines_dataframes`, and compares on each
+# kind of row apart: the same labels, and probabilities within ``1e-5``
+# (float32 rounding is about ``1e-7``). It records each case and its errors.
 import textwrap
 
+import helpers
 import onnxruntime as ort
-
-CPU = ["CPUExecutionProvider"]
-TOLERANCE = 1e-5
-
-
-def feed(rows):
-    """One ``(n, 1)`` array per column: float32 numbers, object arrays of text."""
-    return {
-        name: column.to_numpy(
-            np.float32 if pd.api.types.is_float_dtype(column) else object
-        ).reshape(-1, 1)
-        for name, column in rows.items()
-    }
-
-
-def agreement(model, onnx_model, rows=test_rows):
-    """Per kind of row: how many, labels that differ, the largest difference."""
-    quiet = ort.SessionOptions()
-    quiet.log_severity_level = 4  # errors are raised; no log on stderr
-    session = ort.InferenceSession(onnx_model.SerializeToString(), quiet, providers=CPU)
-    labels, proba = session.run(["label", "probabilities"], feed(rows))
-    differs = pd.Series(labels != model.predict(rows), index=rows.index)
-    gap = pd.Series(np.abs(proba - model.predict_proba(rows)).max(axis=1), rows.index)
-    masks = [mask[rows.index] for mask in ROW_KINDS.values()]
-    table = pd.DataFrame(
-        [(mask.sum(), differs[mask].sum(), gap[mask].max()) for mask in masks],
-        index=list(ROW_KINDS),
-        columns=["rows", "labels differ", "max |difference|"],
-    ).query("rows > 0")
-    agrees = (table["labels differ"] == 0) & (table["max |difference|"] <= TOLERANCE)
-    return table.assign(verdict=np.where(agrees, "agrees", "differs"))
-
-
-def show(table):
-    return table.style.format({"max |difference|": "{:.1e}"})
-
-
-def message(error):
-    """An exception's name and first line, wrapped to the page."""
-    first = str(error).strip().splitlines()[0]
-    return textwrap.fill(f"{type(error).__name__}: {first}", 88)
-
-
-# %%
-# One builder makes every pipeline: the encoder on the three category
-# columns (with ``fill_store=True``, missing stores first get a code of
-# their own, 0), the numbers, and a classifier, fitted on the frame.
-# Histogram boosting takes the numbers as they are, NaN included; a linear
-# model needs them imputed and scaled.
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+CPU, TOLERANCE = ["CPUExecutionProvider"], 1e-5
+QUIET = ort.SessionOptions()
+QUIET.log_severity_level = 4  # errors are raised; no log on stderr
+checks, errors, converted = {}, {}, {}  # each by case
 
 
 def pipeline(encoder, classifier, fill_store=False):
@@ -174,75 +126,94 @@ def pipeline(encoder, classifier, fill_store=False):
     return make_pipeline(preprocess, clone(classifier)).fit(frame_train, target_train)
 
 
+def feed(rows):
+    """One ``(n, 1)`` array per column: float32 numbers, object arrays of text."""
+    return {c: rows[[c]].to_numpy(object if c in STRINGS else np.float32) for c in rows}
+
+
+def message(error, case=""):
+    """The error's type and first line, wrapped to the page."""
+    text = f"{case}{type(error).__name__}: {helpers.errors.first_line(error)}"
+    return textwrap.fill(text, 88)
+
+
+def check(case, model, onnx_model=None):
+    """Per kind of row: labels that differ, largest difference, verdict."""
+    try:
+        if onnx_model is None:
+            onnx_model = helpers.convert(model, frame_train[:1])
+    except (ValueError, helpers.UnsupportedModelError) as error:
+        errors[case] = error
+        return
+    converted[case] = model, onnx_model
+    session = ort.InferenceSession(onnx_model.SerializeToString(), QUIET, providers=CPU)
+    labels, proba = model.predict(test_rows), model.predict_proba(test_rows)
+    table = {}
+    for kind, mask in ROW_KINDS.items():
+        try:
+            outputs = session.run(["label", "probabilities"], feed(test_rows[mask]))
+        except Exception as error:  # onnxruntime's Fail, an Exception
+            errors[case] = error
+            table[kind] = (mask.sum(), np.nan, np.nan, "raises")
+            continue
+        onnx_labels, onnx_proba = outputs
+        differs = (onnx_labels != labels[mask]).sum()
+        gap = np.abs(onnx_proba - proba[mask]).max()
+        agrees = differs == 0 and gap <= TOLERANCE
+        table[kind] = (mask.sum(), differs, gap, "agrees" if agrees else "differs")
+    columns = ["rows", "labels differ", "max |difference|", "verdict"]
+    checks[case] = pd.DataFrame.from_dict(table, orient="index", columns=columns)
+
+
+def show(*cases):
+    """One table row per case and kind of row."""
+    table = pd.concat({case: checks[case] for case in cases})
+    formats = {"labels differ": "{:.0f}", "max |difference|": "{:.1e}"}
+    return table.style.format(formats, na_rep="-")
+
+
 # %%
 # One-hot encoding with infrequent categories
 # -------------------------------------------
 # ``min_frequency`` groups the rare categories of a column into one
-# "infrequent" column; ``handle_unknown="infrequent_if_exist"`` sends unseen
-# values there too. :func:`helpers.convert` hides ``skl2onnx.to_onnx``: it
-# declares one input per column of the frame. First try:
-import helpers
+# "infrequent" column. ``handle_unknown="infrequent_if_exist"`` sends unseen
+# values there too, ``"ignore"`` gives them all zeros. We try the first with
+# missing stores left as NaN, then both with missing stores filled:
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import OneHotEncoder
 
-outcomes = {}  # case: (converts?, agrees?, what to do), for the last table
 linear = LogisticRegression(max_iter=1000)
-to_infrequent = OneHotEncoder(
-    min_frequency=MIN_FREQUENCY, handle_unknown="infrequent_if_exist"
-)
-try:
-    helpers.convert(pipeline(to_infrequent, linear), frame_train[:1])
-except (ValueError, helpers.UnsupportedModelError) as error:
-    conversion_error = message(error)
-print(conversion_error)
+onehot_cases = {  # case: (handle_unknown, fill_store)
+    "one-hot, NaN store": ("infrequent_if_exist", False),
+    "one-hot, infrequent_if_exist": ("infrequent_if_exist", True),
+    "one-hot, ignore": ("ignore", True),
+}
+for case, (handle_unknown, fill_store) in onehot_cases.items():
+    encoder = OneHotEncoder(min_frequency=MIN_FREQUENCY, handle_unknown=handle_unknown)
+    check(case, pipeline(encoder, linear, fill_store))
+to_infrequent = checks["one-hot, infrequent_if_exist"]["verdict"]
+assert "one-hot, NaN store" not in checks and to_infrequent["unseen"] == "raises"
+assert "Unknown Category" in str(errors["one-hot, infrequent_if_exist"])
+assert (to_infrequent.drop(["all rows", "unseen"]) == "agrees").all()
+assert (checks["one-hot, ignore"]["verdict"] == "agrees").all()
+print(*(message(error, f"{case}: ") for case, error in errors.items()), sep="\n")
+show("one-hot, infrequent_if_exist", "one-hot, ignore")
 
 # %%
-# skl2onnx stops at the ``store`` column: the one-hot converter turns number
-# categories into integers, and the NaN among them has none. With missing
-# stores filled first, it converts, but an unseen value stops onnxruntime
-# (the graph's ``OneHotEncoder`` is told to refuse unknown values). The
-# other rows, infrequent ones included, agree:
-onehot_model = pipeline(to_infrequent, linear, fill_store=True)
-onehot_onnx = helpers.convert(onehot_model, frame_train[:1])
-try:
-    agreement(onehot_model, onehot_onnx)
-except Exception as error:  # onnxruntime's Fail, an Exception
-    run_error = message(error)
-print(run_error)
-seen_check = agreement(onehot_model, onehot_onnx, test_rows[~unseen])
-assert "Unknown Category" in run_error and (seen_check["verdict"] == "agrees").all()
-show(seen_check)
-
-# %%
-# What agrees: ``handle_unknown="ignore"`` with the same ``min_frequency``,
-# the combination of `sklearn-onnx #1026
-# <https://github.com/onnx/sklearn-onnx/issues/1026>`_. Rare categories
-# still share the infrequent column; an unseen value gets all zeros instead,
-# in scikit-learn and ONNX alike.
-to_zeros = OneHotEncoder(min_frequency=MIN_FREQUENCY, handle_unknown="ignore")
-onehot_model = pipeline(to_zeros, linear, fill_store=True)
-working = {"one-hot": (onehot_model, helpers.convert(onehot_model, frame_train[:1]))}
-onehot_check = agreement(*working["one-hot"])
-assert (onehot_check["verdict"] == "agrees").all()
-fill = "give NaN a code first"
-outcomes["one-hot, NaN category"] = (
-    f"no ({conversion_error.split(':')[0]})",
-    "-",
-    fill,
-)
-outcomes["one-hot, infrequent_if_exist"] = ("yes", "unseen rows raise", "use ignore")
-outcomes["one-hot, min_frequency, ignore"] = ("yes", "yes", "use it")
-show(onehot_check)
-
-# %%
+# skl2onnx stops at the NaN ``store``: the one-hot converter turns number
+# categories into integers, and NaN has none. Filled, it converts, but an
+# unseen value stops onnxruntime (the graph's ``OneHotEncoder`` refuses
+# unknown values); the other rows agree. With ``"ignore"`` (`sklearn-onnx
+# #1026 <https://github.com/onnx/sklearn-onnx/issues/1026>`_), all agree.
+#
 # Ordinal encoding: unknown and missing values
 # --------------------------------------------
 # ``OrdinalEncoder`` numbers the categories, gives unseen values
 # ``unknown_value`` (-1), missing ones ``encoded_missing_value`` (-2) and,
 # with ``min_frequency``, all rare ones a shared code (skl2onnx converts
 # these since `#1132 <https://github.com/onnx/sklearn-onnx/pull/1132>`_ and
-# `#1217 <https://github.com/onnx/sklearn-onnx/pull/1217>`_). Trees read
-# such codes well: the classifier is a small ``HistGradientBoostingClassifier``.
+# `#1217 <https://github.com/onnx/sklearn-onnx/pull/1217>`_). Trees read such
+# codes well: a small histogram boosting (few iterations, to keep this quick).
 from sklearn.preprocessing import OrdinalEncoder
 
 ordinal = OrdinalEncoder(
@@ -251,203 +222,138 @@ ordinal = OrdinalEncoder(
     encoded_missing_value=-2,
     min_frequency=MIN_FREQUENCY,
 )
-boosting = HistGradientBoostingClassifier(max_iter=50, random_state=0)
+boosting = HistGradientBoostingClassifier(max_iter=20, random_state=0)
 ordinal_model = pipeline(ordinal, boosting)
-working["ordinal"] = (ordinal_model, helpers.convert(ordinal_model, frame_train[:1]))
-ordinal_check = agreement(*working["ordinal"])
-assert (ordinal_check["verdict"] == "agrees").all()
-show(ordinal_check)
+check("ordinal, NaN store", ordinal_model)
+assert (checks["ordinal, NaN store"]["verdict"] == "agrees").all()
+show("ordinal, NaN store")
 
 # %%
-# It agrees, missing stores included, but the encoder alone tells more. We
-# convert the fitted ``store`` encoder by itself, with plain ``to_onnx``,
-# and give it a known store, an unseen one and a missing one:
+# It agrees, but the ``store`` encoder alone, converted with plain
+# ``to_onnx``, tells more about a known, an unseen and a missing store:
 from skl2onnx import to_onnx
-from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from skl2onnx.common.data_types import FloatTensorType
 
 store_encoder = ordinal_model[0].named_transformers_["store"]
-store_type = [("store", FloatTensorType([None, 1]))]
-store_onnx = to_onnx(store_encoder, initial_types=store_type)
-store_session = ort.InferenceSession(store_onnx.SerializeToString(), providers=CPU)
-stores = pd.DataFrame({"store": [5.0, 13.0, np.nan]})
-codes = pd.DataFrame(
-    {
-        "scikit-learn": store_encoder.transform(stores).ravel(),
-        "onnxruntime": store_session.run(None, feed(stores))[0].ravel(),
-    },
-    index=["store 5", "store 13 (unseen)", "missing"],
-)
-assert codes.loc["missing"].tolist() == [-2, -1]
+store_types = [("store", FloatTensorType([None, 1]))]
+store_onnx = to_onnx(store_encoder, initial_types=store_types).SerializeToString()
+stores = pd.DataFrame({"store": [5.0, 13.0, np.nan]}, ["5", "13 (unseen)", "missing"])
+onnx_codes = ort.InferenceSession(store_onnx, providers=CPU).run(None, feed(stores))
+codes = stores.assign(**{"scikit-learn": store_encoder.transform(stores)[:, 0]})
+codes["onnxruntime"] = onnx_codes[0][:, 0]
+assert codes.loc["missing", ["scikit-learn", "onnxruntime"]].tolist() == [-2, -1]
 codes
 
 # %%
-# A missing store gets -1, the *unknown* code. The graph maps values to
-# codes with an ``ai.onnx.ml`` ``LabelEncoder`` whose keys include NaN, and
-# onnxruntime never matches a NaN key, as NaN equals nothing
-# (`onnx #5320 <https://github.com/onnx/onnx/issues/5320>`_): NaN gets the
-# default, ``unknown_value``. The pipeline agreed only because these trees
-# never saw a -1 and send it where they send -2. With another classifier, or
-# an ``unknown_value`` above the codes, it would not: give missing values a
-# code of their own before the encoder (``fill_store=True``) instead.
-outcomes["ordinal, unknown_value, min_frequency"] = ("yes", "yes", "use it")
-outcomes["ordinal, encoded_missing_value"] = ("yes", "NaN coded unknown", fill)
-
-# %%
+# A missing store gets -1, the *unknown* code: the graph's ``ai.onnx.ml``
+# ``LabelEncoder`` has a NaN key, which onnxruntime never matches, as NaN
+# equals nothing (`onnx #5320 <https://github.com/onnx/onnx/issues/5320>`_).
+# The pipeline agreed only because these trees never saw a -1 and send it
+# where they send -2; with another classifier, or an ``unknown_value`` above
+# the codes, it would not. Give missing values a code first instead.
+#
 # Target encoding
 # ---------------
 # ``TargetEncoder`` replaces each category by the mean target of its
 # training rows, shrunk towards the overall mean, which unseen values get
 # (converted since `#1137 <https://github.com/onnx/sklearn-onnx/pull/1137>`_);
-# its fit cross-fits, seeded through ``cv``. It meets the same NaN key: with
-# missing stores left as NaN, the missing rows differ. :func:`helpers.convert`
-# noticed (it feeds NaN to each float column and records where the ONNX
-# model answers otherwise), so :class:`helpers.OnnxPredictor` refuses them.
+# its fit cross-fits, seeded through ``cv``. It meets the same NaN key: left
+# as NaN, missing stores differ; filled first, all rows agree.
+# :func:`helpers.convert` notices (it feeds NaN to each float column), so
+# :class:`helpers.OnnxPredictor` refuses such rows:
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import TargetEncoder
 
 target_encoder = TargetEncoder(cv=KFold(5, shuffle=True, random_state=0))
-nan_target_model = pipeline(target_encoder, linear)
-nan_target_onnx = helpers.convert(nan_target_model, frame_train[:1])
-nan_target_check = agreement(nan_target_model, nan_target_onnx)
-nan_target_gap = nan_target_check.loc["missing", "max |difference|"]
-assert nan_target_check["verdict"].to_dict() == {
-    "all rows": "differs",
-    "ordinary": "agrees",
-    "unseen": "agrees",
-    "missing": "differs",
-    "infrequent": "agrees",
-}
+for case, fill_store in {"target, NaN store": False, "target, filled": True}.items():
+    check(case, pipeline(target_encoder, linear, fill_store))
+target_nan = checks["target, NaN store"]["verdict"]
+assert (target_nan[["all rows", "missing"]] == "differs").all()
+assert (target_nan.drop(["all rows", "missing"]) == "agrees").all()
+assert (checks["target, filled"]["verdict"] == "agrees").all()
 try:
-    helpers.OnnxPredictor(nan_target_onnx).predict_proba(test_rows)
+    helpers.OnnxPredictor(converted["target, NaN store"][1]).predict_proba(test_rows)
 except helpers.InputError as error:
     print(message(error))
-show(nan_target_check)
-
-# %%
-# Filled first, missing stores are an ordinary category, and all rows agree:
-target_model = pipeline(target_encoder, linear, fill_store=True)
-working["target"] = (target_model, helpers.convert(target_model, frame_train[:1]))
-target_check = agreement(*working["target"])
-assert (target_check["verdict"] == "agrees").all()
-outcomes["target, NaN category"] = ("yes", f"NaN rows {nan_target_gap:.2g} off", fill)
-outcomes["target, NaN filled first"] = ("yes", "yes", "use it")
-show(target_check)
+show("target, NaN store", "target, filled")
 
 # %%
 # Native categories in histogram boosting
 # ---------------------------------------
 # ``categorical_features`` makes the trees split a category column by sets of
 # categories ("city in {3, 7, 12}") rather than by thresholds on its codes.
-# We give it the ordinal codes above, and print its test accuracy next to
-# the ordinal model's, which reads the same codes as numbers:
-native = HistGradientBoostingClassifier(
-    max_iter=50, random_state=0, categorical_features=[0, 1, 2]
-)
+# Its accuracy is printed next to the ordinal model's, which reads the same
+# codes as numbers. skl2onnx has no conversion for such splits (`#1051
+# <https://github.com/onnx/sklearn-onnx/issues/1051>`_, `#1101
+# <https://github.com/onnx/sklearn-onnx/issues/1101>`_): depending on its
+# version, :func:`helpers.convert` refuses the model or returns what skl2onnx
+# gives, and plain ``to_onnx`` converts it without a word, every split a
+# threshold test ``code <= t`` that a categorical split does not use. What
+# agrees: the same codes read as numbers (the ordinal model), or one-hot.
+native = clone(boosting).set_params(categorical_features=[0, 1, 2])
 native_model = pipeline(ordinal, native)
-accuracy = {
-    "native categories": native_model.score(frame_test, target_test),
-    "codes as numbers": ordinal_model.score(frame_test, target_test),
-}
-print("test accuracy: " + ", ".join(f"{k} {v:.3f}" for k, v in accuracy.items()))
-
-# %%
-# skl2onnx has no conversion for such splits
-# (`#1051 <https://github.com/onnx/sklearn-onnx/issues/1051>`_,
-# `#1101 <https://github.com/onnx/sklearn-onnx/issues/1101>`_). Depending on
-# its version, :func:`helpers.convert` refuses the model or returns what
-# skl2onnx gives:
+accuracy = [m.score(frame_test, target_test) for m in (native_model, ordinal_model)]
+print("test accuracy: native {:.3f}, codes as numbers {:.3f}".format(*accuracy))
 try:
     helpers.convert(native_model, frame_train[:1])
     print("helpers.convert returned a model: the check below says what it is worth")
 except helpers.UnsupportedModelError as error:
     print(message(error))
-
-# %%
-# Plain ``skl2onnx.to_onnx`` converts it without a word: every split becomes
-# a threshold test ``code <= t``, with a threshold that a categorical split
-# does not use.
-raw_types = [(name, StringTensorType([None, 1])) for name in STRINGS] + [
-    (name, FloatTensorType([None, 1])) for name in ["store", *NUMBERS]
-]
+raw_types = helpers.conversion.initial_types(frame_train)  # one input per column
 native_onnx = to_onnx(native_model, initial_types=raw_types, options={"zipmap": False})
-native_check = agreement(native_model, native_onnx)
-native_gap = native_check.loc["all rows", "max |difference|"]
-assert native_check.loc["all rows", "labels differ"] > 0
-outcomes["boosting, native"] = ("wrongly", f"{native_gap:.2f} off", "codes as numbers")
-show(native_check)
+check("boosting, native", native_model, native_onnx)
+assert checks["boosting, native"].loc["all rows", "labels differ"] > 0
+show("boosting, native")
 
 # %%
-# What agrees is the ordinal model: the same codes, read as numbers. Compare
-# the two accuracies above before you give the native splits up; one-hot
-# encoding is the other way.
-#
 # How fast?
 # ---------
 # For each model that agrees: ONNX Runtime's default session (no options)
 # against ``predict_proba`` on the frame, for 1 and 10,000 rows, with
-# :func:`helpers.benchmark` (paired interleaved rounds, a 95% interval per
-# speed-up; ``control=True`` times scikit-learn twice, to show the noise).
-# None of these models has an ``n_jobs`` for prediction (histogram boosting
-# uses every core through OpenMP by itself), so scikit-learn's default is
-# its batch baseline. The feeds are built before the timing.
+# :func:`helpers.benchmark` (paired rounds, 95% intervals; ``control=True``
+# times scikit-learn twice: a control that is not "no clear difference" means
+# the machine was too noisy for its row). No model here has an ``n_jobs`` for
+# prediction: histogram boosting uses every core through OpenMP by itself,
+# and its threads wait for cores on a busy machine. Feeds are built first.
 from helpers.benchmark import take_rows
 from helpers.display import format_ratio as ratio
 
 BATCH_SIZES = (1, 10_000)
 feeds = {size: feed(take_rows(test_rows, size)) for size in BATCH_SIZES}
+rounds = {"batch_sizes": BATCH_SIZES, "min_repeat": 6, "budget": 2, "control": True}
 timings = {}
-for case, (model, onnx_model) in working.items():
-    session = ort.InferenceSession(onnx_model.SerializeToString(), providers=CPU)
+for case in ["one-hot, ignore", "ordinal, NaN store", "target, filled"]:
+    model, onnx_model = converted[case]
+    run = ort.InferenceSession(onnx_model.SerializeToString(), providers=CPU).run
     candidates = {
         "scikit-learn": model.predict_proba,
-        "ONNX Runtime": lambda batch, run=session.run: run(
-            ["probabilities"], feeds[len(batch)]
-        ),
+        "ONNX Runtime": lambda rows, run=run: run(["probabilities"], feeds[len(rows)]),
     }
-    timings[case] = helpers.benchmark(
-        candidates,
-        test_rows,
-        batch_sizes=BATCH_SIZES,
-        min_repeat=6,
-        budget=2,
-        control=True,
-    ).to_frame()
-speed = pd.concat(timings, names=["model", None]).droplevel(1)
-speed = speed.set_index(["batch_size", "candidate"], append=True)
-speed = speed.drop(index="scikit-learn", level="candidate")
+    timings[case] = helpers.benchmark(candidates, test_rows, **rounds).to_frame()
+speed = pd.concat(timings, names=["model"]).query("candidate != 'scikit-learn'")
+speed = speed.set_index(["batch_size", "candidate"], append=True).droplevel(1)
 shown = ["median_us", "speedup", "speedup_low", "speedup_high", "verdict"]
+print(textwrap.fill(str(helpers.machine_summary()), 88, break_on_hyphens=False))
 speed[shown].style.format({"median_us": "{:,.0f}", **dict.fromkeys(shown[1:4], ratio)})
-
-# %%
-# Measured on:
-helpers.machine_summary()
-
-# %%
-# The table in words, generated from it. A control with a verdict other
-# than "no clear difference" means the machine was too noisy for its row.
-for (case, size, candidate), row in speed.iterrows():
-    interval = f"{ratio(row.speedup_low)} to {ratio(row.speedup_high)}"
-    print(
-        f"{case}, {size:,} row{'s' * (size > 1)}: {candidate} {row.verdict}, "
-        f"{ratio(row.speedup)} ({interval})"
-    )
 
 # %%
 # What to remember
 # ----------------
-# Every case of this page, as this run found it:
-summary = pd.DataFrame.from_dict(
-    outcomes, orient="index", columns=["converts?", "agrees?", "what to do"]
-)
-summary.rename_axis("encoder, option")
-
-# %%
-# * Check on unseen, infrequent and missing values, kind by kind: each
-#   failure above hid in one kind of row.
-# * ``min_frequency`` converts with ``handle_unknown="ignore"``; with
-#   ``"infrequent_if_exist"``, an unseen value stops onnxruntime.
-# * Give NaN in a numeric category column a code of its own before the
-#   encoder: one-hot does not convert it, ordinal and target encoding treat
-#   it as unseen.
-# * ``categorical_features`` in histogram boosting converts silently wrong:
-#   give it the codes as numbers, or one-hot encode.
+# Check unseen, infrequent and missing values apart: each failure above hid in
+# one kind of row. Every case, as this run found it, with our advice:
+ADVICE = {
+    "one-hot, NaN store": "give NaN a code first",
+    "one-hot, infrequent_if_exist": 'use "ignore"',
+    "one-hot, ignore": "use it",
+    "ordinal, NaN store": "give NaN a code first",
+    "target, NaN store": "give NaN a code first",
+    "target, filled": "use it",
+    "boosting, native": "codes as numbers",
+}
+verdicts = {case: table["verdict"].drop("all rows") for case, table in checks.items()}
+summary = pd.DataFrame(verdicts).T.reindex(list(ADVICE)).fillna("-")
+summary.insert(0, "converts?", np.where(summary.index.isin(list(checks)), "yes", "no"))
+nan_code = codes.loc["missing", "onnxruntime"]
+summary.loc["ordinal, NaN store", "missing"] += f" (NaN coded {nan_code:g})"
+summary["what to do"] = pd.Series(ADVICE)
+summary.rename_axis("case")
