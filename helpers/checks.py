@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -54,11 +55,10 @@ def check_sample(X: Any, *, n_features: int | None = None, feature_names: list[s
     """Check the sample :func:`helpers.convert` reads the input types from: dense, with rows, and
     the columns the model was fitted on (``n_features_in_``, ``feature_names_in_``)."""
     _refuse_sparse(X)
-    if isinstance(X, pd.DataFrame):
-        if feature_names is not None:
-            check_columns(X.columns, [str(c) for c in feature_names])
-        else:
-            _check_duplicates([str(c) for c in X.columns])
+    if isinstance(X, pd.DataFrame) and feature_names is not None:
+        check_columns(X.columns, [str(c) for c in feature_names])
+    elif isinstance(X, pd.DataFrame):
+        _check_duplicates([str(c) for c in X.columns])
     shape = np.shape(X)
     if len(shape) == 2 and n_features is not None and shape[1] != n_features:
         raise InputError(
@@ -155,9 +155,6 @@ def strings(column: np.ndarray, name: str) -> np.ndarray:
             f"column {name!r} has {int(missing.sum())} missing value(s) (None/NaN); "
             "an ONNX string input cannot hold them: fill them first (e.g. with 'missing')"
         )
-    nul = [i for i, v in enumerate(values) if isinstance(v, str) and "\x00" in v]
-    if nul:  # numpy's fixed-width text would drop a trailing one and score 'red\x00' as 'red'
-        raise InputError(f"column {name!r} holds NUL ('\\x00') in {describe_rows(nul)}; remove it")
     inferred = pd.api.types.infer_dtype(values, skipna=False)
     if inferred not in ("string", "empty"):
         bad = next((v for v in values if not isinstance(v, str)), values[0])
@@ -166,6 +163,10 @@ def strings(column: np.ndarray, name: str) -> np.ndarray:
             f"{_short(bad)}; scikit-learn refuses them too: pass the categories as text "
             "(.astype(str) if these numbers are the categories)"
         )
+    rows = [i for i, v in enumerate(values) if not v.isprintable() and re.search("[\x00\ud800-\udfff]", v)]
+    if rows:  # numpy's text would drop a trailing NUL ('red\x00' read as 'red'); UTF-8 has no lone surrogate
+        what = "NUL ('\\x00') or lone surrogates (no UTF-8 text holds them)"
+        raise InputError(f"column {name!r} holds {what} in {describe_rows(rows)}; remove them")
     return column.astype(str).astype(object)
 
 
@@ -220,8 +221,7 @@ def may_hold_nan(X: np.ndarray) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    try:
+    with contextlib.suppress(TypeError, ValueError):
         float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+        return True
+    return False
