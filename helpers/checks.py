@@ -89,8 +89,7 @@ def describe_rows(rows: Any, limit: int = 5) -> str:
 def cells(mask: np.ndarray, positions: list[int], columns: list[Any]) -> str:
     """The rows of the True cells of ``mask``, and where the first is."""
     rows, cols = np.nonzero(mask)
-    column = columns[positions[int(cols[0])]]
-    return f"{describe_rows(rows)} (first at row {int(rows[0])}, column {column})"
+    return f"{describe_rows(rows)} (first at row {int(rows[0])}, column {columns[positions[int(cols[0])]]})"
 
 
 def kind(X: Any) -> str:
@@ -112,13 +111,16 @@ def two_dimensional(X: Any, width: int | None) -> np.ndarray:
     _refuse_sparse(X)
     try:
         array = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if array.dtype.kind in "US" and array is not X:  # numpy's text: 3 read as '3', 'a\x00' as 'a'
+            array = np.asarray(X, dtype=object)  # the values as given, checked as given
     except (ValueError, TypeError):
         raise InputError(
             f"expected a 2-D array of shape (n_rows, {width or 'n_features'}), got {kind(X)} "
             "with rows of different lengths"
         ) from None
     if array.ndim != 2:
-        hint = "; for one row use X.reshape(1, -1)" if array.ndim == 1 else ""
+        one = "column use X.reshape(-1, 1)" if width == 1 else "row use X.reshape(1, -1)"  # e.g. documents
+        hint = f"; for one {one}" if array.ndim == 1 else ""
         got = kind(X) if array.ndim == 0 else f"a {array.ndim}-D array of shape {array.shape}"
         raise InputError(f"expected a 2-D array of shape (n_rows, {width or 'n_features'}), got {got}{hint}")
     return array
@@ -130,8 +132,7 @@ def check_columns(given: Any, expected: list[str]) -> None:
     missing = [c for c in expected if c not in given]
     extra = [c for c in given if c not in expected]
     if missing or extra:
-        parts = [f"missing columns {missing}"] if missing else []
-        parts += [f"unexpected columns {extra}"] if extra else []
+        parts = [f"missing columns {missing}"] * bool(missing) + [f"unexpected columns {extra}"] * bool(extra)
         raise InputError(f"expected the columns {expected} (any order), got {given}: " + ", ".join(parts))
 
 
@@ -193,8 +194,7 @@ def cast(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
     if array.dtype == dtype:
         return np.ascontiguousarray(array)
     if dtype.kind in "iu" and array.dtype.kind == "f":
-        finite = np.isfinite(array)
-        if not finite.all():
+        if not (finite := np.isfinite(array)).all():
             rows = np.nonzero(~finite)[0]
             found = "missing values (NaN, None or pd.NA)" if np.isnan(array[~finite]).any() else "infinity"
             raise InputError(

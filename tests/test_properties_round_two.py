@@ -130,7 +130,6 @@ def colors():
     return model, helpers.OnnxPredictor(helpers.convert(model, frame[:1]))
 
 
-@pytest.mark.xfail(strict=True, reason="LISTS: checks.two_dimensional reads a list with numpy's text")
 @settings(max_examples=EXAMPLES)
 @given(values=text_columns(), container=st.sampled_from(CONTAINERS))
 @example(values=["red", "blue"], container="frame")  # cause 2: a DataFrame was refused
@@ -211,7 +210,6 @@ def texts():
     return model, helpers.OnnxPredictor(onnx_model)
 
 
-@pytest.mark.xfail(strict=True, reason="LISTS: checks.two_dimensional reads a list with numpy's text")
 @settings(max_examples=EXAMPLES)
 @given(values=text_columns(), container=st.sampled_from(["frame", "object array", "list"]))
 @example(values=["red sky", "blue"], container="frame")  # cause 2: a DataFrame was refused
