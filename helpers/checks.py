@@ -157,7 +157,7 @@ def strings(column: np.ndarray, name: str) -> np.ndarray:
             "an ONNX string input cannot hold them: fill them first (e.g. with 'missing')"
         )
     inferred = pd.api.types.infer_dtype(values, skipna=False)
-    if inferred not in ("string", "empty"):
+    if inferred not in ("string", "empty") and len(values):  # no rows: nothing to refuse
         bad = next((v for v in values if not isinstance(v, str)), values[0])
         raise InputError(
             f"column {name!r} holds text (categories) in this model, got {inferred} values such as "
