@@ -211,11 +211,10 @@ def score_partition(
     if len(given) != proba.shape[1]:
         raise InputError(f"the model gives {proba.shape[1]} probability columns, got {len(given)} names")
     added = ["label"] * predict + given
-    clashes = sorted({str(name) for name in added if added.count(name) > 1 or name in keep})
-    if clashes:  # a kept column or a probability would be overwritten: data lost
-        raise InputError(
-            f"the output columns {added} repeat each other or a kept column {list(keep)}: {clashes}"
-        )
+    every = [*keep, *added]
+    clashes = sorted({str(name) for name in every if every.count(name) > 1})
+    if clashes:  # a kept column or a probability would be overwritten (data lost), or be there twice
+        raise InputError(f"the kept columns {list(keep)} and the outputs {added} repeat names: {clashes}")
     scored = frame[list(keep)].copy()
     if predict:
         scored["label"] = predictor.outputs.labels(outputs[0])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -54,11 +55,10 @@ def check_sample(X: Any, *, n_features: int | None = None, feature_names: list[s
     """Check the sample :func:`helpers.convert` reads the input types from: dense, with rows, and
     the columns the model was fitted on (``n_features_in_``, ``feature_names_in_``)."""
     _refuse_sparse(X)
-    if isinstance(X, pd.DataFrame):
-        if feature_names is not None:
-            check_columns(X.columns, [str(c) for c in feature_names])
-        else:
-            _check_duplicates([str(c) for c in X.columns])
+    if isinstance(X, pd.DataFrame) and feature_names is not None:
+        check_columns(X.columns, [str(c) for c in feature_names])
+    elif isinstance(X, pd.DataFrame):
+        _check_duplicates([str(c) for c in X.columns])
     shape = np.shape(X)
     if len(shape) == 2 and n_features is not None and shape[1] != n_features:
         raise InputError(
@@ -89,8 +89,7 @@ def describe_rows(rows: Any, limit: int = 5) -> str:
 def cells(mask: np.ndarray, positions: list[int], columns: list[Any]) -> str:
     """The rows of the True cells of ``mask``, and where the first is."""
     rows, cols = np.nonzero(mask)
-    column = columns[positions[int(cols[0])]]
-    return f"{describe_rows(rows)} (first at row {int(rows[0])}, column {column})"
+    return f"{describe_rows(rows)} (first at row {int(rows[0])}, column {columns[positions[int(cols[0])]]})"
 
 
 def kind(X: Any) -> str:
@@ -112,13 +111,16 @@ def two_dimensional(X: Any, width: int | None) -> np.ndarray:
     _refuse_sparse(X)
     try:
         array = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if array.dtype.kind in "US" and array is not X:  # numpy's text: 3 read as '3', 'a\x00' as 'a'
+            array = np.asarray(X, dtype=object)  # the values as given, checked as given
     except (ValueError, TypeError):
         raise InputError(
             f"expected a 2-D array of shape (n_rows, {width or 'n_features'}), got {kind(X)} "
             "with rows of different lengths"
         ) from None
     if array.ndim != 2:
-        hint = "; for one row use X.reshape(1, -1)" if array.ndim == 1 else ""
+        one = "column use X.reshape(-1, 1)" if width == 1 else "row use X.reshape(1, -1)"  # e.g. documents
+        hint = f"; for one {one}" if array.ndim == 1 else ""
         got = kind(X) if array.ndim == 0 else f"a {array.ndim}-D array of shape {array.shape}"
         raise InputError(f"expected a 2-D array of shape (n_rows, {width or 'n_features'}), got {got}{hint}")
     return array
@@ -130,8 +132,7 @@ def check_columns(given: Any, expected: list[str]) -> None:
     missing = [c for c in expected if c not in given]
     extra = [c for c in given if c not in expected]
     if missing or extra:
-        parts = [f"missing columns {missing}"] if missing else []
-        parts += [f"unexpected columns {extra}"] if extra else []
+        parts = [f"missing columns {missing}"] * bool(missing) + [f"unexpected columns {extra}"] * bool(extra)
         raise InputError(f"expected the columns {expected} (any order), got {given}: " + ", ".join(parts))
 
 
@@ -155,17 +156,18 @@ def strings(column: np.ndarray, name: str) -> np.ndarray:
             f"column {name!r} has {int(missing.sum())} missing value(s) (None/NaN); "
             "an ONNX string input cannot hold them: fill them first (e.g. with 'missing')"
         )
-    nul = [i for i, v in enumerate(values) if isinstance(v, str) and "\x00" in v]
-    if nul:  # numpy's fixed-width text would drop a trailing one and score 'red\x00' as 'red'
-        raise InputError(f"column {name!r} holds NUL ('\\x00') in {describe_rows(nul)}; remove it")
     inferred = pd.api.types.infer_dtype(values, skipna=False)
-    if inferred not in ("string", "empty"):
+    if inferred not in ("string", "empty") and len(values):  # no rows: nothing to refuse
         bad = next((v for v in values if not isinstance(v, str)), values[0])
         raise InputError(
             f"column {name!r} holds text (categories) in this model, got {inferred} values such as "
             f"{_short(bad)}; scikit-learn refuses them too: pass the categories as text "
             "(.astype(str) if these numbers are the categories)"
         )
+    rows = [i for i, v in enumerate(values) if not v.isprintable() and re.search("[\x00\ud800-\udfff]", v)]
+    if rows:  # numpy's text would drop a trailing NUL ('red\x00' read as 'red'); UTF-8 has no lone surrogate
+        what = "NUL ('\\x00') or lone surrogates (no UTF-8 text holds them)"
+        raise InputError(f"column {name!r} holds {what} in {describe_rows(rows)}; remove them")
     return column.astype(str).astype(object)
 
 
@@ -192,8 +194,7 @@ def cast(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
     if array.dtype == dtype:
         return np.ascontiguousarray(array)
     if dtype.kind in "iu" and array.dtype.kind == "f":
-        finite = np.isfinite(array)
-        if not finite.all():
+        if not (finite := np.isfinite(array)).all():
             rows = np.nonzero(~finite)[0]
             found = "missing values (NaN, None or pd.NA)" if np.isnan(array[~finite]).any() else "infinity"
             raise InputError(
@@ -220,8 +221,7 @@ def may_hold_nan(X: np.ndarray) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    try:
+    with contextlib.suppress(TypeError, ValueError):
         float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+        return True
+    return False

@@ -228,13 +228,14 @@ def test_infinity_in_a_partition_is_an_error_not_nan(table, forest_bytes):
 
 @pytest.mark.parametrize(
     ("keep", "proba_columns"),
-    [(["a", "label"], None), (["a"], ["a", "p1", "p2"]), ([], ["p", "p", "q"])],
+    [(["a", "label"], None), (["a"], ["a", "p1", "p2"]), ([], ["p", "p", "q"]), (["id", "id"], None)],
 )
 def test_output_columns_never_overwrite_each_other_or_kept_columns(table, forest_bytes, keep, proba_columns):
-    """A kept column named like an output, or repeated output names, would lose data: refused."""
+    """A kept column named like an output, or repeated output or kept names, would lose data or
+    repeat a column (which Parquet refuses to write): refused."""
     frame, _ = table
     frame = frame.assign(label=1)
-    with pytest.raises(helpers.InputError, match="repeat each other or a kept column"):
+    with pytest.raises(helpers.InputError, match=r"the kept columns .* and the outputs .* repeat names"):
         batch.score_partition(
             frame, forest_bytes, ["a", "b", "c", "d"], keep=keep, proba_columns=proba_columns
         )
