@@ -22,14 +22,12 @@ about half a minute.
 # :ref:`web_service` has work enough to share between threads. Processes
 # started below load them from files in a temporary directory.
 #
-# First, before onnxruntime is imported: recent versions send telemetry on
-# Linux and macOS (onnxruntime pull request #27379) from a thread that starts
-# some seconds after the import, loads libraries, allocates memory and
-# reaches out to the network. ``ORT_DISABLE_TELEMETRY=1`` turns it off, here
-# and in the processes started from here; set it in a service's environment.
+# onnxruntime 1.29+ sends telemetry on Linux and macOS (its pull request
+# #27379) from a thread that starts seconds after the import, allocates memory
+# and reaches out to the network: ``import helpers`` sets
+# ``ORT_DISABLE_TELEMETRY=1`` before onnxruntime loads; set it in a service's
+# environment too.
 import os
-
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # read when onnxruntime is imported
 import tempfile
 from pathlib import Path
 
@@ -87,8 +85,10 @@ print(
 # runs on your own model and sizes too (``python memory_run.py model.onnx on
 # off sizes.npy``).
 MEMORY_RUN = '''import json
+import os
 import sys
 
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads
 import numpy as np
 import onnxruntime
 
@@ -132,7 +132,9 @@ memory_run.write_text(MEMORY_RUN)
 # %%
 # Each run is a fresh process, so that nothing of another setting stays in
 # its memory: four settings, twice, the second time in reverse order, one
-# run per usable CPU at a time (memory does not depend on speed).
+# run per usable CPU at a time (memory does not depend on speed). The scripts
+# set ``ORT_DISABLE_TELEMETRY`` for when you run them alone; started from here,
+# they inherit it from this process's environment anyway.
 import json
 import subprocess
 import sys
@@ -301,6 +303,7 @@ COUNT_THREADS = """import json
 import os
 import sys
 
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads
 import onnxruntime
 
 
@@ -377,6 +380,7 @@ import os
 import sys
 import time
 
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads
 import numpy as np
 import onnxruntime
 
