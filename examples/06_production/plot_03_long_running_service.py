@@ -4,32 +4,22 @@
 A service that runs for weeks: memory and threads
 =================================================
 
-A service that is fast in a test can still fail after weeks in production:
-its memory grows until the container is killed, or its threads fight over the
-cores the container grants. Both are frequent onnxruntime reports. You will
-measure a session's resident memory over 100,000 requests of varying sizes,
-each setting in a fresh process; count the threads a session starts and see
-what sets their number in a container; and share the cores between worker
-processes and intra-op threads. It follows :ref:`web_service` and takes
-about half a minute.
+Fast in a test, a service can still fail after weeks, in two ways often
+reported to onnxruntime: its memory grows until the container is killed, or
+its threads fight over the container's cores. You will measure memory over
+100,000 requests with the memory options on and off, also through ``GET
+/status``; count the threads a session starts; and share the cores between
+worker processes and threads. It follows :ref:`web_service`; about a minute.
 """
 
 # %%
 # Two models, as files
 # --------------------
-# A small pipeline (a scaler and a 10-tree forest) answers the 100,000
-# requests of the memory runs in microseconds each; the 100-tree forest of
-# :ref:`web_service` has work enough to share between threads. Processes
-# started below load them from files in a temporary directory.
-#
-# First, before onnxruntime is imported: recent versions send telemetry on
-# Linux and macOS (onnxruntime pull request #27379) from a thread that starts
-# some seconds after the import, loads libraries, allocates memory and
-# reaches out to the network. ``ORT_DISABLE_TELEMETRY=1`` turns it off, here
-# and in the processes started from here; set it in a service's environment.
-import os
-
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # read when onnxruntime is imported
+# A small pipeline (a scaler, a 10-tree forest) answers 100,000 requests in
+# microseconds each; the 100-tree forest of :ref:`web_service` has work to
+# share between threads. ``import helpers`` sets ``ORT_DISABLE_TELEMETRY=1``
+# before onnxruntime loads (from 1.29, its telemetry thread allocates memory
+# and reaches the network): set it in a service's environment too.
 import tempfile
 from pathlib import Path
 
@@ -41,136 +31,111 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 X, y = load_breast_cancer(return_X_y=True)
-small_forest = RandomForestClassifier(10, max_depth=6, random_state=0)
-sklearn_models = {
-    "small": make_pipeline(StandardScaler(), small_forest),
-    "forest": RandomForestClassifier(n_estimators=100, random_state=0),
-}
+ten_trees = RandomForestClassifier(10, max_depth=6, random_state=0)
+forest = RandomForestClassifier(n_estimators=100, random_state=0)
+sklearn_models = {"small": make_pipeline(StandardScaler(), ten_trees), "forest": forest}
 workdir = Path(tempfile.mkdtemp(prefix="long-running-"))
-model_paths = {}
+model_paths = {name: str(workdir / f"{name}.onnx") for name in sklearn_models}
 for name, sklearn_model in sklearn_models.items():
     onnx_model = helpers.convert(sklearn_model.fit(X, y), X[:1])
     helpers.assert_agrees(sklearn_model, helpers.OnnxPredictor(onnx_model), X)
-    model_paths[name] = str(workdir / f"{name}.onnx")
     Path(model_paths[name]).write_bytes(onnx_model.SerializeToString())
 helpers.machine_summary()  # where every figure of this page was measured
 
 # %%
 # Memory over 100,000 requests
 # ----------------------------
-# Two session options decide how onnxruntime keeps memory between runs:
-#
-# * ``enable_cpu_mem_arena`` (on by default): freed buffers go back to a
-#   pool, the *arena*, which grows to fit the largest run and keeps that
-#   memory for later runs instead of giving it back to the system;
-# * ``enable_mem_pattern`` (on by default): the session records where a
-#   run's intermediate tensors went and allocates them as one planned block
-#   in the next run with the same input shapes; one plan per shape.
-#
-# Each request's batch size is drawn from a Zipf distribution (seeded): most
-# carry one row, a few up to 1,000, and the shapes keep changing.
+# Two session options, on by default, keep memory between runs: with
+# ``enable_cpu_mem_arena``, freed buffers go back to a pool, the *arena*, which
+# grows to fit the largest run and keeps that memory; ``enable_mem_pattern``
+# plans a run's intermediate tensors as one block, reused by the next run of
+# the same input shapes (a plan per shape). ``memory_run.py`` below sets both,
+# sends seeded Zipf-distributed batches (mostly one row, a few up to 1,000)
+# to ``session.run`` with one intra-op thread (the ``"latency"`` preset), and
+# reads its *resident* memory (what a container's limit watches) every 1,000.
+# It needs only numpy and onnxruntime, and sets ``ORT_DISABLE_TELEMETRY`` for
+# when run alone (here it inherits it). Each setting runs in a fresh process,
+# twice (the second time in reverse order), one run per usable CPU at a time.
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+
+def run_script(*args, env=None):  # in a fresh process; what it prints is JSON
+    command = [sys.executable, *map(str, args)]
+    done = subprocess.run(command, env=env, stdout=subprocess.PIPE, check=True)
+    return json.loads(done.stdout)
+
+
 N_REQUESTS, EVERY = 100_000, 1_000  # read the memory every 1,000 requests
 sizes = np.minimum(np.random.default_rng(0).zipf(2.0, N_REQUESTS), 1_000)
-np.save(workdir / "sizes.npy", sizes)
-print(
-    f"{N_REQUESTS:,} requests: {np.mean(sizes == 1):.0%} of one row, 99th "
-    f"percentile {np.percentile(sizes, 99):.0f} rows, largest {sizes.max()}; "
-    f"{len(np.unique(sizes))} different sizes"
-)
+np.save(sizes_path := workdir / "sizes.npy", sizes)
+one, p99, kinds = np.mean(sizes == 1), np.percentile(sizes, 99), len(set(sizes))
+print(f"{one:.0%} of one row, 99th percentile {p99:.0f}, {kinds} sizes up to 1,000")
 
-# %%
-# The script below loads the model with the two options, sends the requests
-# and reads its own *resident* memory (what it holds in RAM, what a
-# container's memory limit watches) every 1,000 requests. It runs the raw
-# ``session.run`` with one intra-op thread, as the web app's ``"latency"``
-# preset does, and imports only numpy and onnxruntime, so it starts fast and
-# runs on your own model and sizes too (``python memory_run.py model.onnx on
-# off sizes.npy``).
 MEMORY_RUN = '''import json
+import os
+import resource  # Linux, macOS and other Unix systems; not Windows
 import sys
 
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads
 import numpy as np
 import onnxruntime
 
 
 def resident_bytes():
     """Resident memory of this process in bytes (outside Linux: its peak)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024  # the file says kB
-    except OSError:
-        import resource  # macOS and other Unix systems; not Windows
-
+    if not os.path.exists("/proc/self/status"):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak if sys.platform == "darwin" else peak * 1024
+    with open("/proc/self/status") as status:
+        rss = next(line for line in status if line.startswith("VmRSS:"))
+    return int(rss.split()[1]) * 1024  # the file says kB
 
 
-if __name__ == "__main__":
-    model_path, arena, pattern, sizes_path = sys.argv[1:5]
-    options = onnxruntime.SessionOptions()
-    options.enable_cpu_mem_arena = arena == "on"
-    options.enable_mem_pattern = pattern == "on"
-    options.intra_op_num_threads = 1
-    cpu = ["CPUExecutionProvider"]
-    session = onnxruntime.InferenceSession(model_path, options, providers=cpu)
-    feature = session.get_inputs()[0]
-    rng = np.random.default_rng(0)
-    rows = rng.normal(size=(1_000, feature.shape[1])).astype(np.float32)
-    session.run(None, {feature.name: rows[:1]})  # warm-up, as the web app
-    memory = [resident_bytes()]
-    for count, size in enumerate(np.load(sizes_path), start=1):
-        session.run(None, {feature.name: rows[:size]})
-        if count % 1_000 == 0:
-            memory.append(resident_bytes())
-    print(json.dumps(memory))
+model_path, arena, pattern, sizes_path = sys.argv[1:5]
+options = onnxruntime.SessionOptions()
+options.enable_cpu_mem_arena = arena == "on"
+options.enable_mem_pattern = pattern == "on"
+options.intra_op_num_threads = 1
+cpu = ["CPUExecutionProvider"]
+session = onnxruntime.InferenceSession(model_path, options, providers=cpu)
+name, width = session.get_inputs()[0].name, session.get_inputs()[0].shape[1]
+rows = np.random.default_rng(0).normal(size=(1_000, width)).astype(np.float32)
+session.run(None, {name: rows[:1]})  # warm-up, as the web app
+memory = [resident_bytes()]
+for count, size in enumerate(np.load(sizes_path), start=1):
+    session.run(None, {name: rows[:size]})
+    if count % 1_000 == 0:
+        memory.append(resident_bytes())
+print(json.dumps(memory))
 '''
-memory_run = workdir / "memory_run.py"
-memory_run.write_text(MEMORY_RUN)
+(memory_run := workdir / "memory_run.py").write_text(MEMORY_RUN)
+settings = [(arena, pattern) for arena in ["on", "off"] for pattern in ["on", "off"]]
+order, readings = settings + settings[::-1], {setting: [] for setting in settings}
+with ThreadPoolExecutor(helpers.usable_cpus()) as runner:  # a run per usable CPU
+    small = [memory_run, model_paths["small"]]
+    runs = [runner.submit(run_script, *small, *s, sizes_path) for s in order]
+for setting, run in zip(order, runs, strict=True):
+    readings[setting].append(run.result())
 
 # %%
-# Each run is a fresh process, so that nothing of another setting stays in
-# its memory: four settings, twice, the second time in reverse order, one
-# run per usable CPU at a time (memory does not depend on speed).
-import json
-import subprocess
-import sys
-from itertools import product
-
-settings = list(product(["on", "off"], repeat=2))  # (arena, pattern)
-order = settings + settings[::-1]
-readings = {setting: [] for setting in settings}
-at_once = helpers.usable_cpus()
-for first in range(0, len(order), at_once):
-    started = {}
-    for setting in order[first : first + at_once]:
-        command = [sys.executable, memory_run, model_paths["small"], *setting]
-        command.append(workdir / "sizes.npy")
-        started[setting] = subprocess.Popen(command, stdout=subprocess.PIPE)
-    for setting, process in started.items():
-        output, _ = process.communicate(timeout=300)
-        assert process.returncode == 0, f"the run with {setting} failed"
-        readings[setting].append(json.loads(output))
-
-# %%
-# Growth is read after the first 10,000 requests, once the arena and the
-# plans for the common sizes are in place: the two runs' mean, and their
-# range as the interval. Memory moves by pages of 4 KiB, so the verdict has a
-# tolerance: *grew* when both runs grew by more than 10 KiB per 10,000
-# requests (1 MiB per million), *flat* when both stayed within it.
+# Resident memory at 0, 10,000 and 100,000 requests (MiB), and its growth per
+# 10,000 requests after the first 10,000, once the arena and the common sizes'
+# plans are in place (KiB): the runs' mean, their range as the interval. Memory
+# moves by 4 KiB pages, so *grew* needs both runs over 10 KiB per 10,000
+# requests (1 MiB per million), and *flat* both within it.
 import pandas as pd
 
 MiB, KiB, AFTER_10K, TOLERANCE = 2**20, 2**10, 10_000 // EVERY, 10
 
 
-def growth_verdict(low, high):
-    """The interval of growth per 10,000 requests (KiB), in words."""
-    if low > TOLERANCE:
-        return "grew"
-    if high < -TOLERANCE:
-        return "shrank"
-    flat = -TOLERANCE <= low and high <= TOLERANCE
+def growth_verdict(low, high, tolerance=TOLERANCE):
+    """An interval of growth (KiB; by default per 10,000 requests), in words."""
+    if low > tolerance or high < -tolerance:
+        return "grew" if low > tolerance else "shrank"
+    flat = -tolerance <= low and high <= tolerance
     return "flat within the tolerance" if flat else "unclear: the runs disagree"
 
 
@@ -183,123 +148,90 @@ for (arena, pattern), runs in readings.items():
     levels = runs[:, [0, AFTER_10K, -1]].mean(axis=0) / MiB
     growth = f"{per_10k.mean():.1f} [{low:.1f}, {high:.1f}]"
     memory_rows.append([arena, pattern, *levels, growth, verdicts[arena, pattern]])
-columns = ["arena", "mem pattern", "start (MiB)", "after 10k (MiB)", "end (MiB)"]
-columns += ["growth per 10k requests (KiB)", "verdict"]
+columns = ["arena", "pattern", "MiB at 0", "at 10k", "at 100k", "KiB/10k", "verdict"]
 pd.DataFrame(memory_rows, columns=columns).style.format(precision=2).hide(axis="index")
 
 # %%
-# Each run's memory above its start (dashed: the second runs). Growth in
-# steps, each when a request larger than all before it arrives, ends once
-# the largest batch the service accepts has come (``max_batch`` in the web
-# app); growth that goes on request after request is a leak.
+# Each run's memory above its start (dashed: second runs). Growth in steps,
+# each when a request larger than all before arrives, ends once ``max_batch``
+# rows have come; growth that goes on request after request is a leak.
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-requests = np.arange(N_REQUESTS // EVERY + 1) * EVERY
 for index, ((arena, pattern), runs) in enumerate(readings.items()):
     for run, style in zip(runs, ["-", "--"], strict=True):
         label = f"arena {arena}, pattern {pattern}" if style == "-" else None
-        above = (np.array(run) - run[0]) / KiB
+        requests, above = np.arange(len(run)) * EVERY, (np.array(run) - run[0]) / KiB
         ax.plot(requests, above, style, color=f"C{index}", label=label)
 ax.set(xlabel="requests sent", ylabel="resident memory above its start (KiB)")
 ax.legend(fontsize="small")
 grew = [f"arena {a}, pattern {p}" for (a, p), v in verdicts.items() if v == "grew"]
-finding = (
-    f"grew with {'; '.join(grew)}" if grew else "no setting grew beyond the tolerance"
-)
+finding = f"grew with {'; '.join(grew)}" if grew else "no setting grew beyond tolerance"
 ax.set_title(f"Resident memory after the first 10,000 requests:\n{finding}")
 plt.show()
 
 # %%
 # Through the web app
 # -------------------
-# The app of :ref:`web_service` adds :class:`helpers.OnnxPredictor`'s
-# checks, JSON, validation and HTTP. FastAPI's ``TestClient`` runs it in this
-# process, so this process's memory is the server's; its level carries all
-# that ran before, and only its growth over the second half is read. A first
-# request of ``max_batch`` rows (the app's default here) takes memory to the
-# peak a request may need, so that later large requests do not read as growth.
-# Versions of :func:`helpers.serving.create_app` that take
-# ``session_options=`` and answer ``GET /status`` are used where they exist.
-import inspect
-import runpy
+# ``create_app(..., session_options=...)`` sets the two options (a dict
+# overrides the ``"latency"`` preset, a ``SessionOptions`` replaces it);
+# ``GET /status`` reports them, and the resident memory now and at its peak.
+# ``TestClient`` runs the app in this process, so that memory is the whole
+# process's (its level carries all that ran before; the peak never goes down),
+# Python's included: only growth within one app's run is read, from request
+# 500 to 1,000, after a first request of ``max_batch`` rows; *flat* within a
+# memory page. One run each: the fresh processes above are the measurement.
+from mmap import PAGESIZE
 
 from fastapi.testclient import TestClient
 from helpers.serving import DEFAULT_MAX_BATCH, create_app
 
 N_HTTP, HTTP_EVERY = 1_000, 100
-resident_bytes = runpy.run_path(str(memory_run))["resident_bytes"]  # the script's
-app_settings = {"app default (arena on, pattern on)": {}}
-if "session_options" in inspect.signature(create_app).parameters:
-    off = {"enable_cpu_mem_arena": False, "enable_mem_pattern": False}
-    options = helpers.session_options("latency", **off)
-    app_settings["arena off, pattern off"] = {"session_options": options}
-else:
-    print("this create_app takes no session_options=: only its default runs")
-request_rows = np.resize(X, (DEFAULT_MAX_BATCH, X.shape[1]))
-bodies = [{"rows": request_rows[:size].tolist()} for size in sizes[:N_HTTP]]
-for label, app_options in app_settings.items():
-    memory = []
-    with TestClient(create_app(model_paths["small"], **app_options)) as client:
-        assert client.post("/predict", json={"rows": request_rows.tolist()}).is_success
-        for count, body in enumerate(bodies, start=1):
-            answer = client.post("/predict", json=body)
+full_batch = np.resize(X, (DEFAULT_MAX_BATCH, X.shape[1])).tolist()
+for setting, on in [("on", True), ("off", False)]:  # arena and pattern together
+    overrides = {"enable_cpu_mem_arena": on, "enable_mem_pattern": on}
+    app = create_app(model_paths["small"], session_options=overrides)
+    with TestClient(app) as client:
+        assert client.post("/predict", json={"rows": full_batch}).is_success
+        memory = []  # GET /status's memory, every 100 requests
+        for count, size in enumerate(sizes[:N_HTTP], start=1):
+            answer = client.post("/predict", json={"rows": full_batch[:size]})
             assert answer.status_code == 200, answer.text
             if count % HTTP_EVERY == 0:
-                status = client.get("/status")
-                served = status.json() if status.status_code == 200 else None
-                memory.append(
-                    served["memory"]["resident_bytes"] if served else resident_bytes()
-                )
-    if served:
-        print(f"GET /status: threads {served['threads']}, cpus {served['cpus']}")
-    else:
-        print(f"GET /status answered {status.status_code}: memory read in-process")
-    half = len(memory) // 2
-    growth = (memory[-1] - memory[half - 1]) / (N_HTTP / 2) * 10_000 / KiB
-    print(
-        f"{label}: {growth:.1f} KiB per 10,000 requests after the first "
-        f"{N_HTTP // 2:,}: {growth_verdict(growth, growth)} (one run)"
-    )
+                memory.append((status := client.get("/status").json())["memory"])
+    assert status["requests"]["served"] == N_HTTP + 1  # counted since start-up
+    half, end = memory[len(memory) // 2 - 1], memory[-1]  # after 500 and 1,000
+    for kind in ["resident_bytes", "peak_resident_bytes"]:
+        if end[kind] is not None:  # None: no current value (outside Linux)
+            grown = (end[kind] - half[kind]) / KiB
+            verdict = growth_verdict(grown, grown, tolerance=PAGESIZE / KiB)
+            print(f"arena and pattern {setting}: {kind} {grown:+.0f} KiB, {verdict}")
+for section in ["cpus", "threads", "memory"]:  # the last app's, once
+    print(f"GET /status {section}: {json.dumps(status[section])}")
 
 # %%
 # Threads in a container
 # ----------------------
-# Three figures say how many CPUs a process has, and in a container they
-# disagree: ``os.cpu_count()`` counts the machine's; the *affinity mask*
-# (``docker --cpuset-cpus``, ``taskset``) lists those the process may run on;
-# a cgroup *CPU quota* (``docker --cpus``, a Kubernetes CPU limit) caps its
-# CPU time, in CPUs' worth. :func:`helpers.usable_cpus` takes the mask,
-# capped by the quota.
-from helpers.machine import CGROUP, read_system_file
+# Counts of CPUs disagree in a container: ``os.cpu_count()`` is the machine's;
+# the *affinity mask* (``docker --cpuset-cpus``, ``taskset``) lists those the
+# process may run on; a cgroup *CPU quota* (``docker --cpus``, a Kubernetes
+# CPU limit) caps its CPU time. :func:`helpers.usable_cpus` takes the mask,
+# capped by the quota (``GET /status`` printed all four above). The script
+# below counts the threads a session starts (N intra-op threads start N - 1:
+# the one calling ``run`` is the N-th) by default, with
+# ``intra_op_num_threads`` set, and by default on one CPU (``--cpuset-cpus=0``),
+# then with ``ORT_INTRA_OP_NUM_THREADS`` set (onnxruntime's pull request #29688).
+import os
 
-quota = read_system_file(CGROUP + "cpu.max")  # cgroup v2: "max 100000", no quota
-quota = quota or read_system_file(CGROUP + "cpu/cpu.cfs_quota_us")  # v1: "-1"
-mask = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-usable = helpers.usable_cpus()
-{
-    "os.cpu_count()": os.cpu_count(),
-    "affinity mask": "not on this system" if mask is None else mask,
-    "cgroup quota file": quota.strip() or "none found",
-    "helpers.usable_cpus()": usable,
-}
-
-# %%
-# How many threads does a session start? Linux lists a process's threads in
-# ``/proc/self/task``; the script below counts them around the creation of a
-# session (a pool of N intra-op threads starts N - 1: the thread that calls
-# ``run`` is the N-th): a default session, one with ``intra_op_num_threads``
-# set, and a default one once the process may use one CPU only (as under
-# ``--cpuset-cpus=0``). It runs twice, the second time with
-# ``ORT_INTRA_OP_NUM_THREADS`` in its environment, as a container sets it:
-# onnxruntime's pull request #29688 sizes the default pool from it, and the
-# counts show what the installed version does.
 import onnxruntime
+
+usable = status["cpus"]["usable"]  # helpers.usable_cpus(), as GET /status read it
 
 COUNT_THREADS = """import json
 import os
 import sys
 
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads
 import onnxruntime
 
 
@@ -309,38 +241,32 @@ def pool_size(model_path, threads=0):  # 0: onnxruntime's default
     before = len(os.listdir("/proc/self/task"))
     cpu = ["CPUExecutionProvider"]
     session = onnxruntime.InferenceSession(model_path, options, providers=cpu)
-    threads = len(os.listdir("/proc/self/task")) - before + 1
-    del session  # its threads end with it, after the count
-    return threads
+    return len(os.listdir("/proc/self/task")) - before + 1  # then session ends
 
 
-if __name__ == "__main__":
-    model_path, threads = sys.argv[1], int(sys.argv[2])
-    counts = {"default": pool_size(model_path)}
-    counts[f"intra_op_num_threads={threads}"] = pool_size(model_path, threads)
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one CPU
-    counts["default, one CPU allowed"] = pool_size(model_path)
-    print(json.dumps(counts))
+model_path, threads = sys.argv[1], int(sys.argv[2])
+counts = {"default": pool_size(model_path)}
+counts[f"intra_op_num_threads={threads}"] = pool_size(model_path, threads)
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one CPU
+counts["default, one CPU allowed"] = pool_size(model_path)
+print(json.dumps(counts))
 """
 thread_counts = {}
 if hasattr(os, "sched_setaffinity"):  # Linux
-    count_threads = workdir / "count_threads.py"
-    count_threads.write_text(COUNT_THREADS)
-    command = [sys.executable, count_threads, model_paths["forest"], str(usable)]
-    done = subprocess.run(command, capture_output=True, check=True)
-    plain = thread_counts["(none)"] = json.loads(done.stdout)
+    (count_threads := workdir / "count_threads.py").write_text(COUNT_THREADS)
+    counting = [count_threads, model_paths["forest"], usable]
+    plain = thread_counts["(none)"] = run_script(*counting)
     wanted = 1 if plain["default"] > 1 else 2  # not the default's size
-    environment = {**os.environ, "ORT_INTRA_OP_NUM_THREADS": str(wanted)}
-    done = subprocess.run(command, env=environment, capture_output=True, check=True)
-    with_variable = json.loads(done.stdout)
-    thread_counts[f"ORT_INTRA_OP_NUM_THREADS={wanted}"] = with_variable
+    key = f"ORT_INTRA_OP_NUM_THREADS={wanted}"
+    variable = {**os.environ, "ORT_INTRA_OP_NUM_THREADS": str(wanted)}
+    with_variable = thread_counts[key] = run_script(*counting, env=variable)
     one_cpu = plain["default, one CPU allowed"]
     print(f"a default session: {plain['default']} threads, {usable} usable CPUs")
     if plain["default"] > 1:
         follows = "follows" if one_cpu == 1 else "does not follow"
         print(f"one CPU allowed: {one_cpu} threads; the default {follows} the mask")
-    variable = "followed" if with_variable["default"] == wanted else "ignored"
-    print(f"ORT_INTRA_OP_NUM_THREADS={wanted}: {variable} by a default session")
+    followed = "followed" if with_variable["default"] == wanted else "ignored"
+    print(f"{key}: {followed} by a default session")
     option = with_variable[f"intra_op_num_threads={usable}"] == usable
     print(f"intra_op_num_threads={usable} {'wins' if option else 'loses'} over it")
 pd.DataFrame(thread_counts).T.rename_axis(f"onnxruntime {onnxruntime.__version__}")
@@ -350,40 +276,39 @@ pd.DataFrame(thread_counts).T.rename_axis(f"onnxruntime {onnxruntime.__version__
 # -----------------------------------
 # A web server scales with processes (uvicorn or gunicorn ``--workers``),
 # each session with its own pool: W workers of T threads run W x T threads.
-# What a process pool sends its workers is pickled, and a session cannot be:
+# What a process pool sends its workers is pickled, and a session cannot be
+# (the error is printed first): each worker creates its own from the model's
+# path, in a pool *initializer* (as each uvicorn worker calls ``--factory
+# helpers.serving:app_from_env``). The script below scores 1,000-row batches
+# on n usable CPUs (at most 4) as 1 x n, n x 1 and n x n (oversubscribed), in
+# six rounds taking them in turn after an idle pause; only
+# ``intra_op_num_threads`` is set (idle threads spin). Rows per second: the
+# median of the rounds, its 95% interval; speed-ups from the paired rounds.
 import pickle
 
-CPU = ["CPUExecutionProvider"]
-try:
-    pickle.dumps(onnxruntime.InferenceSession(model_paths["forest"], providers=CPU))
-    pickle_error = "no error: this onnxruntime pickles sessions"
-except TypeError as error:
-    pickle_error = f"{type(error).__name__}: {error}"
-pickle_error
+from helpers.benchmark import BenchmarkResult
+from helpers.timing import median_interval
 
-# %%
-# So each worker creates its own session from the model's path, in a pool
-# *initializer* that runs once per worker (``uvicorn --factory
-# helpers.serving:app_from_env`` does the same: each worker calls the
-# factory). The script below scores 1,000-row batches in three layouts for n
-# usable CPUs: 1 x n, n x 1, and n x n (oversubscribed); six rounds take them
-# in turn, with an idle pause before each. Only ``intra_op_num_threads`` is
-# set (idle threads spin, onnxruntime's default). Above 4 usable CPUs, the
-# script keeps to 4, as a 4-CPU container.
+try:
+    CPU = ["CPUExecutionProvider"]
+    pickle.dumps(onnxruntime.InferenceSession(model_paths["forest"], providers=CPU))
+    print("no error: this onnxruntime pickles sessions")
+except TypeError as error:
+    print(f"pickling a session: {type(error).__name__}: {error}")
+
 SCORE_IN_WORKERS = """import json
 import multiprocessing
 import os
 import sys
 import time
 
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads
 import numpy as np
 import onnxruntime
 
-session = batch = None  # each worker process's own
-
 
 def start_worker(model_path, threads, ready):
-    global session, batch
+    global session, batch  # each worker process's own
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     cpu = ["CPUExecutionProvider"]
@@ -420,59 +345,36 @@ if __name__ == "__main__":
         pool.terminate()
     print(json.dumps({"rows": rows, "seconds": seconds}))
 """
-score_in_workers = workdir / "score_in_workers.py"
-score_in_workers.write_text(SCORE_IN_WORKERS)
-cpus = min(usable, 4)
-command = [sys.executable, score_in_workers, model_paths["forest"], str(cpus)]
-scored = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
-
-# %%
-# Rows per second per layout (the median of the six rounds, with its 95%
-# interval), the speed-up over 1 x n from the paired rounds and its verdict
-# (:class:`helpers.benchmark.BenchmarkResult`), and the rule they support.
-from helpers.benchmark import BenchmarkResult
-from helpers.timing import median_interval
-
+(score_in_workers := workdir / "score_in_workers.py").write_text(SCORE_IN_WORKERS)
+scored = run_script(score_in_workers, model_paths["forest"], cpus := min(usable, 4))
 names = list(scored["seconds"])
 timings = {(name, 1_000): scored["seconds"][name] for name in names}
-layouts = BenchmarkResult(timings, names, batch_sizes=[1_000])
-layout_rows = []
+layouts, layout_rows = BenchmarkResult(timings, names, batch_sizes=[1_000]), []
 for name in names:
     rate, low, high = median_interval(scored["rows"] / np.array(timings[name, 1_000]))
-    speedup, s_low, s_high = layouts.interval(name, 1_000)
-    ratio = f"{speedup:.2f}x [{s_low:.2f}x, {s_high:.2f}x]"
-    verdict = layouts.verdict(name, 1_000)
-    layout_rows.append([name, f"{rate:,.0f} [{low:,.0f}, {high:,.0f}]", ratio, verdict])
+    rates = f"{rate:,.0f} [{low:,.0f}, {high:,.0f}]"
+    ratio = "{:.2f}x [{:.2f}x, {:.2f}x]".format(*layouts.interval(name, 1_000))
+    layout_rows.append([name, rates, ratio, layouts.verdict(name, 1_000)])
 fits = min(names[:2], key=lambda name: layouts.median(name, 1_000))  # the faster
 crowded = layouts.verdict(names[2], 1_000, baseline=fits)
-print(f"{names[1]} against {names[0]}: {layouts.verdict(names[1], 1_000)}")
 print(f"{names[2]} (oversubscribed) against {fits}, the faster that fits: {crowded}")
-rule = f"workers x threads = usable CPUs ({cpus})"
-if crowded == "faster":
-    print(f"oversubscribing was faster here: these numbers do not support {rule}")
-else:
-    print(
-        f"oversubscribing {'cost' if crowded == 'slower' else 'gained nothing'}: {rule}"
-    )
+outcome = {"faster": "paid off here", "slower": "cost"}.get(crowded, "gained nothing")
+rule = "do not support" if crowded == "faster" else "support"
+print(f"oversubscribing {outcome}: the numbers {rule} workers x threads = usable CPUs")
 columns = ["workers x threads", "rows per second", f"speed-up over {names[0]}"]
 pd.DataFrame(layout_rows, columns=[*columns, "verdict"]).style.hide(axis="index")
 
 # %%
 # What to do
 # ----------
-# Measure your model with ``memory_run.py`` and your request sizes before
-# changing the memory options; where a setting grows, turn it off
-# (``helpers.OnnxPredictor(model, enable_cpu_mem_arena=False,
-# enable_mem_pattern=False)``, or the ``SessionOptions`` attributes), and keep
-# a safety net: uvicorn's ``--limit-max-requests`` and gunicorn's
-# ``--max-requests`` restart a worker after that many requests. Set the
-# threads yourself, from the usable CPUs shared among the workers::
-#
-#     options = onnxruntime.SessionOptions()
-#     options.intra_op_num_threads = max(1, helpers.usable_cpus() // workers)
-#
-# ``ORT_INTRA_OP_NUM_THREADS`` reaches the sessions a library creates for
-# you, in the versions that read it. :ref:`deployment` lists the rest.
+# Measure your model and request sizes (``python memory_run.py model.onnx on
+# off sizes.npy``) before changing the memory options; turn off a setting that
+# grows (``create_app(..., session_options=...)``, ``OnnxPredictor``'s
+# keywords), watch ``GET /status``, keep a safety net restarting a worker
+# every N requests (uvicorn's ``--limit-max-requests``, gunicorn's
+# ``--max-requests``). Set ``intra_op_num_threads = max(1, helpers.usable_cpus()
+# // workers)``; ``ORT_INTRA_OP_NUM_THREADS`` reaches a library's sessions (in
+# versions that read it). :ref:`deployment` lists the rest.
 import shutil
 
 shutil.rmtree(workdir)
