@@ -129,9 +129,9 @@ def test_huge_numbers_are_refused_not_overflowed(client):
 # -- limits before work -------------------------------------------------------------------------
 def test_the_batch_limit_comes_before_validating_rows(client, default_client):
     content = json.dumps({"rows": [["not a number"] * 4] * 100_000}).encode()  # 6.6 MB
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time, which other processes on the machine do not inflate
     answer = _post(client, content)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     _refused(answer, 413, "100,000 rows", "at most 50")
     assert elapsed < 2.0, elapsed
     # with the default body limit (64 bytes per value of a full batch), the size alone refuses it
