@@ -237,13 +237,16 @@ joined.drop(columns="_merge").head()
 # workers (id, label, both probabilities) and only row counts come back
 # (``map_partitions(len)``, ``count``). Start-up and caching are not timed.
 # A fourth timing, ``table.count()``, is a Spark action that scores
-# nothing. :func:`helpers.benchmark` interleaves the four in 6 paired
-# rounds, after one untimed run each; rows per second come with the 95%
-# interval of their median (:func:`helpers.timing.median_interval`).
+# nothing. After one untimed run each, :func:`helpers.timing.paired_rounds`
+# times the four in 6 rounds, each in a new random order, after an idle
+# pause; rows per second come with the 95% interval of their median
+# (:func:`helpers.timing.median_interval`), ratios with that of the paired
+# ratios (:func:`helpers.timing.ratio_interval`), whose verdict needs the
+# whole interval beyond 5%.
 import dask.dataframe as dd
 import helpers.batch
 from distributed import Client, LocalCluster, wait
-from helpers.timing import median_interval
+from helpers.timing import median_interval, paired_rounds, ratio_interval, verdict
 from threadpoolctl import threadpool_limits
 
 cluster = LocalCluster(
@@ -286,22 +289,19 @@ calls = {
     NOTHING: spark_counts,
 }
 with threadpool_limits(limits=CORES, user_api="openmp"):
-    result = helpers.benchmark(
-        calls, np.arange(N_ROWS), batch_sizes=(N_ROWS,), repeat=6, min_repeat=6
-    )
+    for call in calls.values():
+        call(None)
+    rounds = paired_rounds(list(calls.values()), None, [1] * len(calls), max_rounds=6)
+seconds = dict(zip(calls, rounds.T, strict=True))
 
 
 def said(candidate, baseline=SKLEARN):
     """A speed-up, its 95% interval and its verdict, as text."""
-    speedup, low, high = result.interval(candidate, N_ROWS, baseline)
-    verdict = result.verdict(candidate, N_ROWS, baseline)
-    return f"{speedup:.2f}x [{low:.2f}-{high:.2f}], {verdict}"
+    speedup, low, high = ratio_interval(seconds[baseline], seconds[candidate])
+    return f"{speedup:.2f}x [{low:.2f}-{high:.2f}], {verdict(low, high)}"
 
 
-rates = {
-    name: N_ROWS / np.asarray(result.timings[name, N_ROWS])
-    for name in (SKLEARN, DASK, SPARK)
-}
+rates = {name: N_ROWS / seconds[name] for name in (SKLEARN, DASK, SPARK)}
 throughput = pd.DataFrame(
     [(name, *median_interval(rate), said(name)) for name, rate in rates.items()],
     columns=["candidate", "rows/s", "95% low", "95% high", "vs scikit-learn"],
@@ -327,10 +327,10 @@ for name, rate in rates.items():
 print(f"Spark against Dask: {said(SPARK, DASK)}")
 print(f"Spark against scikit-learn in this process: {said(SPARK)}")
 print(f"Dask against scikit-learn in this process: {said(DASK)}")
-seconds, low, high = median_interval(result.timings[NOTHING, N_ROWS])
-share, share_low, share_high = result.interval(SPARK, N_ROWS, NOTHING)
+median, low, high = median_interval(seconds[NOTHING])
+share, share_low, share_high = ratio_interval(seconds[NOTHING], seconds[SPARK])
 print(
-    f"A Spark action that scores nothing: {seconds:.2f} s [{low:.2f}-{high:.2f}], "
+    f"A Spark action that scores nothing: {median:.2f} s [{low:.2f}-{high:.2f}], "
     f"{share:.0%} [{share_low:.0%}-{share_high:.0%}] of Spark's scoring time"
 )
 
