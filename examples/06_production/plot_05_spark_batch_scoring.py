@@ -49,8 +49,8 @@ print(f"Java {java_version}: {java}")
 # process; each task's Python code runs in a Python worker process. Two
 # cores keep the lesson small, as in the Dask lesson. The settings keep
 # Spark on the loopback address (``SPARK_LOCAL_IP`` too), without its web
-# UI, with its scratch files in a temporary folder, and turn on Arrow
-# between Java and Python; ``PYSPARK_PYTHON`` makes the workers run this
+# UI, with its scratch files and Java's in a temporary folder, and turn on
+# Arrow between Java and Python; ``PYSPARK_PYTHON`` makes the workers run this
 # Python, where onnxruntime is installed. With pandas 3, PySpark warns at
 # every conversion that it "does not yet fully support pandas >= 3.0.0": we
 # silence that warning, and the row-by-row check below says whether the
@@ -79,6 +79,7 @@ spark = (
     .config("spark.ui.enabled", "false")
     .config("spark.ui.showConsoleProgress", "false")
     .config("spark.local.dir", spark_dir.name)
+    .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={spark_dir.name}")
     .config("spark.default.parallelism", str(N_PARTITIONS))
     .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     .getOrCreate()
