@@ -1,4 +1,5 @@
-# Two commands for a fresh machine with Python 3.10+ and make (Node.js 20+ with npm for the live lesson):
+# Two commands for a fresh machine with Python 3.10+, make and Java 17+ (the Spark lesson), and
+# Node.js 20+ with npm (the live lesson; without it, its page cannot run the model):
 #   make docs   build the rendered docs (runs every example) into docs/_build/html
 #   make test   lint, unit tests, and every example run as a notebook (nbval)
 # Both install the exact versions of requirements/lock.txt into .venv first.

@@ -90,8 +90,8 @@ def test_every_module_says_which_lesson_introduces_it():
 
 
 def test_import_helpers_leaves_the_optional_heavy_libraries_alone():
-    """dask, fastapi and the boosting libraries load only with the modules that need them."""
-    optional = ["dask", "distributed", "fastapi", "lightgbm", "xgboost", "onnxmltools"]
+    """dask, fastapi, skops, pyspark and the boosting libraries load only where they are needed."""
+    optional = ["dask", "distributed", "fastapi", "lightgbm", "xgboost", "onnxmltools", "skops", "pyspark"]
     code = f"import sys, helpers; print(sorted(set({optional!r}) & set(sys.modules)))"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
