@@ -231,3 +231,20 @@ def test_plot_and_reprs(logistic, iris):
     assert "<table" in html and "verdict" in html
     with pytest.raises(ValueError, match="kind must be"):
         result.plot("pie")
+
+
+def test_plot_draws_names_holding_dollars_as_text():
+    """Candidate names go to the legend and the axis label: "$" must not start matplotlib's mathtext
+    (an unpaired or odd expression fails at drawing)."""
+    import io
+
+    from helpers.benchmark import BenchmarkResult
+
+    times = [1e-3, 2e-3, 1.5e-3]
+    names = ["model $_$ a", "cost in $^"]
+    result = BenchmarkResult({(n, b): times for n in names for b in (1, 10)}, names, [1, 10])
+    for kind in ("latency", "speedup"):
+        ax = result.plot(kind, title="$_$ title")
+        ax.figure.savefig(io.BytesIO(), format="png")
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert texts == (names if kind == "latency" else names[1:])
