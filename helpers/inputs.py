@@ -97,7 +97,8 @@ class InputSpec:
         )
 
     def feed(self, X: Any) -> dict[str, np.ndarray]:
-        """Check ``X`` and return onnxruntime's input dict (numbers cast once; else a clear error)."""
+        """Check ``X`` and return onnxruntime's input dict (numbers cast once; else a clear error). Text in
+        lists and object arrays stays exact (NUL refused); a numpy ``U`` array has lost trailing NULs."""
         slot = self._single
         if slot is None:
             return self._feed_columns(X)
@@ -118,6 +119,8 @@ class InputSpec:
             if self._checks_values and checks.may_hold_nan(cast):  # names what is refused, if any
                 self._check_values(cast, X, "X", list(range(cast.shape[1])))
             return {slot.name: cast}
+        if slot.dtype.kind == "O" and isinstance(X, (list, tuple)):  # numpy's text type drops trailing NUL
+            X = np.array(X, dtype=object)
         array = checks.two_dimensional(X, slot.width)
         if slot.width is not None and array.shape[1] != slot.width:
             raise InputError(f"expected {slot.width} features (columns), got {array.shape[1]}")
@@ -156,21 +159,24 @@ class InputSpec:
         if isinstance(X, pd.DataFrame) and len(X) <= SMALL_FRAME:
             values = X.to_numpy(dtype=object)
 
-            def get(name: str) -> np.ndarray:
+            def get(name: str, text: bool) -> np.ndarray:
                 return values[:, position[name], None]
         else:
             items = list(X.values()) if isinstance(X, Mapping) else None
 
-            def get(name: str) -> np.ndarray:  # by position: column names may be integers
+            def get(name: str, text: bool) -> np.ndarray:  # by position: column names may be integers
                 column = X.iloc[:, position[name]] if items is None else items[position[name]]
-                values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
+                column = column.to_numpy() if isinstance(column, pd.Series) else column
+                values = np.asarray(column, dtype=object if text else None)  # 'U' text drops trailing NUL
+                if values.ndim == 0:  # pandas refuses it too: it asks for an index
+                    raise InputError(f"column {name!r} is one value, {values.item()!r}: pass a list")
                 if values.ndim > 1 and values.size != len(values):  # else they would multiply the rows
                     raise InputError(f"column {name!r}: expected 1-D (or n x 1), got shape {values.shape}")
                 return values.reshape(-1, 1)
 
         feed = {}
         for slot in self.slots:
-            column = get(slot.column)
+            column = get(slot.column, slot.dtype.kind == "O")
             what = f"column {slot.column!r}"
             if slot.dtype.kind == "O":
                 feed[slot.name] = checks.strings(column, slot.column)
