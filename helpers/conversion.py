@@ -5,7 +5,6 @@ types, options, conversion, checks, metadata). Introduced in
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any
 
@@ -20,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from helpers.checks import check_sample
 from helpers.errors import InputError, ModelFileError, UnsupportedModelError, first_line
+from helpers.estimators import estimators, refuse_wrong_conversions, unsupported
 from helpers.metadata import write_metadata
 from helpers.nan_checks import write_value_checks
 from helpers.session import create_session
@@ -96,21 +96,10 @@ def _newest_opsets() -> dict[str, int]:
     return {"": get_latest_tested_opset_version(), "ai.onnx.ml": get_default_opset_for_domain("ai.onnx.ml")}
 
 
-def _estimators(value: Any) -> Any:
-    """Yield every estimator in ``value``: the model, pipeline steps, ensemble members."""
-    if isinstance(value, BaseEstimator):
-        yield value
-        for attribute in vars(value).values():
-            yield from _estimators(attribute)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _estimators(item)
-
-
 def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None) -> dict[Any, Any]:
     """skl2onnx options: :data:`FAST_OPTIONS` and ``zipmap``, under the caller's ``options``."""
     merged: dict[Any, dict[str, Any]] = {}
-    for estimator in _estimators(model):
+    for estimator in estimators(model):
         fast = FAST_OPTIONS.get(type(estimator))
         if fast and getattr(estimator, "effective_metric_", None) == "euclidean":
             merged[id(estimator)] = dict(fast)
@@ -121,7 +110,7 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
             merged.setdefault(id(model), {})[key] = value
             continue
         if isinstance(key, type):  # skl2onnx applies id-keyed options after class-keyed ones
-            for estimator in _estimators(model):
+            for estimator in estimators(model):
                 if type(estimator) is key and id(estimator) in merged:
                     merged[id(estimator)].update(value)
         merged.setdefault(key, {}).update(value)
@@ -141,22 +130,6 @@ def _check_double_types(model: BaseEstimator, onnx_model: onnx.ModelProto) -> No
                 f"onnxruntime cannot load ({first_line(error).strip()}); known for tree-ensemble "
                 "classifiers (onnx/sklearn-onnx#1183): convert with dtype=np.float32"
             ) from None
-
-
-def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelError:
-    found = re.search(r"type '<class '([\w.]+)'>'", str(error))
-    culprit = found.group(1) if found else type(model).__qualname__
-    if culprit.split(".")[0] in ("lightgbm", "xgboost"):
-        return UnsupportedModelError(
-            f"skl2onnx has no converter for {culprit} (in {type(model).__name__}) until "
-            "onnxmltools' converters are registered: call register_boosting_converters() first "
-            "(from helpers.lessons.boosting)."
-        )
-    return UnsupportedModelError(
-        f"skl2onnx has no converter for {culprit} (in {type(model).__name__}). Either replace that "
-        "step with an estimator skl2onnx supports, or register a converter for it with "
-        "skl2onnx.update_registered_converter (see the lesson 'Models without a converter')."
-    )
 
 
 def _check_opset(target_opset: Any) -> None:
@@ -192,17 +165,17 @@ def _to_onnx(model: BaseEstimator, types: list[tuple[str, Any]], options: Any, t
                     raise
                 return to_onnx(model, initial_types=types, options=options, target_opset=_newest_opsets())
     except (MissingShapeCalculator, MissingConverter) as error:
-        raise _unsupported(model, error) from None
-    except RuntimeError as error:
+        raise unsupported(model, error) from None
+    except (RuntimeError, NotImplementedError) as error:  # its way of saying it cannot
         if "Unable to find a shape calculator" in str(error) or "No proper shape calculator" in str(error):
-            raise _unsupported(model, error) from None
-        if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
-            raise UnsupportedModelError(
-                f"skl2onnx cannot convert a step of {type(model).__name__}: {first_line(error)} "
-                "Replace that step with an estimator skl2onnx supports, or register a converter "
-                "for it (see the lesson 'Models without a converter')."
-            ) from None
-        raise
+            raise unsupported(model, error) from None
+        if "initial_types" in str(error):  # the input types do not fit the model: not the model's fault
+            raise
+        raise UnsupportedModelError(
+            f"skl2onnx cannot convert {type(model).__name__} (or a step of it): {first_line(error)} "
+            "Change the settings it names, replace that step with one skl2onnx supports, or register "
+            "a converter for it (see the lesson 'Models without a converter')."
+        ) from None
 
 
 def _as_one_tensor(model: BaseEstimator, X: Any) -> pd.DataFrame | None:
@@ -211,7 +184,7 @@ def _as_one_tensor(model: BaseEstimator, X: Any) -> pd.DataFrame | None:
         return None
     if not all(_is_float(t) or pd.api.types.is_integer_dtype(t) for t in X.dtypes):
         return None
-    if any(isinstance(estimator, ColumnTransformer) for estimator in _estimators(model)):
+    if any(isinstance(estimator, ColumnTransformer) for estimator in estimators(model)):
         return None
     names = getattr(model, "feature_names_in_", None)
     return (X if names is None else X[[str(name) for name in names]]).astype(np.float64)
@@ -265,6 +238,7 @@ def convert(
     except NotFittedError as error:
         raise NotFittedError(f"{type(model).__name__} is not fitted: call fit before convert") from error
     _check_opset(target_opset)
+    refuse_wrong_conversions(model)
     names = getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None
     check_sample(X, n_features=getattr(model, "n_features_in_", None), feature_names=names)
     one_tensor = _as_one_tensor(model, X)
