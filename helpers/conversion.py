@@ -17,12 +17,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.validation import check_is_fitted
 
+from helpers import nan_checks
 from helpers.checks import check_sample
-from helpers.errors import InputError, ModelFileError, UnsupportedModelError, first_line
+from helpers.errors import InputError, UnsupportedModelError, first_line
 from helpers.estimators import estimators, refuse_wrong_conversions, unsupported
 from helpers.metadata import write_metadata
-from helpers.nan_checks import write_value_checks
-from helpers.session import create_session
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
@@ -117,21 +116,6 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
     return merged
 
 
-def _check_double_types(model: BaseEstimator, onnx_model: onnx.ModelProto) -> None:
-    """Refuse a float64 model onnxruntime cannot load (onnx/sklearn-onnx#1183), found by strict types."""
-    try:
-        onnx.shape_inference.infer_shapes(onnx_model, strict_mode=True, check_type=True)
-    except onnx.shape_inference.InferenceError as error:  # then load it, to be sure
-        try:
-            create_session(onnx_model)
-        except ModelFileError:
-            raise UnsupportedModelError(
-                f"skl2onnx converted {type(model).__name__} with float64 inputs into a model "
-                f"onnxruntime cannot load ({first_line(error).strip()}); known for tree-ensemble "
-                "classifiers (onnx/sklearn-onnx#1183): convert with dtype=np.float32"
-            ) from None
-
-
 def _check_opset(target_opset: Any) -> None:
     """``target_opset`` is None, a positive int, or a dict of them by domain."""
     if target_opset is None:
@@ -198,20 +182,22 @@ def convert(
     target_opset: int | dict[str, int] | None = None,
     dtype: Any = np.float32,
     options: dict[Any, Any] | None = None,
+    verify: bool = True,
 ) -> onnx.ModelProto:
-    """Convert a fitted scikit-learn model to an ONNX model.
+    """Convert a fitted scikit-learn model to an ONNX model, and check it on the sample.
 
     Wraps :func:`skl2onnx.to_onnx` with input types read from a sample (:func:`initial_types`),
     probabilities as a plain ``(n_rows, n_classes)`` tensor, and the exact, faster options of
     :data:`FAST_OPTIONS`. A DataFrame of numbers only becomes one float input ``"X"``; one with
     text, or a model whose ``ColumnTransformer`` selects columns by name, one input per column.
     It records in the model (:mod:`helpers.metadata`) what :class:`helpers.OnnxPredictor` needs
-    to check inputs as scikit-learn does.
+    to check inputs as scikit-learn does. Models skl2onnx converts wrongly are refused
+    (:mod:`helpers.estimators`), and so is a model that disagrees with ``model`` on ``X``.
 
     Parameters
     ----------
     X : numpy.ndarray or pandas.DataFrame
-        A few rows of the data the model takes (one is enough).
+        A few rows of the data the model takes (one is enough; up to 100 are compared).
     zipmap : bool
         Keep skl2onnx's ZipMap output (a list of ``{class: probability}`` dicts): slower.
     target_opset : int or dict, optional
@@ -221,6 +207,9 @@ def convert(
         skl2onnx converter options over the defaults: for the model itself (``{"zipmap": "columns"}``),
         or per estimator class or ``id(estimator)`` (``{KNeighborsClassifier: {"optim": None}}``
         restores skl2onnx's default).
+    verify : bool
+        Compare the ONNX model with ``model`` on ``X`` (:func:`helpers.compare`): other labels, or
+        values more than 1% off, raise :class:`~helpers.UnsupportedModelError`; less, a warning.
 
     Examples
     --------
@@ -245,8 +234,6 @@ def convert(
     sample = X if one_tensor is None else one_tensor
     types = initial_types(X if one_tensor is None else one_tensor.to_numpy(), dtype=dtype)
     onnx_model = _to_onnx(model, types, _options(model, zipmap, options) or None, target_opset)
-    if np.dtype(dtype) == np.float64:
-        _check_double_types(model, onnx_model)
     metadata: dict[str, Any] = {"estimator": type(model).__name__}
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = [str(name) for name in model.feature_names_in_]
@@ -255,5 +242,7 @@ def convert(
     if isinstance(X, pd.DataFrame) and one_tensor is None:  # the column of each input, in input order:
         metadata["columns"] = [str(name) for name in X.columns]  # skl2onnx rewrites "a/b" to "a_b"
     write_metadata(onnx_model, metadata)
-    write_value_checks(model, onnx_model, sample, by_position=one_tensor is not None)
+    nan_checks.write_value_checks(model, onnx_model, sample, by_position=one_tensor is not None)
+    if verify:
+        nan_checks.verify(model, onnx_model, sample)
     return onnx_model

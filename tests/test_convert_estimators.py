@@ -4,6 +4,8 @@ causes 9 and 13)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,11 +15,13 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     StackingClassifier,
 )
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import TunedThresholdClassifierCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import helpers
+from helpers import conversion
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +66,47 @@ def test_hist_gradient_boosting_on_encoded_categories_converts(data):
     model = make_pipeline(encoded, HistGradientBoostingClassifier(max_iter=20)).fit(frame, y)
     predictor = helpers.OnnxPredictor(helpers.convert(model, frame))
     assert helpers.compare(model, predictor, frame).ok
+
+
+def test_the_check_on_the_sample_catches_what_no_refusal_names(data, monkeypatch):
+    """Without its refusal, a categorical model converts silently wrong: the check on the sample
+    says so, with the report; verify=False hands the model over anyway."""
+    X, y, _ = data
+    model = HistGradientBoostingClassifier(max_iter=20, categorical_features=[0], random_state=0).fit(X, y)
+    monkeypatch.setattr(conversion, "refuse_wrong_conversions", lambda model: None)
+    with pytest.raises(helpers.UnsupportedModelError, match=r"(?s)disagrees on X.*labels.*verify=False"):
+        helpers.convert(model, X)
+    unchecked = helpers.OnnxPredictor(helpers.convert(model, X, verify=False))
+    assert not helpers.compare(model, unchecked, X).ok
+
+
+def test_tuned_threshold_is_refused_and_caught_by_the_check(data, monkeypatch):
+    X, _, _ = data
+    rng = np.random.default_rng(1)
+    noisy = (X[:, 1] + rng.normal(scale=1.0, size=len(X)) > 0.8).astype(
+        int
+    )  # imbalanced: the threshold moves
+    model = TunedThresholdClassifierCV(LogisticRegression(), scoring="balanced_accuracy").fit(X, noisy)
+    with pytest.raises(helpers.UnsupportedModelError, match=r"without its tuned threshold.*best_threshold_"):
+        helpers.convert(model, X)
+    monkeypatch.setattr(conversion, "refuse_wrong_conversions", lambda model: None)
+    with pytest.raises(helpers.UnsupportedModelError, match=r"(?s)disagrees.*rows with another label"):
+        helpers.convert(model, X)
+
+
+def test_float32_rounding_is_a_warning_naming_float64_and_grows_with_the_values(data):
+    """A regression of values up to 3,000 on features near 100, in float32: the check's absolute
+    tolerance grows with the values (no false alarm). Near 1,000, float32 loses more: labels agree and
+    values are within 1%, so it is a warning that names float64 (other labels are an error)."""
+    X, _, _ = data
+    target = 1000 * X[:, 1]
+    model = LinearRegression().fit(X + 100, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predictor = helpers.OnnxPredictor(helpers.convert(model, X + 100))
+    assert not helpers.compare(model, predictor, X + 100).ok  # the default absolute tolerance is 1e-5
+    model.fit(X + 1000, target)
+    with pytest.warns(UserWarning, match=r"(?s)disagrees on X.*Float32 rounding\? Use dtype=np\.float64"):
+        helpers.convert(model, X + 1000)
+    exact = helpers.OnnxPredictor(helpers.convert(model, X + 1000, dtype=np.float64))
+    assert helpers.compare(model, exact, X + 1000).ok
