@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from helpers import nan_checks
 from helpers.checks import check_sample
 from helpers.errors import InputError, UnsupportedModelError, first_line
-from helpers.estimators import estimators, refuse_wrong_conversions, unsupported
+from helpers.estimators import declares, estimators, refuse_wrong_conversions, unsupported
 from helpers.metadata import write_metadata
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
@@ -102,7 +102,7 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
         fast = FAST_OPTIONS.get(type(estimator))
         if fast and getattr(estimator, "effective_metric_", None) == "euclidean":
             merged[id(estimator)] = dict(fast)
-    if not zipmap and hasattr(model, "predict_proba"):
+    if not zipmap and hasattr(model, "predict_proba") and declares(model, "zipmap"):
         merged.setdefault(id(model), {})["zipmap"] = False
     for key, value in (options or {}).items():
         if isinstance(key, str):  # an option of the model itself, e.g. {"zipmap": "columns"}

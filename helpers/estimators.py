@@ -1,5 +1,5 @@
-"""What :func:`helpers.convert` knows of estimators: those skl2onnx converts wrongly (refused,
-with the way out), the message for one without a converter. Introduced
+"""What :func:`helpers.convert` knows of estimators: the options each converter takes, those skl2onnx
+converts wrongly (refused, with the way out), the message for one without a converter. Introduced
 in :ref:`sphx_glr_auto_examples_02_converting_plot_04_missing_converter.py`."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 
 from helpers.errors import UnsupportedModelError
 
-__all__ = ["estimators", "refuse_wrong_conversions", "unsupported"]
+__all__ = ["declares", "estimators", "refuse_wrong_conversions", "unsupported"]
 
 
 def estimators(value: Any) -> Any:
@@ -24,6 +24,18 @@ def estimators(value: Any) -> Any:
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from estimators(item)
+
+
+def declares(estimator: Any, option: str) -> bool:
+    """Whether the skl2onnx converter of ``estimator`` takes ``option`` (``RFE``'s takes none)."""
+    from skl2onnx import get_model_alias
+    from skl2onnx.common._registration import get_converter
+
+    try:
+        allowed = get_converter(get_model_alias(type(estimator))).get_allowed_options()
+    except (RuntimeError, ValueError):  # no converter: to_onnx says so, better
+        return False
+    return allowed == "passthrough" or option in (allowed or {})
 
 
 def refuse_wrong_conversions(model: BaseEstimator) -> None:

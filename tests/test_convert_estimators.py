@@ -15,6 +15,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     StackingClassifier,
 )
+from sklearn.feature_selection import RFE, RFECV
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import TunedThresholdClassifierCV
 from sklearn.pipeline import make_pipeline
@@ -110,3 +111,15 @@ def test_float32_rounding_is_a_warning_naming_float64_and_grows_with_the_values(
         helpers.convert(model, X + 1000)
     exact = helpers.OnnxPredictor(helpers.convert(model, X + 1000, dtype=np.float64))
     assert helpers.compare(model, exact, X + 1000).ok
+
+
+@pytest.mark.parametrize("selector", [RFE, RFECV])
+def test_feature_elimination_converts_as_its_selection(data, selector):
+    """skl2onnx's converter for RFE takes no options (convert used to add zipmap) and gives the
+    selected columns, as ``transform`` does."""
+    X, y, _ = data
+    model = selector(LogisticRegression(), **({"n_features_to_select": 2} if selector is RFE else {}))
+    model.fit(X, y)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, X))
+    np.testing.assert_allclose(predictor.predict(X), model.transform(X), rtol=1e-5, atol=1e-6)
+    assert helpers.compare(model, predictor, X).values == "transformed values"
