@@ -99,7 +99,8 @@ def compare(
         onnx_labels = np.asarray(onnx_predictor.predict(X))
         if expected_labels.dtype.kind in "OUS":
             onnx_labels, expected_labels = onnx_labels.astype(str), expected_labels.astype(str)
-        mismatches = np.flatnonzero(expected_labels != onnx_labels)
+        differ = (expected_labels != onnx_labels).reshape(len(expected_labels), -1)  # a row per row
+        mismatches = np.flatnonzero(differ.any(axis=1))
     if has_labels and not hasattr(sklearn_model, "predict_proba"):  # LinearSVC, RidgeClassifier
         values = "labels only"  # their scores are no probabilities
         expected_values = onnx_values = np.zeros(len(expected_labels))

@@ -18,6 +18,7 @@ from sklearn.ensemble import (
 from sklearn.feature_selection import RFE, RFECV
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import TunedThresholdClassifierCV
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -123,3 +124,16 @@ def test_feature_elimination_converts_as_its_selection(data, selector):
     predictor = helpers.OnnxPredictor(helpers.convert(model, X))
     np.testing.assert_allclose(predictor.predict(X), model.transform(X), rtol=1e-5, atol=1e-6)
     assert helpers.compare(model, predictor, X).values == "transformed values"
+
+
+def test_multi_output_probabilities_are_a_list_as_sklearn_gives(data):
+    X, y, _ = data
+    Y = np.c_[y, (X[:, 2] > 0).astype(int), (X[:, 3] > 0.5).astype(int) + (X[:, 3] > 1)]
+    model = MultiOutputClassifier(LogisticRegression()).fit(X, Y)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, X))
+    proba = predictor.predict_proba(X)
+    assert isinstance(proba, list) and [p.shape for p in proba] == [(200, 2), (200, 2), (200, 3)]
+    for onnx_part, sklearn_part in zip(proba, model.predict_proba(X), strict=True):
+        np.testing.assert_allclose(onnx_part, sklearn_part, atol=1e-5)
+    np.testing.assert_array_equal(predictor.predict(X), model.predict(X))
+    assert helpers.compare(model, predictor, X).ok
