@@ -6,6 +6,7 @@ types, options, conversion, checks, metadata). Introduced in
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -39,52 +40,51 @@ def _is_float(dtype: Any) -> bool:
     return pd.api.types.is_float_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
 
 
-def _column_type(name: str, dtype: Any, float_type: type) -> Any:
-    """The skl2onnx tensor type for one DataFrame column, from its pandas dtype."""
+def _tensor_type(name: str, dtype: Any, shape: list[Any], float_type: type) -> Any:
+    """The skl2onnx tensor type for a column or an array of ``dtype``."""
     from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 
     if _is_float(dtype):
-        return float_type([None, 1])
+        return float_type(shape)
     if pd.api.types.is_integer_dtype(dtype):
-        return Int64TensorType([None, 1])
+        return Int64TensorType(shape)
     if pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):  # object too
-        return StringTensorType([None, 1])
+        return StringTensorType(shape)
     raise InputError(
-        f"column {name!r} has dtype {dtype}; expected a float, integer, boolean, "
+        f"{name} has dtype {dtype}; expected a float, integer, boolean, "
         "string, object or category column. Convert it (for dates, to numbers) first."
     )
 
 
 def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
-    """skl2onnx input types for a 2-D sample: one input ``"X"`` of shape ``[None, n_features]``
-    for an array, one of shape ``[None, 1]`` per column for a DataFrame; floats as ``dtype``.
+    """skl2onnx input types for a sample: one input ``"X"`` of shape ``[None, n_features]`` for a
+    2-D array (numbers or text), ``[None]`` for 1-D labels, a map for dicts (``DictVectorizer``),
+    one of shape ``[None, 1]`` per column for a DataFrame; floats as ``dtype``.
 
     >>> initial_types(np.zeros((2, 3)))
     [('X', FloatTensorType(shape=[None, 3]))]
     """
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
+    from skl2onnx.common import data_types as onnx_types
 
-    float_type = {"float32": FloatTensorType, "float64": DoubleTensorType}.get(np.dtype(dtype).name)
-    if float_type is None:
+    float_type = {"float32": onnx_types.FloatTensorType, "float64": onnx_types.DoubleTensorType}
+    if np.dtype(dtype).name not in float_type:
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
+    float_type = float_type[np.dtype(dtype).name]
     if isinstance(X, pd.DataFrame):
         if X.shape[1] == 0:
             raise InputError("the sample DataFrame has no columns")
-        return [(str(name), _column_type(str(name), X[name].dtype, float_type)) for name in X.columns]
+        return [(str(c), _tensor_type(f"column {str(c)!r}", X[c].dtype, [None, 1], float_type)) for c in X]
+    if isinstance(X, Mapping) or (isinstance(X, (list, tuple)) and X and isinstance(X[0], Mapping)):
+        key = next(iter(X if isinstance(X, Mapping) else X[0]), "")  # onnxruntime feeds float values
+        key_type = onnx_types.StringTensorType if isinstance(key, str) else onnx_types.Int64TensorType
+        return [("X", onnx_types.DictionaryType(key_type([1]), onnx_types.FloatTensorType([1])))]
     X = np.asarray(X)
-    if X.ndim != 2:
+    if X.ndim not in (1, 2) or (X.dtype.kind == "O" and pd.api.types.infer_dtype(X.ravel()) != "string"):
         raise InputError(
-            f"expected a 2-D sample of shape (n_rows, n_features), got {X.ndim}-D "
-            f"of shape {X.shape}; for one row use X.reshape(1, -1)"
+            f"expected a 2-D sample of numbers or text (or 1-D labels), got {X.dtype} of shape {X.shape}; "
+            "for mixed string and numeric columns pass a pandas DataFrame"
         )
-    if X.dtype.kind in "fb":
-        return [("X", float_type([None, X.shape[1]]))]
-    if X.dtype.kind in "iu":
-        return [("X", Int64TensorType([None, X.shape[1]]))]
-    raise InputError(
-        f"expected a numeric sample (float32, float64 or int64), got dtype {X.dtype}; "
-        "for mixed string and numeric columns pass a pandas DataFrame"
-    )
+    return [("X", _tensor_type("the sample", X.dtype, [None, *X.shape[1:]], float_type))]
 
 
 def _newest_opsets() -> dict[str, int]:
@@ -182,6 +182,7 @@ def convert(
     target_opset: int | dict[str, int] | None = None,
     dtype: Any = np.float32,
     options: dict[Any, Any] | None = None,
+    initial_types: list[tuple[str, Any]] | None = None,
     verify: bool = True,
 ) -> onnx.ModelProto:
     """Convert a fitted scikit-learn model to an ONNX model, and check it on the sample.
@@ -196,7 +197,7 @@ def convert(
 
     Parameters
     ----------
-    X : numpy.ndarray or pandas.DataFrame
+    X : numpy.ndarray, pandas.DataFrame, 1-D labels, or dicts
         A few rows of the data the model takes (one is enough; up to 100 are compared).
     zipmap : bool
         Keep skl2onnx's ZipMap output (a list of ``{class: probability}`` dicts): slower.
@@ -207,6 +208,8 @@ def convert(
         skl2onnx converter options over the defaults: for the model itself (``{"zipmap": "columns"}``),
         or per estimator class or ``id(estimator)`` (``{KNeighborsClassifier: {"optim": None}}``
         restores skl2onnx's default).
+    initial_types : list, optional
+        skl2onnx's input types, instead of those read from ``X``.
     verify : bool
         Compare the ONNX model with ``model`` on ``X`` (:func:`helpers.compare`): other labels, or
         values more than 1% off, raise :class:`~helpers.UnsupportedModelError`; less, a warning.
@@ -228,11 +231,19 @@ def convert(
         raise NotFittedError(f"{type(model).__name__} is not fitted: call fit before convert") from error
     _check_opset(target_opset)
     refuse_wrong_conversions(model)
+    n_features = getattr(model, "n_features_in_", None)
     names = getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None
-    check_sample(X, n_features=getattr(model, "n_features_in_", None), feature_names=names)
-    one_tensor = _as_one_tensor(model, X)
+    check_sample(X, n_features=n_features, feature_names=names)
+    if n_features is not None and np.ndim(X) == 1:  # a model of 2-D arrays: which reshape fits?
+        one_row = "(1, -1) for one row" if len(X) == n_features else ""
+        fit = "(-1, 1) for one feature" if n_features == 1 else one_row
+        raise InputError(
+            f"expected a 2-D sample of shape (n_rows, {n_features}), got 1-D of shape {np.shape(X)}"
+            + (f"; use X.reshape{fit}" if fit else "")
+        )
+    one_tensor = None if initial_types else _as_one_tensor(model, X)
     sample = X if one_tensor is None else one_tensor
-    types = initial_types(X if one_tensor is None else one_tensor.to_numpy(), dtype=dtype)
+    types = initial_types or _guess_types(X if one_tensor is None else one_tensor.to_numpy(), dtype=dtype)
     onnx_model = _to_onnx(model, types, _options(model, zipmap, options) or None, target_opset)
     metadata: dict[str, Any] = {"estimator": type(model).__name__}
     if hasattr(model, "feature_names_in_"):
@@ -246,3 +257,6 @@ def convert(
     if verify:
         nan_checks.verify(model, onnx_model, sample)
     return onnx_model
+
+
+_guess_types = initial_types  # convert's keyword of the same name hides it there

@@ -16,7 +16,7 @@ from helpers import checks
 from helpers.errors import InputError
 from helpers.metadata import ModelMetadata
 
-__all__ = ["InputSlot", "InputSpec"]
+__all__ = ["AsGiven", "InputSlot", "InputSpec"]
 
 #: DataFrames with at most this many rows are converted in one ``to_numpy`` call, not column
 #: by column: for one request, pandas' per-column access costs microseconds per column.
@@ -37,8 +37,8 @@ class InputSpec:
     """What a model takes, and the checks that turn a caller's data into its feed (arrays cast to
     its type, DataFrame columns matched by name, NaN and infinity refused where the metadata says)."""
 
-    def __init__(self, slots: list[InputSlot], metadata: ModelMetadata) -> None:
-        self.slots = slots
+    def __init__(self, slots: list[InputSlot], metadata: ModelMetadata, one_by_one: bool = False) -> None:
+        self.slots, self.one_by_one = slots, one_by_one
         self.metadata = metadata
         self.feature_names = metadata.feature_names
         self._checked_columns: pd.Index | None = None  # the last frame columns found in the fitted order
@@ -55,12 +55,12 @@ class InputSpec:
         metadata = ModelMetadata.read(session.get_modelmeta().custom_metadata_map)
         inputs = session.get_inputs()
         columns = metadata.columns if metadata.columns and len(metadata.columns) == len(inputs) else None
-        slots = []
+        slots, spec = [], cls if len(inputs) > 1 or len(inputs[0].shape) == 2 else AsGiven
         for index, item in enumerate(inputs):
             width = item.shape[1] if len(item.shape) == 2 and isinstance(item.shape[1], int) else None
             column = columns[index] if columns else item.name
             slots.append(InputSlot(item.name, checks.numpy_dtype(item.type), width, column))
-        return cls(slots, metadata)
+        return spec(slots, metadata, one_by_one=inputs[0].type.startswith("map("))
 
     @property
     def names(self) -> list[str]:
@@ -80,6 +80,15 @@ class InputSpec:
     def refuses_inf(self, column: Any) -> bool:
         """Whether infinity in ``column`` is refused (everywhere, when the model does not say)."""
         return self._inf_refused is None or column in self._inf_refused
+
+    def runner(self, run: Any) -> Any:
+        """``run(names, feed)``, or, for a model that takes one dict at a time, one run per dict."""
+
+        def each(names: list[str], feed: dict[str, Any]) -> list[Any]:
+            runs = [run(names, {name: row}) for name, rows in feed.items() for row in rows]
+            return [np.concatenate(parts) for parts in zip(*runs, strict=True)]
+
+        return each if self.one_by_one else run
 
     def fits(self, X: Any) -> bool:
         """Whether ``X`` feeds as it is: non-empty, C-contiguous, typed, sized and checked (~1 us)."""
@@ -234,3 +243,20 @@ class InputSpec:
                 f"{where} contain NaN in {len(set(rows.tolist()))} row(s) (first: row {int(rows[0])}), "
                 f"but {reason}; impute the missing values or add an imputer to the pipeline"
             )
+
+
+class AsGiven(InputSpec):
+    """One input that is no table: 1-D labels (``LabelEncoder``), or dicts (``DictVectorizer``, run
+    one at a time). Fed as given, its type checked; text kept exactly, as in a list."""
+
+    def feed(self, X: Any) -> dict[str, Any]:
+        slot, rows = self.slots[0], [X] if isinstance(X, Mapping) else X
+        if self.one_by_one and all(isinstance(row, Mapping) for row in rows):
+            return {slot.name: list(rows)}
+        values = np.asarray(X, dtype=object if slot.dtype.kind == "O" else None)
+        if self.one_by_one or values.ndim != 1:
+            expected = "dicts" if self.one_by_one else "1-D labels, shape (n_rows,) (X.ravel() for a column)"
+            raise InputError(f"this model takes {expected}, got {checks.kind(X)} of shape {values.shape}")
+        if slot.dtype.kind == "O":
+            return {slot.name: checks.strings(values, slot.name)}
+        return {slot.name: checks.cast(checks.numbers(values, slot.dtype, "X"), slot.dtype, "X")}

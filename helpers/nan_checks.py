@@ -57,7 +57,7 @@ def float_columns(X: Any) -> list[Any]:
     if isinstance(X, pd.DataFrame):
         return [c for c, dtype in X.dtypes.items() if pd.api.types.is_float_dtype(dtype)]
     X = np.asarray(X)
-    return list(range(X.shape[1])) if X.dtype.kind == "f" else []
+    return list(range(X.shape[1])) if X.dtype.kind == "f" and X.ndim == 2 else []
 
 
 def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
@@ -235,9 +235,10 @@ class _SessionModel:
         self.inputs = InputSpec.from_session(self.session)
         self.outputs = OutputSpec.from_session(self.session)
         self.is_classifier = self.outputs.is_classifier
+        self._run = self.inputs.runner(self.session.run)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.outputs.labels(self.session.run([self.outputs.value_name], self.inputs.feed(X))[0])
+        return self.outputs.labels(self._run([self.outputs.value_name], self.inputs.feed(X))[0])
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        return self.outputs.probabilities(self.session.run([self.outputs.proba_name], self.inputs.feed(X))[0])
+        return self.outputs.probabilities(self._run([self.outputs.proba_name], self.inputs.feed(X))[0])

@@ -73,7 +73,7 @@ class OutputSpec:
 
     def _refuse_overflow(self, name: str, value: np.ndarray, feed: dict[str, np.ndarray]) -> None:
         bad = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
-        floats = [array for array in feed.values() if array.dtype.kind == "f"]
+        floats = [array for array in feed.values() if np.asarray(array).dtype.kind == "f"]  # not dicts
         for array in floats:
             bad &= np.isfinite(array.reshape(len(array), -1)).all(axis=1)
         if not bad.any():

@@ -15,12 +15,13 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     StackingClassifier,
 )
+from sklearn.feature_extraction import DictVectorizer, FeatureHasher
 from sklearn.feature_selection import RFE, RFECV
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import TunedThresholdClassifierCV
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import LabelBinarizer, LabelEncoder, OneHotEncoder, StandardScaler
 
 import helpers
 from helpers import conversion
@@ -137,3 +138,80 @@ def test_multi_output_probabilities_are_a_list_as_sklearn_gives(data):
         np.testing.assert_allclose(onnx_part, sklearn_part, atol=1e-5)
     np.testing.assert_array_equal(predictor.predict(X), model.predict(X))
     assert helpers.compare(model, predictor, X).ok
+
+
+LABELS = np.array(["red", "green", "blue", "green"] * 30, dtype=object)
+
+
+@pytest.mark.parametrize(
+    "model, sample",
+    [
+        (LabelEncoder(), LABELS),
+        (LabelEncoder(), LABELS.tolist()),
+        (LabelEncoder(), np.array([3, 1, 4, 1, 5] * 20)),
+        (LabelBinarizer(), LABELS),
+        (LabelBinarizer(), np.array([3, 1, 4, 1, 5] * 20)),
+        (DictVectorizer(sparse=False), [{"a": 1.0, "b": 2.0}, {"a": 3.0, "c": 1.0}, {"b": 0.5}]),
+        (DictVectorizer(), [{"a": 1.0, "b": 2.0}, {"a": 3.0, "c": 1.0}, {"b": 0.5}]),  # sparse
+        (FeatureHasher(n_features=8, input_type="string"), np.array([["a", "b"], ["c", "a"], ["b", "d"]])),
+    ],
+    ids=[
+        "label encoder",
+        "label encoder, list",
+        "label encoder, integers",
+        "label binarizer",
+        "label binarizer, integers",
+        "dict vectorizer",
+        "dict vectorizer, sparse",
+        "feature hasher",
+    ],
+)
+def test_labels_dicts_and_strings_convert_and_run_as_given(model, sample):
+    model.fit(sample)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, sample))
+    expected = model.transform(sample)
+    expected = expected.toarray() if hasattr(expected, "toarray") else expected
+    np.testing.assert_allclose(predictor.predict(sample).reshape(expected.shape), expected)
+    assert helpers.compare(model, predictor, sample).ok
+
+
+def test_initial_types_are_passed_through():
+    from skl2onnx.common.data_types import DictionaryType, FloatTensorType, StringTensorType
+
+    rows = [{"a": 1.0, "b": 2.0}, {"a": 3.0}]
+    model = DictVectorizer(sparse=False).fit(rows)
+    types = [("features", DictionaryType(StringTensorType([1]), FloatTensorType([1])))]
+    predictor = helpers.OnnxPredictor(helpers.convert(model, rows, initial_types=types))
+    assert predictor.input_names == ["features"]
+    np.testing.assert_allclose(predictor.predict(rows), model.transform(rows))
+    np.testing.assert_allclose(predictor.predict(rows[0]), model.transform(rows[:1]))  # one dict: one row
+
+
+def test_labels_are_fed_one_dimensional_and_refused_otherwise():
+    model = LabelEncoder().fit(LABELS)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, LABELS))
+    np.testing.assert_array_equal(predictor.predict(["blue", "red"]), [0, 2])
+    assert predictor.predict(LABELS[:0]).shape == (0,)
+    with pytest.raises(helpers.InputError, match=r"1-D labels.*X\.ravel\(\).*\(120, 1\)"):
+        predictor.predict(LABELS.reshape(-1, 1))
+    with pytest.raises(helpers.InputError, match=r"NUL .*row 1"):
+        predictor.predict(["red", "red\x00"])  # a list keeps the string exactly
+    with pytest.raises(helpers.InputError, match="takes dicts, got a list"):
+        helpers.OnnxPredictor(helpers.convert(DictVectorizer().fit([{"a": 1.0}]), [{"a": 1.0}])).predict(
+            [1.0]
+        )
+
+
+@pytest.mark.parametrize(
+    "n_features, sample_shape, hint",
+    [
+        (4, (4,), r"use X\.reshape\(1, -1\) for one row"),
+        (1, (200,), r"use X\.reshape\(-1, 1\) for one feature"),
+    ],
+)
+def test_a_one_dimensional_sample_gets_the_reshape_that_fits_the_model(data, n_features, sample_shape, hint):
+    X, y, _ = data
+    model = LogisticRegression().fit(X[:, :n_features], y)
+    sample = X[0, :n_features] if sample_shape == (n_features,) else X[:, 0]
+    with pytest.raises(helpers.InputError, match=rf"2-D sample of shape \(n_rows, {n_features}\).*{hint}"):
+        helpers.convert(model, sample)
