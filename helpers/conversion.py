@@ -234,13 +234,10 @@ def convert(
     n_features = getattr(model, "n_features_in_", None)
     names = getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None
     check_sample(X, n_features=n_features, feature_names=names)
-    if n_features is not None and np.ndim(X) == 1:  # a model of 2-D arrays: which reshape fits?
-        one_row = "(1, -1) for one row" if len(X) == n_features else ""
-        fit = "(-1, 1) for one feature" if n_features == 1 else one_row
-        raise InputError(
-            f"expected a 2-D sample of shape (n_rows, {n_features}), got 1-D of shape {np.shape(X)}"
-            + (f"; use X.reshape{fit}" if fit else "")
-        )
+    if n_features is not None and np.ndim(X) == 1:  # a model of 2-D arrays: the reshape that fits
+        fit = {len(X): "; use X.reshape(1, -1) for one row", 1: "; use X.reshape(-1, 1) for one feature"}
+        shape = f"(n_rows, {n_features}), got 1-D of shape {np.shape(X)}"
+        raise InputError(f"expected a 2-D sample of shape {shape}{fit.get(n_features, '')}")
     one_tensor = None if initial_types else _as_one_tensor(model, X)
     sample = X if one_tensor is None else one_tensor
     types = initial_types or _guess_types(X if one_tensor is None else one_tensor.to_numpy(), dtype=dtype)

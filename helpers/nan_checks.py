@@ -193,10 +193,9 @@ def nan_mismatched(
 
 
 def verify(model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, n_rows: int = 100) -> None:
-    """Check the ONNX model on ``n_rows`` rows of ``X`` against ``model`` (:func:`helpers.compare`;
-    values beyond 1: ``atol`` times the largest, float32 keeping 7 digits). An error where it does not
-    load or run, or gives other labels or values more than 1% off; a warning where it differs less.
-    Rows a model refuses prove nothing."""
+    """Compare the ONNX model with ``model`` on ``n_rows`` rows of ``X`` (values beyond 1: ``atol`` times
+    the largest, float32 keeping 7 digits): an error where it does not load or run, gives other labels
+    or values more than 1% off; a warning where it differs less. Rows a model refuses prove nothing."""
     rows, name = X if isinstance(X, Mapping) else X[:n_rows], type(model).__name__
     try:
         session = _SessionModel(onnx_model)
@@ -222,8 +221,7 @@ def verify(model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, n_rows: in
 #: Why a converted model may not load, and the way out.
 _LOAD_HINTS = {
     "locale": "; a text vectorizer: pass options={TfidfVectorizer: {'locale': 'C.UTF-8'}}",
-    "tensor(double)": "; known for tree-ensemble classifiers with float64 inputs (onnx/sklearn-onnx#1183): "
-    "convert with dtype=np.float32",
+    "tensor(double)": "; tree ensembles with float64 inputs (sklearn-onnx#1183): use dtype=np.float32",
 }
 
 
