@@ -126,7 +126,8 @@ class BenchmarkResult:
         ax.set(xscale="log", yscale="log", xlabel="batch size (rows per call)", ylabel=labels[kind])
         ax.set_title(title or ("Speed-up" if kind == "speedup" else "Latency") + " by batch size")
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend()
+        for text in [ax.title, ax.yaxis.label, *ax.legend().get_texts()]:  # names may hold "$": no mathtext
+            text.set(usetex=False, parse_math=False)
         return ax
 
 

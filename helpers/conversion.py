@@ -5,8 +5,8 @@ types, options, conversion, checks, metadata). Introduced in
 
 from __future__ import annotations
 
-import re
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,11 +18,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.validation import check_is_fitted
 
+from helpers import nan_checks
 from helpers.checks import check_sample
-from helpers.errors import InputError, ModelFileError, UnsupportedModelError, first_line
+from helpers.errors import InputError, UnsupportedModelError, first_line
+from helpers.estimators import declares, estimators, refuse_wrong_conversions, unsupported
 from helpers.metadata import write_metadata
-from helpers.nan_checks import write_value_checks
-from helpers.session import create_session
 
 __all__ = ["FAST_OPTIONS", "convert", "initial_types"]
 
@@ -40,52 +40,51 @@ def _is_float(dtype: Any) -> bool:
     return pd.api.types.is_float_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
 
 
-def _column_type(name: str, dtype: Any, float_type: type) -> Any:
-    """The skl2onnx tensor type for one DataFrame column, from its pandas dtype."""
+def _tensor_type(name: str, dtype: Any, shape: list[Any], float_type: type) -> Any:
+    """The skl2onnx tensor type for a column or an array of ``dtype``."""
     from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 
     if _is_float(dtype):
-        return float_type([None, 1])
+        return float_type(shape)
     if pd.api.types.is_integer_dtype(dtype):
-        return Int64TensorType([None, 1])
+        return Int64TensorType(shape)
     if pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):  # object too
-        return StringTensorType([None, 1])
+        return StringTensorType(shape)
     raise InputError(
-        f"column {name!r} has dtype {dtype}; expected a float, integer, boolean, "
+        f"{name} has dtype {dtype}; expected a float, integer, boolean, "
         "string, object or category column. Convert it (for dates, to numbers) first."
     )
 
 
 def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
-    """skl2onnx input types for a 2-D sample: one input ``"X"`` of shape ``[None, n_features]``
-    for an array, one of shape ``[None, 1]`` per column for a DataFrame; floats as ``dtype``.
+    """skl2onnx input types for a sample: one input ``"X"`` of shape ``[None, n_features]`` for a
+    2-D array (numbers or text), ``[None]`` for 1-D labels, a map for dicts (``DictVectorizer``),
+    one of shape ``[None, 1]`` per column for a DataFrame; floats as ``dtype``.
 
     >>> initial_types(np.zeros((2, 3)))
     [('X', FloatTensorType(shape=[None, 3]))]
     """
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType
+    from skl2onnx.common import data_types as onnx_types
 
-    float_type = {"float32": FloatTensorType, "float64": DoubleTensorType}.get(np.dtype(dtype).name)
-    if float_type is None:
+    float_type = {"float32": onnx_types.FloatTensorType, "float64": onnx_types.DoubleTensorType}
+    if np.dtype(dtype).name not in float_type:
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
+    float_type = float_type[np.dtype(dtype).name]
     if isinstance(X, pd.DataFrame):
         if X.shape[1] == 0:
             raise InputError("the sample DataFrame has no columns")
-        return [(str(name), _column_type(str(name), X[name].dtype, float_type)) for name in X.columns]
+        return [(str(c), _tensor_type(f"column {str(c)!r}", X[c].dtype, [None, 1], float_type)) for c in X]
+    if isinstance(X, Mapping) or (isinstance(X, (list, tuple)) and X and isinstance(X[0], Mapping)):
+        key = next(iter(X if isinstance(X, Mapping) else X[0]), "")  # onnxruntime feeds float values
+        key_type = onnx_types.StringTensorType if isinstance(key, str) else onnx_types.Int64TensorType
+        return [("X", onnx_types.DictionaryType(key_type([1]), onnx_types.FloatTensorType([1])))]
     X = np.asarray(X)
-    if X.ndim != 2:
+    if X.ndim not in (1, 2) or (X.dtype.kind == "O" and pd.api.types.infer_dtype(X.ravel()) != "string"):
         raise InputError(
-            f"expected a 2-D sample of shape (n_rows, n_features), got {X.ndim}-D "
-            f"of shape {X.shape}; for one row use X.reshape(1, -1)"
+            f"expected a 2-D sample of numbers or text (or 1-D labels), got {X.dtype} of shape {X.shape}; "
+            "for mixed string and numeric columns pass a pandas DataFrame"
         )
-    if X.dtype.kind in "fb":
-        return [("X", float_type([None, X.shape[1]]))]
-    if X.dtype.kind in "iu":
-        return [("X", Int64TensorType([None, X.shape[1]]))]
-    raise InputError(
-        f"expected a numeric sample (float32, float64 or int64), got dtype {X.dtype}; "
-        "for mixed string and numeric columns pass a pandas DataFrame"
-    )
+    return [("X", _tensor_type("the sample", X.dtype, [None, *X.shape[1:]], float_type))]
 
 
 def _newest_opsets() -> dict[str, int]:
@@ -96,67 +95,25 @@ def _newest_opsets() -> dict[str, int]:
     return {"": get_latest_tested_opset_version(), "ai.onnx.ml": get_default_opset_for_domain("ai.onnx.ml")}
 
 
-def _estimators(value: Any) -> Any:
-    """Yield every estimator in ``value``: the model, pipeline steps, ensemble members."""
-    if isinstance(value, BaseEstimator):
-        yield value
-        for attribute in vars(value).values():
-            yield from _estimators(attribute)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _estimators(item)
-
-
 def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None) -> dict[Any, Any]:
     """skl2onnx options: :data:`FAST_OPTIONS` and ``zipmap``, under the caller's ``options``."""
     merged: dict[Any, dict[str, Any]] = {}
-    for estimator in _estimators(model):
+    for estimator in estimators(model):
         fast = FAST_OPTIONS.get(type(estimator))
         if fast and getattr(estimator, "effective_metric_", None) == "euclidean":
             merged[id(estimator)] = dict(fast)
-    if not zipmap and hasattr(model, "predict_proba"):
+    if not zipmap and hasattr(model, "predict_proba") and declares(model, "zipmap"):
         merged.setdefault(id(model), {})["zipmap"] = False
     for key, value in (options or {}).items():
         if isinstance(key, str):  # an option of the model itself, e.g. {"zipmap": "columns"}
             merged.setdefault(id(model), {})[key] = value
             continue
         if isinstance(key, type):  # skl2onnx applies id-keyed options after class-keyed ones
-            for estimator in _estimators(model):
+            for estimator in estimators(model):
                 if type(estimator) is key and id(estimator) in merged:
                     merged[id(estimator)].update(value)
         merged.setdefault(key, {}).update(value)
     return merged
-
-
-def _check_double_types(model: BaseEstimator, onnx_model: onnx.ModelProto) -> None:
-    """Refuse a float64 model onnxruntime cannot load (onnx/sklearn-onnx#1183), found by strict types."""
-    try:
-        onnx.shape_inference.infer_shapes(onnx_model, strict_mode=True, check_type=True)
-    except onnx.shape_inference.InferenceError as error:  # then load it, to be sure
-        try:
-            create_session(onnx_model)
-        except ModelFileError:
-            raise UnsupportedModelError(
-                f"skl2onnx converted {type(model).__name__} with float64 inputs into a model "
-                f"onnxruntime cannot load ({first_line(error).strip()}); known for tree-ensemble "
-                "classifiers (onnx/sklearn-onnx#1183): convert with dtype=np.float32"
-            ) from None
-
-
-def _unsupported(model: BaseEstimator, error: Exception) -> UnsupportedModelError:
-    found = re.search(r"type '<class '([\w.]+)'>'", str(error))
-    culprit = found.group(1) if found else type(model).__qualname__
-    if culprit.split(".")[0] in ("lightgbm", "xgboost"):
-        return UnsupportedModelError(
-            f"skl2onnx has no converter for {culprit} (in {type(model).__name__}) until "
-            "onnxmltools' converters are registered: call register_boosting_converters() first "
-            "(from helpers.lessons.boosting)."
-        )
-    return UnsupportedModelError(
-        f"skl2onnx has no converter for {culprit} (in {type(model).__name__}). Either replace that "
-        "step with an estimator skl2onnx supports, or register a converter for it with "
-        "skl2onnx.update_registered_converter (see the lesson 'Models without a converter')."
-    )
 
 
 def _check_opset(target_opset: Any) -> None:
@@ -192,17 +149,17 @@ def _to_onnx(model: BaseEstimator, types: list[tuple[str, Any]], options: Any, t
                     raise
                 return to_onnx(model, initial_types=types, options=options, target_opset=_newest_opsets())
     except (MissingShapeCalculator, MissingConverter) as error:
-        raise _unsupported(model, error) from None
-    except RuntimeError as error:
+        raise unsupported(model, error) from None
+    except (RuntimeError, NotImplementedError) as error:  # its way of saying it cannot
         if "Unable to find a shape calculator" in str(error) or "No proper shape calculator" in str(error):
-            raise _unsupported(model, error) from None
-        if "is not supported unless" in str(error):  # e.g. a FunctionTransformer with a function
-            raise UnsupportedModelError(
-                f"skl2onnx cannot convert a step of {type(model).__name__}: {first_line(error)} "
-                "Replace that step with an estimator skl2onnx supports, or register a converter "
-                "for it (see the lesson 'Models without a converter')."
-            ) from None
-        raise
+            raise unsupported(model, error) from None
+        if "initial_types" in str(error):  # the input types do not fit the model: not the model's fault
+            raise
+        raise UnsupportedModelError(
+            f"skl2onnx cannot convert {type(model).__name__} (or a step of it): {first_line(error)} "
+            "Change the settings it names, replace that step with one skl2onnx supports, or register "
+            "a converter for it (see the lesson 'Models without a converter')."
+        ) from None
 
 
 def _as_one_tensor(model: BaseEstimator, X: Any) -> pd.DataFrame | None:
@@ -211,7 +168,7 @@ def _as_one_tensor(model: BaseEstimator, X: Any) -> pd.DataFrame | None:
         return None
     if not all(_is_float(t) or pd.api.types.is_integer_dtype(t) for t in X.dtypes):
         return None
-    if any(isinstance(estimator, ColumnTransformer) for estimator in _estimators(model)):
+    if any(isinstance(estimator, ColumnTransformer) for estimator in estimators(model)):
         return None
     names = getattr(model, "feature_names_in_", None)
     return (X if names is None else X[[str(name) for name in names]]).astype(np.float64)
@@ -225,20 +182,23 @@ def convert(
     target_opset: int | dict[str, int] | None = None,
     dtype: Any = np.float32,
     options: dict[Any, Any] | None = None,
+    initial_types: list[tuple[str, Any]] | None = None,
+    verify: bool = True,
 ) -> onnx.ModelProto:
-    """Convert a fitted scikit-learn model to an ONNX model.
+    """Convert a fitted scikit-learn model to an ONNX model, and check it on the sample.
 
     Wraps :func:`skl2onnx.to_onnx` with input types read from a sample (:func:`initial_types`),
     probabilities as a plain ``(n_rows, n_classes)`` tensor, and the exact, faster options of
     :data:`FAST_OPTIONS`. A DataFrame of numbers only becomes one float input ``"X"``; one with
     text, or a model whose ``ColumnTransformer`` selects columns by name, one input per column.
     It records in the model (:mod:`helpers.metadata`) what :class:`helpers.OnnxPredictor` needs
-    to check inputs as scikit-learn does.
+    to check inputs as scikit-learn does. Models skl2onnx converts wrongly are refused
+    (:mod:`helpers.estimators`), and so is a model that disagrees with ``model`` on ``X``.
 
     Parameters
     ----------
-    X : numpy.ndarray or pandas.DataFrame
-        A few rows of the data the model takes (one is enough).
+    X : numpy.ndarray, pandas.DataFrame, 1-D labels, or dicts
+        A few rows of the data the model takes (one is enough; up to 100 are compared).
     zipmap : bool
         Keep skl2onnx's ZipMap output (a list of ``{class: probability}`` dicts): slower.
     target_opset : int or dict, optional
@@ -248,6 +208,11 @@ def convert(
         skl2onnx converter options over the defaults: for the model itself (``{"zipmap": "columns"}``),
         or per estimator class or ``id(estimator)`` (``{KNeighborsClassifier: {"optim": None}}``
         restores skl2onnx's default).
+    initial_types : list, optional
+        skl2onnx's input types, instead of those read from ``X``.
+    verify : bool
+        Compare the ONNX model with ``model`` on ``X`` (:func:`helpers.compare`): other labels, or
+        values more than 1% off, raise :class:`~helpers.UnsupportedModelError`; less, a warning.
 
     Examples
     --------
@@ -265,14 +230,18 @@ def convert(
     except NotFittedError as error:
         raise NotFittedError(f"{type(model).__name__} is not fitted: call fit before convert") from error
     _check_opset(target_opset)
+    refuse_wrong_conversions(model)
+    n_features = getattr(model, "n_features_in_", None)
     names = getattr(model, "feature_names_in_", None) if isinstance(X, pd.DataFrame) else None
-    check_sample(X, n_features=getattr(model, "n_features_in_", None), feature_names=names)
-    one_tensor = _as_one_tensor(model, X)
+    check_sample(X, n_features=n_features, feature_names=names)
+    if n_features is not None and np.ndim(X) == 1:  # a model of 2-D arrays: the reshape that fits
+        fit = {len(X): "; use X.reshape(1, -1) for one row", 1: "; use X.reshape(-1, 1) for one feature"}
+        shape = f"(n_rows, {n_features}), got 1-D of shape {np.shape(X)}"
+        raise InputError(f"expected a 2-D sample of shape {shape}{fit.get(n_features, '')}")
+    one_tensor = None if initial_types else _as_one_tensor(model, X)
     sample = X if one_tensor is None else one_tensor
-    types = initial_types(X if one_tensor is None else one_tensor.to_numpy(), dtype=dtype)
+    types = initial_types or _guess_types(X if one_tensor is None else one_tensor.to_numpy(), dtype=dtype)
     onnx_model = _to_onnx(model, types, _options(model, zipmap, options) or None, target_opset)
-    if np.dtype(dtype) == np.float64:
-        _check_double_types(model, onnx_model)
     metadata: dict[str, Any] = {"estimator": type(model).__name__}
     if hasattr(model, "feature_names_in_"):
         metadata["feature_names"] = [str(name) for name in model.feature_names_in_]
@@ -281,5 +250,10 @@ def convert(
     if isinstance(X, pd.DataFrame) and one_tensor is None:  # the column of each input, in input order:
         metadata["columns"] = [str(name) for name in X.columns]  # skl2onnx rewrites "a/b" to "a_b"
     write_metadata(onnx_model, metadata)
-    write_value_checks(model, onnx_model, sample, by_position=one_tensor is not None)
+    nan_checks.write_value_checks(model, onnx_model, sample, by_position=one_tensor is not None)
+    if verify:
+        nan_checks.verify(model, onnx_model, sample)
     return onnx_model
+
+
+_guess_types = initial_types  # convert's keyword of the same name hides it there

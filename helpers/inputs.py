@@ -16,7 +16,7 @@ from helpers import checks
 from helpers.errors import InputError
 from helpers.metadata import ModelMetadata
 
-__all__ = ["InputSlot", "InputSpec"]
+__all__ = ["AsGiven", "InputSlot", "InputSpec"]
 
 #: DataFrames with at most this many rows are converted in one ``to_numpy`` call, not column
 #: by column: for one request, pandas' per-column access costs microseconds per column.
@@ -37,8 +37,8 @@ class InputSpec:
     """What a model takes, and the checks that turn a caller's data into its feed (arrays cast to
     its type, DataFrame columns matched by name, NaN and infinity refused where the metadata says)."""
 
-    def __init__(self, slots: list[InputSlot], metadata: ModelMetadata) -> None:
-        self.slots = slots
+    def __init__(self, slots: list[InputSlot], metadata: ModelMetadata, one_by_one: bool = False) -> None:
+        self.slots, self.one_by_one = slots, one_by_one
         self.metadata = metadata
         self.feature_names = metadata.feature_names
         self._checked_columns: pd.Index | None = None  # the last frame columns found in the fitted order
@@ -55,12 +55,12 @@ class InputSpec:
         metadata = ModelMetadata.read(session.get_modelmeta().custom_metadata_map)
         inputs = session.get_inputs()
         columns = metadata.columns if metadata.columns and len(metadata.columns) == len(inputs) else None
-        slots = []
+        slots, spec = [], cls if len(inputs) > 1 or len(inputs[0].shape) == 2 else AsGiven
         for index, item in enumerate(inputs):
             width = item.shape[1] if len(item.shape) == 2 and isinstance(item.shape[1], int) else None
             column = columns[index] if columns else item.name
             slots.append(InputSlot(item.name, checks.numpy_dtype(item.type), width, column))
-        return cls(slots, metadata)
+        return spec(slots, metadata, one_by_one=inputs[0].type.startswith("map("))
 
     @property
     def names(self) -> list[str]:
@@ -81,6 +81,15 @@ class InputSpec:
         """Whether infinity in ``column`` is refused (everywhere, when the model does not say)."""
         return self._inf_refused is None or column in self._inf_refused
 
+    def runner(self, run: Any) -> Any:
+        """``run(names, feed)``, or, for a model that takes one dict at a time, one run per dict."""
+
+        def each(names: list[str], feed: dict[str, Any]) -> list[Any]:
+            runs = [run(names, {name: row}) for name, rows in feed.items() for row in rows]
+            return [np.concatenate(parts) for parts in zip(*runs, strict=True)]
+
+        return each if self.one_by_one else run
+
     def fits(self, X: Any) -> bool:
         """Whether ``X`` feeds as it is: non-empty, C-contiguous, typed, sized and checked (~1 us)."""
         slot = self._single
@@ -97,7 +106,8 @@ class InputSpec:
         )
 
     def feed(self, X: Any) -> dict[str, np.ndarray]:
-        """Check ``X`` and return onnxruntime's input dict (numbers cast once; else a clear error)."""
+        """Check ``X`` and return onnxruntime's input dict (numbers cast once; else a clear error). Text in
+        lists and object arrays stays exact (NUL refused); a numpy ``U`` array has lost trailing NULs."""
         slot = self._single
         if slot is None:
             return self._feed_columns(X)
@@ -118,6 +128,8 @@ class InputSpec:
             if self._checks_values and checks.may_hold_nan(cast):  # names what is refused, if any
                 self._check_values(cast, X, "X", list(range(cast.shape[1])))
             return {slot.name: cast}
+        if slot.dtype.kind == "O" and isinstance(X, (list, tuple)):  # numpy's text type drops trailing NUL
+            X = np.array(X, dtype=object)
         array = checks.two_dimensional(X, slot.width)
         if slot.width is not None and array.shape[1] != slot.width:
             raise InputError(f"expected {slot.width} features (columns), got {array.shape[1]}")
@@ -156,21 +168,24 @@ class InputSpec:
         if isinstance(X, pd.DataFrame) and len(X) <= SMALL_FRAME:
             values = X.to_numpy(dtype=object)
 
-            def get(name: str) -> np.ndarray:
+            def get(name: str, text: bool) -> np.ndarray:
                 return values[:, position[name], None]
         else:
             items = list(X.values()) if isinstance(X, Mapping) else None
 
-            def get(name: str) -> np.ndarray:  # by position: column names may be integers
+            def get(name: str, text: bool) -> np.ndarray:  # by position: column names may be integers
                 column = X.iloc[:, position[name]] if items is None else items[position[name]]
-                values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
+                column = column.to_numpy() if isinstance(column, pd.Series) else column
+                values = np.asarray(column, dtype=object if text else None)  # 'U' text drops trailing NUL
+                if values.ndim == 0:  # pandas refuses it too: it asks for an index
+                    raise InputError(f"column {name!r} is one value, {values.item()!r}: pass a list")
                 if values.ndim > 1 and values.size != len(values):  # else they would multiply the rows
                     raise InputError(f"column {name!r}: expected 1-D (or n x 1), got shape {values.shape}")
                 return values.reshape(-1, 1)
 
         feed = {}
         for slot in self.slots:
-            column = get(slot.column)
+            column = get(slot.column, slot.dtype.kind == "O")
             what = f"column {slot.column!r}"
             if slot.dtype.kind == "O":
                 feed[slot.name] = checks.strings(column, slot.column)
@@ -228,3 +243,20 @@ class InputSpec:
                 f"{where} contain NaN in {len(set(rows.tolist()))} row(s) (first: row {int(rows[0])}), "
                 f"but {reason}; impute the missing values or add an imputer to the pipeline"
             )
+
+
+class AsGiven(InputSpec):
+    """One input that is no table: 1-D labels (``LabelEncoder``), or dicts (``DictVectorizer``, run
+    one at a time). Fed as given, its type checked; text kept exactly, as in a list."""
+
+    def feed(self, X: Any) -> dict[str, Any]:
+        slot, rows = self.slots[0], [X] if isinstance(X, Mapping) else X
+        if self.one_by_one and all(isinstance(row, Mapping) for row in rows):
+            return {slot.name: list(rows)}
+        values = np.asarray(X, dtype=object if slot.dtype.kind == "O" else None)
+        if self.one_by_one or values.ndim != 1:
+            expected = "dicts" if self.one_by_one else "1-D labels, shape (n_rows,) (X.ravel() for a column)"
+            raise InputError(f"this model takes {expected}, got {checks.kind(X)} of shape {values.shape}")
+        if slot.dtype.kind == "O":
+            return {slot.name: checks.strings(values, slot.name)}
+        return {slot.name: checks.cast(checks.numbers(values, slot.dtype, "X"), slot.dtype, "X")}

@@ -1,5 +1,6 @@
-"""Where a model refuses NaN and infinity, and where its ONNX model answers NaN differently, which
-:func:`helpers.convert` records (:ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`).
+"""What :func:`helpers.convert` checks by running both models: where the scikit-learn model refuses
+NaN and infinity, where the ONNX model answers NaN otherwise (both recorded), and that the ONNX model
+agrees on the sample (:ref:`sphx_glr_auto_examples_01_walkthrough_plot_02_with_helpers.py`).
 A probe is one row per column, with the value in that column: when it is refused, the refusing
 step says which rows it refuses, or the columns are tried in halves.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,13 +20,14 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
+from helpers.errors import ModelFileError, UnsupportedModelError, first_line
 from helpers.inputs import InputSpec
 from helpers.metadata import write_metadata
 from helpers.outputs import OutputSpec
 from helpers.session import create_session
-from helpers.validate import compare
+from helpers.validate import DEFAULT_ATOL, ComparisonReport, compare
 
-__all__ = ["float_columns", "inf_rejected", "nan_mismatched", "nan_rejected", "write_value_checks"]
+__all__ = ["float_columns", "inf_rejected", "nan_mismatched", "nan_rejected", "verify", "write_value_checks"]
 
 #: The most columns probed in one batch (one row per column: a probe grows as their square).
 BLOCK = 512
@@ -54,7 +57,7 @@ def float_columns(X: Any) -> list[Any]:
     if isinstance(X, pd.DataFrame):
         return [c for c, dtype in X.dtypes.items() if pd.api.types.is_float_dtype(dtype)]
     X = np.asarray(X)
-    return list(range(X.shape[1])) if X.dtype.kind == "f" else []
+    return list(range(X.shape[1])) if X.dtype.kind == "f" and X.ndim == 2 else []
 
 
 def nan_rejected(model: BaseEstimator, X: Any) -> list[Any]:
@@ -189,6 +192,39 @@ def nan_mismatched(
     return [int(c) if isinstance(c, np.integer) else c for c in columns]
 
 
+def verify(model: BaseEstimator, onnx_model: onnx.ModelProto, X: Any, n_rows: int = 100) -> None:
+    """Compare the ONNX model with ``model`` on ``n_rows`` rows of ``X`` (values beyond 1: ``atol`` times
+    the largest, float32 keeping 7 digits): an error where it does not load or run, gives other labels
+    or values more than 1% off; a warning where it differs less. Rows a model refuses prove nothing."""
+    rows, name = X if isinstance(X, Mapping) else X[:n_rows], type(model).__name__
+    try:
+        session = _SessionModel(onnx_model)
+    except ModelFileError as error:
+        hint = "".join(way for found, way in _LOAD_HINTS.items() if found in str(error))
+        raise UnsupportedModelError(f"{name}'s ONNX model does not load: {first_line(error)}{hint}") from None
+
+    def report() -> ComparisonReport:
+        scale = 1.0 if session.is_classifier else np.abs(session.predict(rows).astype(float)).max(initial=1.0)
+        return compare(model, session, rows, atol=DEFAULT_ATOL * scale)
+
+    found = _call(report)
+    if type(found).__module__.startswith("onnxruntime"):
+        raise UnsupportedModelError(f"{name}'s ONNX model fails on X: {first_line(found)}")
+    if isinstance(found, ComparisonReport) and not found.ok:
+        message = f"{name}'s ONNX model disagrees on X: {found!r}\nFloat32 rounding? Use dtype=np.float64"
+        if len(found.label_mismatches) == 0 and found.max_rel_diff <= 0.01:
+            warnings.warn(message, UserWarning, stacklevel=3)
+        else:
+            raise UnsupportedModelError(f"{message} (or verify=False to get the model anyway)")
+
+
+#: Why a converted model may not load, and the way out.
+_LOAD_HINTS = {
+    "locale": "; a text vectorizer: pass options={TfidfVectorizer: {'locale': 'C.UTF-8'}}",
+    "tensor(double)": "; tree ensembles with float64 inputs (sklearn-onnx#1183): use dtype=np.float32",
+}
+
+
 class _SessionModel:
     """Just enough of a predictor for :func:`helpers.compare`: a session, fed without NaN checks."""
 
@@ -197,9 +233,10 @@ class _SessionModel:
         self.inputs = InputSpec.from_session(self.session)
         self.outputs = OutputSpec.from_session(self.session)
         self.is_classifier = self.outputs.is_classifier
+        self._run = self.inputs.runner(self.session.run)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.outputs.labels(self.session.run([self.outputs.value_name], self.inputs.feed(X))[0])
+        return self.outputs.labels(self._run([self.outputs.value_name], self.inputs.feed(X))[0])
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        return self.outputs.probabilities(self.session.run([self.outputs.proba_name], self.inputs.feed(X))[0])
+        return self.outputs.probabilities(self._run([self.outputs.proba_name], self.inputs.feed(X))[0])

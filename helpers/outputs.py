@@ -28,7 +28,7 @@ class OutputSpec:
         self.label_name = next((n for n in _LABELS if n in outputs), None)
         self.proba_name = next((n for n in _PROBABILITIES if n in outputs), None)
         self.value_name = self.label_name or names[0]
-        self.zipmap = self.proba_name is not None and outputs[self.proba_name][0].startswith("seq(")
+        self.zipmap = self.proba_name is not None and outputs[self.proba_name][0].startswith("seq(map")
 
     @classmethod
     def from_session(cls, session: ort.InferenceSession) -> OutputSpec:
@@ -57,7 +57,7 @@ class OutputSpec:
         return values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values
 
     def probabilities(self, values: Any) -> np.ndarray:
-        """Probabilities as an ``(n_rows, n_classes)`` array, also from ZipMap's list of dicts."""
+        """Probabilities as an ``(n_rows, n_classes)`` array (from ZipMap's dicts too), or one per output."""
         if not self.zipmap:
             return values
         if len(values) == 0:
@@ -73,7 +73,7 @@ class OutputSpec:
 
     def _refuse_overflow(self, name: str, value: np.ndarray, feed: dict[str, np.ndarray]) -> None:
         bad = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
-        floats = [array for array in feed.values() if array.dtype.kind == "f"]
+        floats = [array for array in feed.values() if np.asarray(array).dtype.kind == "f"]  # not dicts
         for array in floats:
             bad &= np.isfinite(array.reshape(len(array), -1)).all(axis=1)
         if not bad.any():

@@ -1,9 +1,6 @@
 """A scikit-learn-like predictor over one ``onnxruntime.InferenceSession``, introduced in
 :ref:`with_helpers` (:ref:`train_convert_predict` spells out the raw calls). Every call takes one
-path, :meth:`OnnxPredictor.run`: the input checked and fed (:mod:`helpers.inputs`), the session
-run (errors wrapped, naming the model), the outputs checked (:mod:`helpers.outputs`). Reused
-buffers (:mod:`helpers.fastcall`) and the row split (:mod:`helpers.parallel`) are runners
-composed around the call: they inherit the checks."""
+path, :meth:`OnnxPredictor.run`, with runners composed around the session call (see the class)."""
 
 from __future__ import annotations
 
@@ -106,7 +103,7 @@ class OnnxPredictor:
         call = SessionCall(self.session)
         whole = ReusedBuffers(call).run if reuse_buffers else call.run
         self.rows = RowSplitter(self.row_workers, chunk_rows=chunk_rows) if self.row_workers > 1 else None
-        self._runner = whole if self.rows is None else _split(self.rows, call.run, whole)
+        self._runner = self.inputs.runner(whole if self.rows is None else _split(self.rows, call.run, whole))
         self.tuning: TuningResult | None = None  # set by OnnxPredictor.tuned
 
     @classmethod

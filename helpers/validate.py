@@ -81,7 +81,8 @@ def compare(
     sklearn_model: Any, onnx_predictor: Any, X: Any, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> ComparisonReport:
     """Compare an ONNX predictor (or any object with its methods) with the scikit-learn model on
-    the rows ``X``: a classifier's labels and probabilities, or a regressor's predictions.
+    the rows ``X``: a classifier's labels and probabilities, a regressor's predictions, or what a
+    transformer's ``transform`` gives (a sparse matrix made dense; lists of arrays side by side).
 
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.linear_model import LogisticRegression
@@ -98,14 +99,18 @@ def compare(
         onnx_labels = np.asarray(onnx_predictor.predict(X))
         if expected_labels.dtype.kind in "OUS":
             onnx_labels, expected_labels = onnx_labels.astype(str), expected_labels.astype(str)
-        mismatches = np.flatnonzero(expected_labels != onnx_labels)
+        differ = (expected_labels != onnx_labels).reshape(len(expected_labels), -1)  # a row per row
+        mismatches = np.flatnonzero(differ.any(axis=1))
     if has_labels and not hasattr(sklearn_model, "predict_proba"):  # LinearSVC, RidgeClassifier
         values = "labels only"  # their scores are no probabilities
         expected_values = onnx_values = np.zeros(len(expected_labels))
     else:
         values, method = ("probabilities", "predict_proba") if has_labels else ("predictions", "predict")
-        expected_values = np.asarray(getattr(sklearn_model, method)(X), dtype=np.float64)
-        onnx_values = np.asarray(getattr(onnx_predictor, method)(X), dtype=np.float64)
+        onnx_values = _dense(getattr(onnx_predictor, method)(X))
+        if method == "predict" and hasattr(sklearn_model, "transform"):  # a transformer, or RFE
+            if not hasattr(sklearn_model, "predict") or np.size(sklearn_model.predict(X)) != onnx_values.size:
+                values, method = "transformed values", "transform"
+        expected_values = _dense(getattr(sklearn_model, method)(X))
     onnx_values = onnx_values.reshape(expected_values.shape)
     diff = np.abs(onnx_values - expected_values)
     scale = np.maximum(np.abs(onnx_values), np.abs(expected_values))
@@ -124,6 +129,12 @@ def compare(
         worst_rows=np.flatnonzero(outside),
         has_labels=bool(has_labels),
     )
+
+
+def _dense(values: Any) -> np.ndarray:
+    """One float64 array: a sparse matrix made dense, a list of arrays (one per output) side by side."""
+    values = values.toarray() if hasattr(values, "toarray") else values
+    return np.asarray(np.hstack(values) if isinstance(values, list) else values, dtype=np.float64)
 
 
 def assert_agrees(

@@ -319,3 +319,25 @@ def test_a_frame_with_integer_column_names_is_fed_at_any_size(rows):
     model = make_pipeline(columns, LogisticRegression()).fit(frame, frame[0] > 0)
     predictor = helpers.OnnxPredictor(helpers.convert(model, frame[:1]))
     np.testing.assert_array_equal(predictor.predict(frame), model.predict(frame))
+
+
+# -- a dict of columns: scalars, and text kept exactly --------------------------
+def test_a_scalar_in_a_dict_of_columns_is_refused_not_taken_as_a_row(pipeline):
+    """pandas refuses ``DataFrame({"a": 1.0})`` (it asks for an index), and so does the predictor:
+    one value is no column; a list of one value is one row."""
+    model, predictor = pipeline
+    row = {"age": 40.0, "visits": 3, "city": "nice"}
+    with pytest.raises(helpers.InputError, match=r"column 'age' is one value, 40\.0: pass a list"):
+        predictor.predict(row)
+    as_lists = {name: [value] for name, value in row.items()}
+    np.testing.assert_array_equal(predictor.predict(as_lists), model.predict(pd.DataFrame(as_lists)))
+
+
+@pytest.mark.parametrize("container", [list, tuple, lambda v: np.array(v, dtype=object)])
+def test_text_in_a_dict_of_lists_keeps_a_trailing_nul(pipeline, container):
+    """numpy's fixed-width text type drops a trailing NUL ('nice\\x00' would become 'nice'): lists and
+    object arrays are read as objects, so the NUL is seen and refused, naming the column and row."""
+    _, predictor = pipeline
+    columns = {"age": [40.0, 41.0], "visits": [3, 4], "city": container(["nice", "nice\x00"])}
+    with pytest.raises(helpers.InputError, match=r"column 'city' holds NUL .* row 1"):
+        predictor.predict(columns)

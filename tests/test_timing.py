@@ -256,3 +256,20 @@ def test_settle_waits_while_a_thread_of_the_process_still_burns_cpu():
     thread = spin(1.0)
     assert settle(limit=0.05) < 0.5  # the limit holds while the thread still spins
     thread.join()
+
+
+def test_plot_draws_names_holding_dollars_as_text():
+    """Candidate names go to the legend and the axis label: "$" must not start matplotlib's mathtext
+    (an unpaired or odd expression fails at drawing)."""
+    import io
+
+    from helpers.benchmark import BenchmarkResult
+
+    times = [1e-3, 2e-3, 1.5e-3]
+    names = ["model $_$ a", "cost in $^"]
+    result = BenchmarkResult({(n, b): times for n in names for b in (1, 10)}, names, [1, 10])
+    for kind in ("latency", "speedup"):
+        ax = result.plot(kind, title="$_$ title")
+        ax.figure.savefig(io.BytesIO(), format="png")
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert texts == (names if kind == "latency" else names[1:])
