@@ -14,7 +14,7 @@ rows: KeyError '0'), 4 ('red\\x00' scored as 'red'), 5 (``compare`` read LinearS
 They found more, fixed in :mod:`helpers.checks` (a lone surrogate crashed in onnxruntime; a list
 of rows for a text input was read as numpy's text, 3 becoming the word '3' and 'red\\x00' 'red'; a
 dict's empty list for a text column raised IndexError) and :mod:`helpers.batch` (a column kept
-twice), and one not fixed here, marked xfail: a dict's list for a text column is read the same way.
+twice); a dict's list for a text column, read the same way, is fixed in :mod:`helpers.inputs`.
 """
 
 from __future__ import annotations
@@ -176,11 +176,6 @@ def test_text_of_any_code_point_in_a_frame_of_mixed_columns(pipeline, mixed_fram
     _agrees(model, predictor, X, rows, len(values))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="helpers.inputs.InputSpec._feed_columns reads a dict's list with np.asarray: numpy's text turns "
-    "3 and NaN into '3' and 'nan' and drops a trailing NUL ('nice\\x00' scored as 'nice'), unchecked",
-)
 @settings(max_examples=EXAMPLES)
 @given(values=text_columns())
 def test_text_of_any_code_point_in_a_dict_of_lists(pipeline, mixed_frame, values):
@@ -429,7 +424,7 @@ def test_dicts_of_columns_of_any_shape(named, data):
         return
     if None in rows.values() or len(set(rows.values())) > 1:
         event("refused: shapes or lengths")
-        _refused(predictor, X, "expected 1-D", "same length")
+        _refused(predictor, X, "expected 1-D", "same length", "one value")
         return
     event("answered")
     n_rows = next(iter(rows.values()))
