@@ -383,7 +383,7 @@ def column_dicts(draw, base: pd.DataFrame):
             "series": (pd.Series(values[:n_rows]), n_rows),
             "n x 2": (np.stack([values[:n_rows]] * 2, axis=1), n_rows if n_rows == 0 else None),
             "1 x n": (values[None, :n_rows], 1 if n_rows == 1 else None),
-            "one value": (values[0], 1),
+            "one value": (values[0], None),  # refused: pandas asks for an index too
             "n + 1": (values, n_rows + 1),
             "3-D": (values[:n_rows, None, None], n_rows),
         }[shape]
