@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -23,7 +22,6 @@ from helpers.benchmark import benchmark
 from helpers.cli.common import CliError
 from helpers.cli.diagnose import diagnose
 from helpers.conversion import convert
-from helpers.errors import InputError, UnsupportedModelError
 from helpers.predictor import OnnxPredictor
 from helpers.session import PRESETS, preset_for
 from helpers.validate import compare
@@ -167,24 +165,10 @@ def _seconds(budget: float | Callable[[], float]) -> float:
 
 
 def _convert(model: Any, X: Any, dtype: Any = np.float32) -> Any:
-    """:func:`helpers.convert` with one array input when the data allows it.
-
-    A DataFrame sample gives the ONNX model one input per column, which a
-    pipeline that selects columns by name needs, but a lone estimator fitted
-    on a DataFrame (a forest, say) accepts only one input. So an all-numeric
-    DataFrame is tried as an array first (the column names are still
-    recorded, and checked by :class:`helpers.OnnxPredictor`), and as a
-    DataFrame when that conversion fails.
-    """
-    numeric = isinstance(X, pd.DataFrame) and all(pd.api.types.is_numeric_dtype(t) for t in X.dtypes)
-    if numeric:
-        try:
-            return convert(model, X[:1].to_numpy(dtype=np.float64), dtype=dtype)
-        except (UnsupportedModelError, InputError):
-            raise
-        except Exception:  # e.g. a ColumnTransformer that looks columns up by name
-            pass
-    return convert(model, X[:1], dtype=dtype)
+    """:func:`helpers.convert` on the data's first row (a numeric DataFrame becomes one input, a
+    mixed one an input per column), without its check on the sample: the tool compares the
+    whole data itself and diagnoses a disagreement (:mod:`helpers.cli.diagnose`)."""
+    return convert(model, X[:1], dtype=dtype, verify=False)
 
 
 def _timed_call(model: Any, preset: str, method: str) -> Callable[[Any], Any]:
