@@ -221,8 +221,7 @@ class InputSpec:
                 f"{what} holds values too large for {cast.dtype} in "
                 f"{checks.cells(beyond, inf_refused, columns)} ({value:.3g}; {cast.dtype} ends at "
                 f"±{float(np.finfo(cast.dtype).max):.3g}): this model computes in float32, where they would "
-                "become infinity. scikit-learn computes in float64: convert the model with "
-                "helpers.convert(model, X, dtype=np.float64) to take double inputs, or scale those features"
+                f"become infinity. {checks.FLOAT64_FIX}"
             )
         nan = missing[:, nan_refused]
         if nan.any():
