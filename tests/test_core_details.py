@@ -9,8 +9,8 @@ import onnx
 import pandas as pd
 import pytest
 
-from helpers.display import html_table
 from helpers.checks import may_hold_nan
+from helpers.display import html_table
 from helpers.errors import InputError
 from helpers.inputs import InputSlot, InputSpec
 from helpers.metadata import ModelMetadata, write_metadata
