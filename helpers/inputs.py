@@ -64,7 +64,6 @@ class InputSpec:
 
     @property
     def names(self) -> list[str]:
-        """The model's input names, in order."""
         return [slot.name for slot in self.slots]
 
     @property

@@ -37,12 +37,10 @@ class OutputSpec:
 
     @property
     def names(self) -> list[str]:
-        """Every output's name."""
         return list(self.types)
 
     @property
     def is_classifier(self) -> bool:
-        """True when the model has a probability output."""
         return self.proba_name is not None
 
     def empty(self, name: str) -> np.ndarray:
@@ -84,4 +82,3 @@ class OutputSpec:
             f"inputs are finite: the computation overflowed {dtype} inside the model (it ends at "
             f"±{float(np.finfo(dtype).max):.3g}); {fix}"
         )
-
