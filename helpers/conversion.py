@@ -65,10 +65,9 @@ def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
     """
     from skl2onnx.common import data_types as onnx_types
 
-    float_type = {"float32": onnx_types.FloatTensorType, "float64": onnx_types.DoubleTensorType}
-    if np.dtype(dtype).name not in float_type:
+    float_types = {"float32": onnx_types.FloatTensorType, "float64": onnx_types.DoubleTensorType}
+    if (float_type := float_types.get(np.dtype(dtype).name)) is None:
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
-    float_type = float_type[np.dtype(dtype).name]
     if isinstance(X, pd.DataFrame):
         if X.shape[1] == 0:
             raise InputError("the sample DataFrame has no columns")

@@ -42,8 +42,7 @@ class InputSpec:
         self.metadata = metadata
         self.feature_names = metadata.feature_names
         self._checked_columns: pd.Index | None = None  # the last frame columns found in the fitted order
-        first = slots[0]
-        self._single = first if len(slots) == 1 else None
+        self._single = slots[0] if len(slots) == 1 else None
         nan = metadata.nan_rejected  # None: not recorded, refused everywhere (so is infinity)
         self._nan_refused = None if nan is None else {*nan, *metadata.nan_mismatched}
         self._inf_refused = None if metadata.inf_rejected is None else set(metadata.inf_rejected)

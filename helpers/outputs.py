@@ -23,10 +23,9 @@ class OutputSpec:
 
     def __init__(self, outputs: dict[str, tuple[str, list[Any]]], n_classes: int | None = None) -> None:
         self.types, self.n_classes = outputs, n_classes  # n_classes: a ZipMap's width on no rows
-        names = list(outputs)
         self.label_name = next((n for n in _LABELS if n in outputs), None)
         self.proba_name = next((n for n in _PROBABILITIES if n in outputs), None)
-        self.value_name = self.label_name or names[0]
+        self.value_name = self.label_name or next(iter(outputs))
         self.zipmap = self.proba_name is not None and outputs[self.proba_name][0].startswith("seq(map")
 
     @classmethod
