@@ -1,8 +1,6 @@
 """``python -m helpers``: the command-line tool of :mod:`helpers.cli` (see ``--help``)."""
 
-import sys
-
 from helpers.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

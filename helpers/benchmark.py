@@ -198,8 +198,7 @@ def benchmark(
         return not any((high - low) / 2 > precision * speedup for speedup, low, high in intervals)
 
     done = precise if len(calls) > 1 else None
-    rounds = {"min_rounds": min_repeat, "max_rounds": repeat, "done": done, "seed": seed, "clock": clock}
-    rounds["pause"] = pause
+    rounds = dict(min_rounds=min_repeat, max_rounds=repeat, done=done, seed=seed, clock=clock, pause=pause)
     timings: dict[tuple[str, int], list[float]] = {}
     for size in sizes:
         batch = take_rows(X, size)

@@ -45,6 +45,12 @@ ONNX_TO_NUMPY = {
 #: 3.4028235e38, plus just under half a step): beyond it, a cast to float32 gives infinity.
 FLOAT32_LIMIT = 3.4028235677973362e38
 
+#: The way out when a value overflows float32 inside a model (its inputs or its outputs).
+FLOAT64_FIX = (
+    "scikit-learn computes in float64: convert the model with "
+    "helpers.convert(model, X, dtype=np.float64) to take double inputs, or scale those features"
+)
+
 
 def numpy_dtype(onnx_type: str) -> np.dtype:
     """``"tensor(double)"`` -> ``float64``; unknown types default to float32."""
@@ -213,9 +219,9 @@ def _short(value: Any, width: int = 40) -> str:
 
 
 def may_hold_nan(X: np.ndarray) -> bool:
-    """Whether ``X`` may hold NaN or infinity: one row's sum as Python floats is not finite (silent,
-    faster than ``np.isfinite`` there; an overflow also gives it); more rows: ``np.isfinite``."""
-    if len(X) == 1 and X.size <= 256:
+    """Whether ``X`` may hold NaN or infinity: one row's or a few values' sum as Python floats is not
+    finite (silent, faster than ``np.isfinite`` there; an overflow also gives it); else ``np.isfinite``."""
+    if X.size <= 16 or (len(X) == 1 and X.size <= 256):
         return not math.isfinite(sum(X.ravel().tolist()))
     return not np.isfinite(X).all()
 

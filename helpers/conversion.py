@@ -41,7 +41,6 @@ def _is_float(dtype: Any) -> bool:
 
 
 def _tensor_type(name: str, dtype: Any, shape: list[Any], float_type: type) -> Any:
-    """The skl2onnx tensor type for a column or an array of ``dtype``."""
     from skl2onnx.common.data_types import Int64TensorType, StringTensorType
 
     if _is_float(dtype):
@@ -66,10 +65,9 @@ def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
     """
     from skl2onnx.common import data_types as onnx_types
 
-    float_type = {"float32": onnx_types.FloatTensorType, "float64": onnx_types.DoubleTensorType}
-    if np.dtype(dtype).name not in float_type:
+    float_types = {"float32": onnx_types.FloatTensorType, "float64": onnx_types.DoubleTensorType}
+    if (float_type := float_types.get(np.dtype(dtype).name)) is None:
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
-    float_type = float_type[np.dtype(dtype).name]
     if isinstance(X, pd.DataFrame):
         if X.shape[1] == 0:
             raise InputError("the sample DataFrame has no columns")
@@ -88,7 +86,6 @@ def initial_types(X: Any, *, dtype: Any = np.float32) -> list[tuple[str, Any]]:
 
 
 def _newest_opsets() -> dict[str, int]:
-    """The newest opsets skl2onnx supports in the main and the ``ai.onnx.ml`` domains."""
     from skl2onnx import get_latest_tested_opset_version
     from skl2onnx.common._topology import get_default_opset_for_domain
 
@@ -117,7 +114,6 @@ def _options(model: BaseEstimator, zipmap: bool, options: dict[Any, Any] | None)
 
 
 def _check_opset(target_opset: Any) -> None:
-    """``target_opset`` is None, a positive int, or a dict of them by domain."""
     if target_opset is None:
         return
     for value in target_opset.values() if isinstance(target_opset, dict) else [target_opset]:

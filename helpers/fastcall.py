@@ -52,7 +52,6 @@ class ReusedBuffers:
         self._local = threading.local()
 
     def run(self, names: list[str], feed: dict[str, np.ndarray]) -> list[Any]:
-        """The outputs ``names`` for ``feed``; onnxruntime's exceptions pass through."""
         if len(names) != 1 or len(feed) != 1:
             return self.call.run(names, feed)
         bindings = getattr(self._local, "bindings", None)

@@ -42,8 +42,7 @@ class InputSpec:
         self.metadata = metadata
         self.feature_names = metadata.feature_names
         self._checked_columns: pd.Index | None = None  # the last frame columns found in the fitted order
-        first = slots[0]
-        self._single = first if len(slots) == 1 else None
+        self._single = slots[0] if len(slots) == 1 else None
         nan = metadata.nan_rejected  # None: not recorded, refused everywhere (so is infinity)
         self._nan_refused = None if nan is None else {*nan, *metadata.nan_mismatched}
         self._inf_refused = None if metadata.inf_rejected is None else set(metadata.inf_rejected)
@@ -64,7 +63,6 @@ class InputSpec:
 
     @property
     def names(self) -> list[str]:
-        """The model's input names, in order."""
         return [slot.name for slot in self.slots]
 
     @property
@@ -221,8 +219,7 @@ class InputSpec:
                 f"{what} holds values too large for {cast.dtype} in "
                 f"{checks.cells(beyond, inf_refused, columns)} ({value:.3g}; {cast.dtype} ends at "
                 f"±{float(np.finfo(cast.dtype).max):.3g}): this model computes in float32, where they would "
-                "become infinity. scikit-learn computes in float64: convert the model with "
-                "helpers.convert(model, X, dtype=np.float64) to take double inputs, or scale those features"
+                f"become infinity. {checks.FLOAT64_FIX}"
             )
         nan = missing[:, nan_refused]
         if nan.any():

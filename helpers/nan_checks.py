@@ -164,7 +164,6 @@ def _probe(X: Any, columns: list[Any], value: float, n_rows: int = 1) -> Any:
 
 
 def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
-    """``function(*args, **kwargs)``, or the exception it raised."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "X does not have valid feature names"
@@ -174,7 +173,6 @@ def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _refuses(model: BaseEstimator, rows: Any) -> bool:
-    """Whether ``model.predict(rows)`` raises ValueError (scikit-learn's "Input X contains ...")."""
     return isinstance(_call(getattr(model, "predict", None), rows), ValueError)
 
 

@@ -3,13 +3,12 @@ check that an overflow inside a float32 graph did not make them NaN. Introduced 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 
-from helpers.checks import describe_rows, numpy_dtype
+from helpers.checks import FLOAT64_FIX, describe_rows, may_hold_nan, numpy_dtype
 from helpers.errors import InputError
 from helpers.metadata import ModelMetadata
 
@@ -24,10 +23,9 @@ class OutputSpec:
 
     def __init__(self, outputs: dict[str, tuple[str, list[Any]]], n_classes: int | None = None) -> None:
         self.types, self.n_classes = outputs, n_classes  # n_classes: a ZipMap's width on no rows
-        names = list(outputs)
         self.label_name = next((n for n in _LABELS if n in outputs), None)
         self.proba_name = next((n for n in _PROBABILITIES if n in outputs), None)
-        self.value_name = self.label_name or names[0]
+        self.value_name = self.label_name or next(iter(outputs))
         self.zipmap = self.proba_name is not None and outputs[self.proba_name][0].startswith("seq(map")
 
     @classmethod
@@ -38,12 +36,10 @@ class OutputSpec:
 
     @property
     def names(self) -> list[str]:
-        """Every output's name."""
         return list(self.types)
 
     @property
     def is_classifier(self) -> bool:
-        """True when the model has a probability output."""
         return self.proba_name is not None
 
     def empty(self, name: str) -> np.ndarray:
@@ -68,7 +64,7 @@ class OutputSpec:
     def check_finite(self, names: list[str], values: list[Any], feed: dict[str, np.ndarray]) -> None:
         """Raise :class:`~helpers.InputError` where a float output is NaN or infinite for finite inputs."""
         for index, value in enumerate(values):
-            if type(value) is np.ndarray and value.dtype.kind == "f" and not all_finite(value):
+            if type(value) is np.ndarray and value.dtype.kind == "f" and may_hold_nan(value):
                 self._refuse_overflow(names[index], value, feed)
 
     def _refuse_overflow(self, name: str, value: np.ndarray, feed: dict[str, np.ndarray]) -> None:
@@ -79,21 +75,9 @@ class OutputSpec:
         if not bad.any():
             return  # NaN in, NaN out
         dtype = floats[0].dtype if floats else value.dtype
-        fix = (
-            "scikit-learn computes in float64: convert the model with "
-            "helpers.convert(model, X, dtype=np.float64) to take double inputs, or scale those features"
-            if dtype == np.float32
-            else "scale those features"
-        )
+        fix = FLOAT64_FIX if dtype == np.float32 else "scale those features"
         raise InputError(
             f"the model's {name} is NaN or infinite for {describe_rows(np.nonzero(bad)[0])}, whose "
             f"inputs are finite: the computation overflowed {dtype} inside the model (it ends at "
             f"±{float(np.finfo(dtype).max):.3g}); {fix}"
         )
-
-
-def all_finite(values: np.ndarray) -> bool:
-    """Whether a float array is all finite, silently: a few values summed as Python floats, else isfinite."""
-    if values.size <= 16:
-        return math.isfinite(sum(values.ravel().tolist()))
-    return bool(np.isfinite(values).all())

@@ -119,8 +119,7 @@ class OnnxPredictor:
     ) -> OnnxPredictor:
         """A predictor with the settings :func:`helpers.tune` measured fastest for ``X``
         at ``batch_size`` rows within ``budget`` seconds; its measurements stay in
-        ``predictor.tuning`` (``tests/test_tuning.py`` calls it as documented here).
-        """
+        ``predictor.tuning`` (``tests/test_tuning.py`` calls it as documented here)."""
         from helpers.lessons.tuning import tune  # the one import out of the core: only when called
 
         content, _ = model_bytes(model)
@@ -210,18 +209,14 @@ class OnnxPredictor:
         return outputs
 
     def predict(self, X: Any) -> np.ndarray:
-        """Labels for a classifier, values for a regressor; shape ``(n_rows,)``.
-
-        A regressor's ``(n_rows, 1)`` output is flattened, as scikit-learn does.
-        """
+        """Labels for a classifier, values for a regressor; shape ``(n_rows,)`` (a regressor's
+        ``(n_rows, 1)`` output is flattened, as scikit-learn does)."""
         return self.outputs.labels(self.run([self.outputs.value_name], X)[0])
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape ``(n_rows, n_classes)``, columns in ``classes`` order.
-
-        A model converted with ZipMap (a list of dicts) is turned back into an array, at a cost:
-        convert with ``zipmap=False`` (the default of :func:`helpers.convert`) to avoid it.
-        """
+        """Class probabilities, shape ``(n_rows, n_classes)``, columns in ``classes`` order. A model
+        converted with ZipMap (a list of dicts) is turned back into an array, at a cost: convert with
+        ``zipmap=False`` (the default of :func:`helpers.convert`) to avoid it."""
         return self.outputs.probabilities(self.run([self._proba_name()], X)[0])
 
     def predict_with_proba(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
