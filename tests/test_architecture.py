@@ -16,7 +16,10 @@ HELPERS = ROOT / "helpers"
 PAGE = (ROOT / "docs" / "architecture.rst").read_text()
 PRIVATE_ONNXRUNTIME = {"_sess", "_iobinding"}  # onnxruntime's private attributes that helpers uses
 LONGEST = 300  # lines a module may have
-CORE_LINES = 2_500  # the core: everything but the production parts and the lesson utilities
+# the core: everything but the production parts and the lesson utilities. 2,500 when the core was
+# redrawn (issue 17); raised to 2,600 for what issue 20 asked of convert and the predictor (refusing
+# what skl2onnx converts wrong, a check on the sample, inputs taken as given, sequence outputs)
+CORE_LINES = 2_600
 BESIDE_THE_CORE = ("cli", "serving", "batch.py", "lessons")
 
 
