@@ -17,6 +17,7 @@ from scipy.stats import binom
 __all__ = [
     "MIN_ROUNDS",
     "PAUSE",
+    "QUIET",
     "calibrate",
     "median_interval",
     "paired_rounds",
@@ -28,22 +29,25 @@ __all__ = [
 #: Rounds needed for a 95% order-statistic interval of a median (1 - 2 / 2**6 > 0.95).
 MIN_ROUNDS = 6
 
-#: Idle seconds before each timing, repeated while the process still burns CPU time (up to
-#: ``SETTLE`` seconds): the pool of ``InferenceSession(model)`` spins for tens of milliseconds
-#: after a call and takes a core from whatever is timed next (:ref:`running_session_options`).
-PAUSE, SETTLE = 0.002, 0.5
+#: Idle seconds before each timing, longer while the process burns CPU time (:func:`settle`, up to
+#: ``SETTLE`` s): ``InferenceSession(model)``'s pool spins for about 40 ms after a call, taking a core
+#: from what is timed next. ``QUIET`` spans scheduler ticks: Linux counts the CPU time of a thread on
+#: another core only at ticks (4 ms at 250 Hz), which a shorter window can miss.
+PAUSE, SETTLE, QUIET = 0.002, 0.5, 0.008
 
 
 def settle(pause: float = PAUSE, limit: float = SETTLE) -> float:
-    """Sleep ``pause`` seconds, again while this process's threads used a quarter of it or more
-    (a spinning thread pool), at most ``limit`` seconds in all; returns the seconds slept."""
+    """Sleep in steps of ``pause`` seconds until this process's threads used under a quarter of the
+    last ``QUIET`` seconds (a spinning pool uses all of it), at most ``limit``; returns the seconds."""
     start = time.perf_counter()
+    samples = [(start, time.process_time())]
     while True:
-        cpu = time.process_time()
         time.sleep(pause)
-        slept = time.perf_counter() - start
-        if time.process_time() - cpu < pause / 4 or slept >= limit:
-            return slept
+        now, cpu = time.perf_counter(), time.process_time()
+        samples.append((now, cpu))
+        then, cpu_then = next((s for s in reversed(samples) if now - s[0] >= QUIET), (now, cpu))
+        if (now > then and cpu - cpu_then < (now - then) / 4) or now - start >= limit:
+            return now - start
 
 
 Clock = Callable[[], float]

@@ -242,24 +242,26 @@ print(f"forest, 10,000 rows, pool without spinning against one thread: {forest_p
 # -------------------
 # Spinning is a trade. A pool that sleeps pays to wake its threads at every
 # call: the "pool, no spinning" column above prices that for the model. A
-# pool that spins keeps cores busy after the call, and whatever the process
-# does next on those cores pays: parsing the next request, a second model,
-# your own numpy code. To price that, we time two fixed pieces of numpy work
-# right after a 1,000-row call of each session, with no pause, and right
-# after the process has been idle: sorting 200,000 numbers (one core) and a
-# 300 x 300 matrix product (numpy's BLAS uses every core). The paired ratio
-# over interleaved rounds is the slowdown.
+# pool that spins keeps a core busy for a while after the call, which work
+# the process does next may need: parsing the next request, a second model,
+# your own numpy code. To price that, we time two fixed pieces
+# of work right after a 1,000-row call of each session, with no pause, and
+# right after the process has been idle: sorting 200,000 numbers (one core),
+# and the forest on 1,000 rows split over every usable core
+# (:class:`helpers.OnnxPredictor` with ``row_workers=0``, one chunk per core).
+# The paired ratio over interleaved rounds is the slowdown.
 import time
 
 from helpers.timing import median_interval, settle
 
 rng = np.random.default_rng(0)
+split_forest = helpers.OnnxPredictor(onnx_models["forest"], row_workers=0)
 works = {
     "sort (one core)": (np.sort, rng.random(200_000)),
-    "matrix product (all cores)": (lambda m: m @ m, rng.random((300, 300))),
+    "forest, rows split (every core)": (split_forest.predict_proba, X32[:1_000]),
 }
 batch = X32[:1_000]
-after = {"idle": lambda _: None, **thread_calls["logistic"]}
+after = {"idle": lambda _: None, **thread_calls["forest"]}
 work_ratios = {}
 for work_name, (work, data) in works.items():
     seconds = {label: [] for label in after}
@@ -286,11 +288,24 @@ for (work_name, label), (ratio, low, high) in work_ratios.items():
     print(f"{work_name} right after {label}: {ratio:.2f}x [{low:.2f}x, {high:.2f}x]")
 
 # %%
-# So ``"latency"`` and ``"default"`` keep onnxruntime's spinning where it
-# has a pool, and you turn it off (``allow_spinning=False``, the config
-# entry above) when other work shares the cores between calls: a web
-# server's request handling, a second model in the same process, or the
-# row split, whose chunks run beside each other.
+# What that means for the presets, from this run's verdicts. ``"default"``
+# and ``"throughput"`` keep onnxruntime's spinning; turn it off
+# (``allow_spinning=False``) where your own measurement shows the work
+# beside the model paying for it.
+slowed = [key for key, (_, low, _) in work_ratios.items() if low > 1.05]
+costs_model = [
+    f"{batch_size:,} rows"
+    for batch_size in batch_sizes
+    if thread_results["logistic"].verdict(NO_SPIN, batch_size) == "slower"
+]
+print(
+    "work slowed right after a call: "
+    + ("; ".join(f"{work} after {session}" for work, session in slowed) or "none")
+)
+print(
+    "spinning off slowed the logistic regression at: "
+    + (", ".join(costs_model) or "no batch size measured")
+)
 
 # %%
 # Execution mode and graph optimisation
