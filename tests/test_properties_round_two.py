@@ -323,6 +323,20 @@ def named_frames(draw, base: pd.DataFrame):
     return frame
 
 
+def _names_refused(predictor, X, given, fitted) -> bool:
+    """True, after checking the refusal, when the column names given are duplicated, missing or
+    unexpected (matched as text)."""
+    if len(set(given)) < len(given):
+        event("refused: duplicated")
+        _refused(predictor, X, "duplicated")
+        return True
+    if sorted(given) != sorted(fitted):
+        event("refused: missing or unexpected")
+        _refused(predictor, X, "missing columns", "unexpected columns")
+        return True
+    return False
+
+
 @pytest.mark.parametrize("named", ["age, visits, city", "0, 1, 2", "'0' to '3'"], indirect=True)
 @settings(max_examples=EXAMPLES)
 @given(data=st.data())
@@ -333,13 +347,7 @@ def test_frames_with_any_column_names(named, data):
     X = data.draw(named_frames(base))
     given = [str(c) for c in X.columns]
     fitted = [str(c) for c in base.columns]
-    if len(set(given)) < len(given):
-        event("refused: duplicated")
-        _refused(predictor, X, "duplicated")
-        return
-    if sorted(given) != sorted(fitted):
-        event("refused: missing or unexpected")
-        _refused(predictor, X, "missing columns", "unexpected columns")
+    if _names_refused(predictor, X, given, fitted):
         return
     event("answered")
     expected = X.iloc[:, [given.index(c) for c in fitted]].set_axis(base.columns, axis=1)
@@ -414,13 +422,7 @@ def test_dicts_of_columns_of_any_shape(named, data):
     model, predictor, base = named
     X, rows = data.draw(column_dicts(base))
     given = [str(key) for key in X]
-    if len(set(given)) < len(given):
-        event("refused: duplicated")
-        _refused(predictor, X, "duplicated")
-        return
-    if sorted(given) != sorted(rows):
-        event("refused: a column missing or unexpected")
-        _refused(predictor, X, "missing columns", "unexpected columns")
+    if _names_refused(predictor, X, given, list(rows)):
         return
     if None in rows.values() or len(set(rows.values())) > 1:
         event("refused: shapes or lengths")
