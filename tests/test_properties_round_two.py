@@ -107,6 +107,16 @@ def _problems(values: list) -> list[str]:
     return problems
 
 
+def _text_refused(predictor, X, values: list, column: str) -> bool:
+    """True, after checking the refusal names ``column`` and a problem, when ``values`` hold
+    something a text column must refuse (see :func:`_problems`)."""
+    if problems := _problems(values):
+        event(f"refused: {problems[-1]}")
+        assert f"'{column}'" in _refused(predictor, X, *problems)
+        return True
+    return False
+
+
 def _contain(values: list, container: str, column: str):
     """``values`` in ``container`` (a frame where it cannot hold them), and the values as given:
     numpy's own text drops trailing NULs."""
@@ -147,9 +157,7 @@ def test_text_of_any_code_point_for_one_text_input(colors, values, container):
     model, predictor = colors
     X, seen = _contain(values, container, "color")
     event(container)
-    if problems := _problems(seen):
-        event(f"refused: {problems[-1]}")
-        assert "'color'" in _refused(predictor, X, *problems)
+    if _text_refused(predictor, X, seen, "color"):
         return
     event("answered")
     expected = pd.DataFrame({"color": pd.Series(seen, dtype=object)})
@@ -168,9 +176,7 @@ def test_text_of_any_code_point_in_a_frame_of_mixed_columns(pipeline, mixed_fram
         rows["city"] = pd.Series(values, dtype=object, index=rows.index)
     X = {name: rows[name].to_numpy() for name in rows.columns} if container == "dict" else rows
     event(container)
-    if problems := _problems(values):
-        event(f"refused: {problems[-1]}")
-        assert "'city'" in _refused(predictor, X, *problems)
+    if _text_refused(predictor, X, values, "city"):
         return
     event("answered")
     _agrees(model, predictor, X, rows, len(values))
@@ -183,9 +189,7 @@ def test_text_of_any_code_point_in_a_dict_of_lists(pipeline, mixed_frame, values
     frame, _ = mixed_frame
     rows = frame[: len(values)].assign(city=pd.Series(values, dtype=object, index=frame.index[: len(values)]))
     X = {"age": rows["age"].tolist(), "visits": rows["visits"].tolist(), "city": values}
-    if problems := _problems(values):
-        event(f"refused: {problems[-1]}")
-        assert "'city'" in _refused(predictor, X, *problems)
+    if _text_refused(predictor, X, values, "city"):
         return
     event("answered")
     _agrees(model, predictor, X, rows, len(values))
@@ -222,9 +226,7 @@ def test_text_of_any_code_point_for_a_text_classifier(texts, values, container):
     model, predictor = texts
     X, seen = _contain(values, container, "text")
     event(container)
-    if problems := _problems(seen):
-        event(f"refused: {problems[-1]}")
-        assert "'text'" in _refused(predictor, X, *problems)
+    if _text_refused(predictor, X, seen, "text"):
         return
     if all(text.isascii() for text in seen):
         event("answered (ASCII: as scikit-learn)")
