@@ -49,9 +49,11 @@ print(f"Java {java_version}: {java}")
 # %%
 # Start Spark in local mode
 # -------------------------
-# ``local[2]`` runs Spark's driver and two executor threads in one Java
-# process; each task's Python code runs in a Python worker process. Two
-# cores keep the lesson small, as in the Dask lesson. The settings keep
+# ``local[n]`` runs Spark's driver and ``n`` executor threads in one Java
+# process; each task's Python code runs in a Python worker process. ``n`` is
+# the CPUs this process may use (:func:`helpers.usable_cpus`: the affinity
+# mask and a container's quota), at most four to keep the lesson small; Dask
+# and scikit-learn get the same number below. The settings keep
 # Spark on the loopback address (``SPARK_LOCAL_IP`` too), without its web
 # UI, with its scratch files and Java's in a temporary folder, and turn on
 # Arrow between Java and Python; ``PYSPARK_PYTHON`` makes the workers run this
@@ -70,7 +72,8 @@ import helpers
 from pyspark.sql import SparkSession
 
 warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
-CORES, N_PARTITIONS = 2, 4
+CORES = min(helpers.usable_cpus(), 4)
+N_PARTITIONS = 2 * CORES
 os.environ["PYSPARK_PYTHON"] = sys.executable
 os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
 spark_dir = tempfile.TemporaryDirectory(prefix="spark-")
@@ -226,17 +229,18 @@ joined.drop(columns="_merge").head()
 # %%
 # Rows per second: Spark, Dask, scikit-learn
 # ------------------------------------------
-# Three ways to score the same 200,000 rows on the same two cores:
+# Three ways to score the same 200,000 rows on the same ``CORES`` cores:
 #
 # * scikit-learn in this process: ``predict_proba`` on the float64 array,
 #   then the labels from it (as its ``predict`` does), on OpenMP threads
-#   (it has no ``n_jobs``) limited to two with ``threadpoolctl``;
-# * Dask: :func:`helpers.batch.score` as in the Dask lesson, two workers of
-#   one thread, the table persisted in 4 partitions. The workers are threads
-#   of this process (``processes=False``): ONNX Runtime releases Python's
-#   lock while it scores, and worker processes would need a script's code
-#   under ``if __name__ == "__main__":`` (the Dask lesson's note);
-# * Spark: ``score_partition`` above, ``local[2]``, on the cached table.
+#   (it has no ``n_jobs``) limited to ``CORES`` with ``threadpoolctl``;
+# * Dask: :func:`helpers.batch.score` as in the Dask lesson, ``CORES``
+#   workers of one thread, the table persisted in ``N_PARTITIONS``
+#   partitions. The workers are threads of this process
+#   (``processes=False``): ONNX Runtime releases Python's lock while it
+#   scores, and worker processes would need a script's code under
+#   ``if __name__ == "__main__":`` (the Dask lesson's note);
+# * Spark: ``score_partition`` above, ``local[CORES]``, on the cached table.
 #
 # For the engines, one action is timed: every partition is scored on the
 # workers (id, label, both probabilities) and only row counts come back
