@@ -44,8 +44,8 @@ def refuse_wrong_conversions(model: BaseEstimator) -> None:
         name, where = type(estimator).__name__, "" if estimator is model else f" (in {type(model).__name__})"
         if np.any(getattr(estimator, "is_categorical_", None)):
             raise UnsupportedModelError(
-                f"{name}{where} has categorical features: skl2onnx converts them into another model, up "
-                "to 0.95 off in probability (onnx/sklearn-onnx#1051, #1101). Encode the categories in a "
+                f"{name}{where} has categorical features: skl2onnx converts them into another model, "
+                "whose probabilities differ (onnx/sklearn-onnx#1051, #1101). Encode the categories in a "
                 "Pipeline before it (OneHotEncoder or OrdinalEncoder), fitted with categorical_features=None"
             )
         if name == "TunedThresholdClassifierCV":

@@ -30,7 +30,7 @@ __all__ = [
 MIN_ROUNDS = 6
 
 #: Idle seconds before each timing, longer while the process burns CPU time (:func:`settle`, up to
-#: ``SETTLE`` s): ``InferenceSession(model)``'s pool spins for about 40 ms after a call, taking a core
+#: ``SETTLE`` s): ``InferenceSession(model)``'s pool spins tens of milliseconds after a call, taking a core
 #: from what is timed next. ``QUIET`` spans scheduler ticks: Linux counts the CPU time of a thread on
 #: another core only at ticks (4 ms at 250 Hz), which a shorter window can miss.
 PAUSE, SETTLE, QUIET = 0.002, 0.5, 0.008
