@@ -21,8 +21,9 @@ _PROBABILITIES = ("probabilities", "output_probability")
 class OutputSpec:
     """The outputs of a model, as a scikit-learn user names them: labels and probabilities, or values."""
 
-    def __init__(self, outputs: dict[str, tuple[str, list[Any]]], n_classes: int | None = None) -> None:
-        self.types, self.n_classes = outputs, n_classes  # n_classes: a ZipMap's width on no rows
+    def __init__(self, outputs: dict[str, tuple[str, list[Any]]], classes: list[Any] | None = None) -> None:
+        self.types, self.n_classes = outputs, len(classes or ())  # n_classes: a ZipMap's width on no rows
+        self.bool_labels = bool(classes) and all(isinstance(c, bool) for c in classes)  # 0 and 1 in ONNX
         self.label_name = next((n for n in _LABELS if n in outputs), None)
         self.proba_name = next((n for n in _PROBABILITIES if n in outputs), None)
         self.value_name = self.label_name or next(iter(outputs))
@@ -32,11 +33,7 @@ class OutputSpec:
     def from_session(cls, session: ort.InferenceSession) -> OutputSpec:
         """Read the outputs' names, types and shapes, and the classes :func:`helpers.convert` recorded."""
         classes = ModelMetadata.read(session.get_modelmeta().custom_metadata_map).classes
-        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs()}, len(classes or ()))
-
-    @property
-    def names(self) -> list[str]:
-        return list(self.types)
+        return cls({o.name: (o.type, list(o.shape)) for o in session.get_outputs()}, classes)
 
     @property
     def is_classifier(self) -> bool:
@@ -49,15 +46,16 @@ class OutputSpec:
         return np.empty([0, *tail], dtype=numpy_dtype(onnx_type))
 
     def labels(self, values: np.ndarray) -> np.ndarray:
-        """Labels or values, shape ``(n_rows,)``: a regressor's ``(n_rows, 1)`` is flattened."""
-        return values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values
+        """Labels or values, shape ``(n_rows,)`` (``(n_rows, 1)`` flattened); bool classes as bool."""
+        values = values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values
+        return values.astype(bool) if self.bool_labels else values
 
     def probabilities(self, values: Any) -> np.ndarray:
         """Probabilities as an ``(n_rows, n_classes)`` array (from ZipMap's dicts too), or one per output."""
         if not self.zipmap:
             return values
         if len(values) == 0:
-            return np.empty((0, self.n_classes or 0), dtype=np.float32)  # (0, 0) when not recorded
+            return np.empty((0, self.n_classes), dtype=np.float32)  # (0, 0) when not recorded
         keys = list(values[0])
         return np.array([[row[k] for k in keys] for row in values], dtype=np.float32)
 

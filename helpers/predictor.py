@@ -48,7 +48,7 @@ class OnnxPredictor:
     ----------
     model : onnx.ModelProto, bytes, str or path
         The model, or the path of a ``.onnx`` file; pickles are refused, never loaded.
-    preset : {"latency", "throughput"} or None, default "latency"
+    preset : {"latency", "default", "throughput"} or None, default "latency"
         Session settings, see :data:`helpers.PRESETS`; None: onnxruntime's defaults.
     providers : list of str, default ``["CPUExecutionProvider"]``
     reuse_buffers : bool, default False
@@ -139,7 +139,7 @@ class OnnxPredictor:
     @property
     def output_names(self) -> list[str]:
         """Names of the model's outputs."""
-        return self.outputs.names
+        return list(self.outputs.types)
 
     @property
     def n_features_in_(self) -> int | None:

@@ -20,6 +20,17 @@ def test_predict_and_proba_match_sklearn(logistic, forest, boosting, iris):
         np.testing.assert_allclose(predictor.predict_proba(X), model.predict_proba(X), atol=1e-5)
 
 
+def test_bool_labels_come_back_as_bool(iris):
+    """skl2onnx stores bool classes as 0 and 1; the predictor gives scikit-learn's bools back."""
+    X, y = iris
+    model = LogisticRegression(max_iter=500).fit(X, y == 0)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, X[:1]))
+    labels = predictor.predict(X)
+    assert labels.dtype == bool and predictor.predict(X[:0]).dtype == bool
+    np.testing.assert_array_equal(labels, model.predict(X))
+    assert predictor.predict_with_proba(X[:5])[0].tolist() == model.predict(X[:5]).tolist()
+
+
 def test_regressor_predict_is_one_dimensional(ridge):
     model, predictor, X = ridge
     prediction = predictor.predict(X)
