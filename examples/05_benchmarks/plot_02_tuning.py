@@ -9,7 +9,8 @@ why no fixed rule answers that, then lets :func:`helpers.tune` measure the
 settings that matter for a linear model and a random forest, at one row and
 at 10,000 rows, and keep its starting preset ("no clear winner") when no
 setting is faster beyond the noise. It ends with the cost of the call itself:
-``session.run`` against :class:`helpers.OnnxPredictor`. It follows
+``session.run`` against :class:`helpers.OnnxPredictor`, at one row and at
+10,000 rows, where the predictor's value check reads every value. It follows
 :ref:`model_grid` and builds on :ref:`running_session_options`.
 """
 
@@ -409,3 +410,77 @@ assert second is first and not np.array_equal(first, kept)
 expected = models["logistic"].predict_proba(X_test[:1])
 np.testing.assert_allclose(kept, expected, atol=1e-5)
 pd.DataFrame({"kept copy": kept[0], "first, after the second call": first[0]})
+
+# %%
+# The cost of the checks on a large batch
+# ---------------------------------------
+# At 10,000 rows the call does real work, and the Python around it no
+# longer counts; the value check does. Before the session runs, the
+# predictor looks at every value of the batch once for NaN and infinity
+# (``np.isfinite``), because scikit-learn refuses them where the ONNX model
+# would answer anyway. A logistic regression does little more per value
+# than that: 20 multiply-adds per row. Three ways to get the probabilities of
+# 10,000 rows, against ``InferenceSession(model)`` with no options, the
+# baseline, timed twice (the second time as a control):
+#
+# * the same session, after ``np.isfinite(batch).all()``: the check alone,
+#   written out;
+# * :class:`helpers.OnnxPredictor` with the ``"throughput"`` preset, which
+#   for a linear model keeps onnxruntime's own settings: the same session,
+#   with all of the predictor's checks.
+default_session = onnxruntime.InferenceSession(
+    onnx_models["logistic"].SerializeToString(),
+    providers=["CPUExecutionProvider"],
+)
+
+
+def default_run(batch):
+    return default_session.run(["probabilities"], {"X": batch})[0]
+
+
+def checked_run(batch):
+    if not np.isfinite(batch).all():
+        raise ValueError("NaN or infinity in the batch")
+    return default_run(batch)
+
+
+batch_calls = {
+    "InferenceSession(model)": default_run,
+    "isfinite, then InferenceSession(model)": checked_run,
+    "OnnxPredictor, preset throughput": helpers.OnnxPredictor(
+        onnx_models["logistic"], preset="throughput"
+    ).predict_proba,
+}
+large = helpers.benchmark(
+    batch_calls,
+    X_test32,
+    batch_sizes=(10_000,),
+    min_repeat=21,
+    budget=2.5,
+    control=True,
+)
+large.to_frame()[["candidate", "median_us", "speedup", "speedup_low", "speedup_high"]]
+
+# %%
+# What the run says, printed from its verdicts. The control comes first:
+# when its verdict is not "no clear difference", the machine drifted while
+# this ran, and the other lines are not to be trusted.
+for name in large.candidates[1:]:
+    speedup, low, high = large.interval(name, 10_000)
+    verdict = large.verdict(name, 10_000)
+    print(f"{name}: {speedup:.2f}x [{low:.2f}x, {high:.2f}x], {verdict}")
+added = 1 / large.speedup("isfinite, then InferenceSession(model)", 10_000) - 1
+print(f"the value check alone adds {added:.0%} to the bare call's median time")
+
+# %%
+# For this model the throughput preset's session is ``InferenceSession(model)``'s,
+# so what separates the predictor from the bare call is its checks, the
+# value check the largest of them: the price of refusing NaN and infinity
+# where scikit-learn refuses them. The pass costs the same for any model
+# with 20 columns, so its share is largest where the model does least per
+# value, as here; a forest or an MLP does far more per row.
+# ``benchmarks/throughput.py`` in the repository prints the bare session
+# and the predictor side by side for six models at four batch sizes, on the
+# machine where you run it. scikit-learn makes the same pass in its own
+# ``predict_proba`` (``check_array``), so against scikit-learn the
+# comparison is like for like.
