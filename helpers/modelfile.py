@@ -9,18 +9,20 @@ import os
 from pathlib import Path
 
 import onnx
+from google.protobuf.message import DecodeError
 
 from helpers.errors import ModelFileError
 
-__all__ = ["ModelSource", "check_source", "model_bytes"]
+__all__ = ["ModelSource", "check_source", "model_bytes", "with_external_data"]
 
 #: What the helpers accept as a model.
 ModelSource = onnx.ModelProto | bytes | bytearray | memoryview | str | os.PathLike
 
 
 def model_bytes(model: ModelSource) -> tuple[bytes, str]:
-    """The serialized model and where it came from, for errors: ``FileNotFoundError`` for a
-    path that is not a file, ``TypeError`` for another type, :class:`ModelFileError` for a pickle.
+    """The serialized model (a file's external data read in) and where it came from, for errors:
+    ``FileNotFoundError`` for a path that is not a file, ``TypeError`` for another type,
+    :class:`ModelFileError` for a pickle.
 
     >>> model_bytes(b"\\x08\\x07")
     (b'\\x08\\x07', 'the given bytes')
@@ -33,7 +35,31 @@ def model_bytes(model: ModelSource) -> tuple[bytes, str]:
     else:
         content, source = Path(model).read_bytes(), repr(os.fspath(model))
     check_not_pickle(content, source)
+    if isinstance(model, (str, os.PathLike)):
+        content = with_external_data(content, Path(model).parent, source)
     return content, source
+
+
+def with_external_data(content: bytes, folder: Path, source: str) -> bytes:
+    """The model with the tensors it keeps in files of ``folder`` read in, as ``onnx.load`` does, so that
+    its bytes load from anywhere; a model without such tensors is returned as it is."""
+    if b"location" not in content:  # the key of every external tensor: no need to parse without it
+        return content
+    try:
+        proto = onnx.load_from_string(content)
+        if not any(t.data_location == onnx.TensorProto.EXTERNAL for t in proto.graph.initializer):
+            return content
+        onnx.load_external_data_for_model(proto, os.fspath(folder))  # refuses a location outside it
+    except DecodeError:  # not a model: creating the session says so, naming the source
+        return content
+    except Exception as error:  # onnx's ValidationError, OSError
+        raise ModelFileError(f"{source} keeps tensors in files beside it, unreadable: {error}") from None
+    if proto.ByteSize() >= 2**31:
+        raise ModelFileError(
+            f"{source} and its external data make {proto.ByteSize() / 2**30:.1f} GB, over protobuf's 2 GB "
+            "limit for the one message helpers loads: use onnxruntime.InferenceSession on the path"
+        )
+    return proto.SerializeToString()
 
 
 def check_source(model: ModelSource) -> None:

@@ -4,6 +4,8 @@ import pickle
 import threading
 
 import numpy as np
+import onnx
+import onnx.numpy_helper
 import onnxruntime as ort
 import pandas as pd
 import pytest
@@ -260,6 +262,54 @@ def test_pickle_is_refused_not_loaded(logistic, tmp_path):
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(logistic[0]))
     with pytest.raises(helpers.ModelFileError, match="looks like a pickle .*never unpickles"):
+        helpers.OnnxPredictor(path)
+
+
+@pytest.fixture(scope="module")
+def mlp(iris):
+    """A model whose weights are initializers, the tensors external data can hold."""
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = iris
+    model = MLPClassifier((8,), solver="lbfgs", max_iter=2_000, random_state=0).fit(X, y)
+    return model, helpers.convert(model, X[:1])
+
+
+def _save_with_external_data(onnx_model, path):
+    """``onnx_model`` saved at ``path``, every initializer in ``<name>.data`` beside it."""
+    model = onnx.ModelProto()
+    model.CopyFrom(onnx_model)
+    for tensor in model.graph.initializer:  # external data needs raw bytes
+        tensor.CopyFrom(onnx.numpy_helper.from_array(onnx.numpy_helper.to_array(tensor), tensor.name))
+    onnx.save_model(model, path, save_as_external_data=True, location=f"{path.name}.data", size_threshold=0)
+    assert path.with_name(f"{path.name}.data").stat().st_size > 0
+
+
+def test_a_model_with_external_data_loads_from_any_directory(mlp, iris, tmp_path, monkeypatch):
+    (model, onnx_model), X = mlp, iris[0]
+    path = tmp_path / "models" / "mlp.onnx"
+    path.parent.mkdir()
+    _save_with_external_data(onnx_model, path)
+    monkeypatch.chdir(tmp_path)  # not the model's folder: its data is found beside the file
+    for given in (path, "models/mlp.onnx"):
+        predictor = helpers.OnnxPredictor(given)
+        np.testing.assert_allclose(predictor.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
+def test_external_data_missing_or_outside_the_folder_is_named(mlp, tmp_path):
+    path = tmp_path / "inside" / "mlp.onnx"
+    path.parent.mkdir()
+    _save_with_external_data(mlp[1], path)
+    data = path.with_name("mlp.onnx.data").rename(tmp_path / "mlp.onnx.data")
+    with pytest.raises(helpers.ModelFileError, match="mlp.onnx' keeps tensors in files beside it"):
+        helpers.OnnxPredictor(path)
+    escaping = onnx.load(path, load_external_data=False)
+    for tensor in escaping.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = f"../{data.name}"  # the file exists, outside the model's folder
+    onnx.save_model(escaping, path)
+    with pytest.raises(helpers.ModelFileError, match="points outside the directory"):
         helpers.OnnxPredictor(path)
 
 

@@ -477,6 +477,12 @@ assert external.loc["forest, every tensor", "moved"] == 0
 assert (mlp_proba.argmax(axis=1) == mlp.predict(X_test)).all()
 
 # %%
+# :class:`helpers.OnnxPredictor`, given the path, reads the ``.data`` file
+# beside the model itself, whatever the working directory, and refuses a
+# location outside the model's folder:
+helpers.assert_agrees(mlp, helpers.OnnxPredictor(workdir / "mlp_raw.onnx"), X_test)
+
+# %%
 # Why the forest cannot move: external data is a property of *tensors*
 # only, and the forest holds no tensor. The types of its attributes, counted
 # from the model:
