@@ -114,3 +114,13 @@ def test_importing_helpers_turns_onnxruntime_telemetry_off_unless_told_otherwise
     env["ORT_DISABLE_TELEMETRY"] = "0"  # a choice in the environment is kept
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert run.stdout.strip() == "0"
+
+
+def test_every_file_naming_the_version_names_pyproject_s():
+    """The version is written where readers copy it (the wheel's name) and in conf.py: one value."""
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    assert version, "pyproject.toml states the version"
+    assert f'release = version = "{version.group(1)}"' in (ROOT / "conf.py").read_text()
+    for name in ("README.md", "docs/index.rst"):
+        wheels = re.findall(r"train_convert_predict-([\w.]+)-py3", (ROOT / name).read_text())
+        assert wheels and set(wheels) == {version.group(1)}, (name, wheels)
