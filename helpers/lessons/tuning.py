@@ -258,7 +258,7 @@ def tune(
         if len(winners):
             best = candidates[int(winners.speedup_low.idxmax())]
     measurements = pd.concat(frames, ignore_index=True)
-    # the choice and both presets in one interleaved run, against the starting preset
+    # the choice and every preset in one interleaved run, against the starting preset
     finalists = {f"preset {first}": presets[first]}
     for name, setting in presets.items():
         if setting not in finalists.values():

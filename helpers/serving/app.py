@@ -82,8 +82,8 @@ def create_app(
         Largest body in bytes; a larger one gets a 413 answer before it is
         read. Default: :data:`~helpers.serving.schemas.BODY_BYTES_PER_VALUE` per value of a full batch,
         plus 4 KiB.
-    preset : {"latency", "throughput"}, default "latency"
-        Session settings (see :data:`helpers.predictor.PRESETS`); "latency"
+    preset : {"latency", "default", "throughput"}, default "latency"
+        Session settings (see :data:`helpers.PRESETS`); "latency"
         uses one intra-op thread, so that several worker processes share
         the cores instead of fighting over them.
     session_options : onnxruntime.SessionOptions or dict, optional
