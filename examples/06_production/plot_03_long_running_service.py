@@ -9,7 +9,7 @@ reported to onnxruntime: its memory grows until the container is killed, or
 its threads fight over the container's cores. You will measure memory over
 100,000 requests with the memory options on and off, also through ``GET
 /status``; count the threads a session starts; and share the cores between
-worker processes and threads. It follows :ref:`web_service`; about a minute.
+worker processes and threads. It follows :ref:`web_service`.
 """
 
 # %%

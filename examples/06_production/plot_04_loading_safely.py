@@ -9,7 +9,7 @@ format. You will watch a pickle run code the moment it is loaded, save the same
 kind of model with skops, which rebuilds only the types you allow, and see what
 an ONNX file, which holds no code, can still ask of the machine that opens it.
 Last, the command-line tool of :ref:`command_line` refuses a ``.skops`` file
-until you list the types you checked. It runs in about ten seconds.
+until you list the types you checked.
 """
 
 # %%

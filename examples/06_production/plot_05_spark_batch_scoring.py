@@ -10,8 +10,9 @@ machine. You will learn how to score a Spark DataFrame with an ONNX model in
 from model bytes that Spark broadcasts (a session itself cannot travel), how
 to check every scored row against scikit-learn, and how many rows per second
 Spark, Dask and plain scikit-learn score on the same table. Spark runs in
-local mode; starting and warming it up take much of the lesson's minute or
-so. It follows :ref:`dask_batch_scoring`, which does the same with Dask.
+local mode, and the lesson prints how long it takes to start, which the
+timings leave out. It follows :ref:`dask_batch_scoring`, which does the same
+with Dask.
 """
 
 # %%
