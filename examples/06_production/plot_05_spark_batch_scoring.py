@@ -129,10 +129,12 @@ print(f"ONNX model: {len(onnx_bytes):,} bytes, broadcast to the executors")
 # A table in Spark's memory
 # -------------------------
 # 200,000 rows of 20 float32 features with an ``id`` column, generated here
-# and seeded (nothing is downloaded), become a Spark DataFrame of 4
-# partitions. ``cache`` and ``count`` load it into the executors' memory
-# before any timing, as Dask's ``persist`` does. In production it would come
-# from ``spark.read.parquet``.
+# and seeded (nothing is downloaded), become a Spark DataFrame of
+# ``N_PARTITIONS`` partitions, two per executor thread (Spark's
+# ``spark.default.parallelism``, set above; the count is printed below).
+# ``cache`` and ``count`` load it into the executors' memory before any
+# timing, as Dask's ``persist`` does. In production it would come from
+# ``spark.read.parquet``.
 import pandas as pd
 
 N_ROWS = 200_000
