@@ -309,6 +309,8 @@ seconds = dict(zip(calls, rounds.T, strict=True))
 
 def said(candidate, baseline=SKLEARN):
     """A speed-up, its 95% interval and its verdict, as text."""
+    if candidate == baseline:
+        return "baseline"
     speedup, low, high = ratio_interval(seconds[baseline], seconds[candidate])
     return f"{speedup:.2f}x [{low:.2f}-{high:.2f}], {verdict(low, high)}"
 
