@@ -9,7 +9,7 @@ reported to onnxruntime: its memory grows until the container is killed, or
 its threads fight over the container's cores. You will measure memory over
 100,000 requests with the memory options on and off, also through ``GET
 /status``; count the threads a session starts; and share the cores between
-worker processes and threads. It follows :ref:`web_service`; about a minute.
+worker processes and threads. It follows :ref:`web_service`.
 """
 
 # %%
@@ -152,10 +152,23 @@ columns = ["arena", "pattern", "MiB at 0", "at 10k", "at 100k", "KiB/10k", "verd
 pd.DataFrame(memory_rows, columns=columns).style.format(precision=2).hide(axis="index")
 
 # %%
-# Each run's memory above its start (dashed: second runs). Growth in steps,
-# each when a request larger than all before arrives, ends once ``max_batch``
-# rows have come; growth that goes on request after request is a leak.
+# Each run's memory above its start (dashed: second runs). Memory may grow in
+# steps for a reason in the requests: the arena grows when a request is larger
+# than all before it (the sizes stop at 1,000 rows), and with the memory
+# pattern each size not seen before adds a plan. The line below says when
+# each last happened in these sizes; growth that goes on with no new size is
+# a leak.
 import matplotlib.pyplot as plt
+
+first_seen = {}  # request number at which each size first came
+for count, size in enumerate(sizes.tolist(), start=1):
+    first_seen.setdefault(size, count)
+late = sum(count > 10_000 for count in first_seen.values())
+print(
+    f"largest request, {sizes.max():,} rows: first at request "
+    f"{first_seen[sizes.max()]:,}; {late} sizes first come after request 10,000, "
+    f"the last at request {max(first_seen.values()):,}"
+)
 
 fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
 for index, ((arena, pattern), runs) in enumerate(readings.items()):

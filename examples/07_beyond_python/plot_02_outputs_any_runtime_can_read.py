@@ -9,8 +9,8 @@ runtimes read plain tensors, and skl2onnx's default classifier output is not
 one. You will get a checklist function to run on any ONNX file, learn what to
 change before a model leaves Python, and see in Node.js, with onnxruntime-web,
 what JavaScript gets from the default conversion and from the fixed one, and
-its load time and latency against Python's. It runs in about 20 seconds and
-follows :ref:`live_in_the_browser`.
+its load time and latency against Python's. It follows
+:ref:`live_in_the_browser`.
 """
 
 # %%
