@@ -228,12 +228,26 @@ axes[0].set_ylabel(f"rows per second, {BIG:,} rows per call")
 axes[0].legend()
 
 
-def best_of(result, family, size=BIG):
-    labels = [c for c in result.candidates if c.startswith(family)]
-    return min(labels, key=lambda c: result.median(c, size))
+def choices(result, family=None):
+    """The candidates of ``family`` (None: of every family), never the control:
+    the control is the baseline timed a second time, not a setting."""
+    families = FAMILIES if family is None else (family,)
+    return [
+        c
+        for c in result.candidates
+        if c.split(",")[0] in families and not c.endswith("(control)")
+    ]
 
 
-winners = {name: best_of(result, "", BIG) for name, result in results.items()}
+def best_of(result, family=None, size=BIG):
+    """The candidate of ``family`` (None: of every family) with the lowest median."""
+    return min(choices(result, family), key=lambda c: result.median(c, size))
+
+
+for result in results.values():  # the control is timed, and never chosen
+    assert f"{result.baseline} (control)" in result.candidates
+    assert not any(c.endswith("(control)") for c in choices(result))
+winners = {name: best_of(result) for name, result in results.items()}
 fastest_text = "; ".join(f"{name}: {label}" for name, label in winners.items())
 fig.suptitle(f"Fastest at 10,000 rows: {fastest_text}")
 plt.show()
