@@ -108,11 +108,11 @@ print(skip_reason or {name: f"{s:.1f} s" for name, s in compile_seconds.items()}
 
 # %%
 # A compiled model predicts with ``predictor.predict(tl2cgen.DMatrix(rows))``.
-# For a binary classifier it returns the probability of the positive class
-# only, shaped ``(rows, 1, 1)``; the forest returns both columns, shaped
-# ``(rows, 1, 2)``. ``tl2cgen_proba`` gives back scikit-learn's
-# ``(rows, 2)``. The compiled models must agree with scikit-learn as the ONNX
-# ones do.
+# Both models are binary classifiers, but their outputs differ: the gradient
+# boosting model returns the probability of the positive class only, shaped
+# ``(rows, 1, 1)``; the forest returns both columns, shaped ``(rows, 1, 2)``.
+# ``tl2cgen_proba`` gives back scikit-learn's ``(rows, 2)`` for either. The
+# compiled models must agree with scikit-learn as the ONNX ones do.
 LARGE_BATCH = 1_000  # from here on, the compiled model gets every usable core
 
 
