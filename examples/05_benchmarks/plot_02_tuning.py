@@ -67,12 +67,15 @@ helpers.machine_summary()
 # %%
 # Why fixed rules for threads fail
 # --------------------------------
-# Two rules are common: "one thread per core" (onnxruntime's default) and
-# "one thread, and run requests side by side". Whether either holds depends
-# on the case. We time both on both models at one row and at 10,000 rows (the
-# 3,000 test rows, repeated) with :func:`helpers.benchmark`: the public
-# ``session.run`` of one session per setting, spinning off, interleaved in
-# the same rounds, on rows converted to float32 before timing.
+# Two rules are common: "one thread per core" and "one thread, and run
+# requests side by side". Whether either holds depends on the case. We time
+# both on both models at one row and at 10,000 rows (the 3,000 test rows,
+# repeated) with :func:`helpers.benchmark`: one intra-op thread, and one
+# thread per usable core, both with spinning off (onnxruntime's default pool
+# is one thread per physical core, and spins; :func:`helpers.tune` below
+# times it as the ``"default"`` preset). Each is the public ``session.run``
+# of its own session, interleaved in the same rounds, on rows converted to
+# float32 before timing.
 #
 # A third candidate is a control: a second session with the very same
 # setting as the first. Its interval shows how much two identical sessions
