@@ -209,7 +209,7 @@ SKLEARN_SETTINGS = ("scikit-learn default", "scikit-learn n_jobs=-1")
 
 
 def sklearn_baseline(result, size):
-    """The scikit-learn candidate of ``result`` with the lower median at ``size`` rows."""
+    """The scikit-learn candidate with the lower median at ``size`` rows."""
     timed = [c for c in SKLEARN_SETTINGS if c in result.candidates]
     return min(timed, key=lambda c: result.median(c, size))
 
