@@ -337,25 +337,26 @@ print(
 # the faster of scikit-learn as it comes and ``n_jobs=-1``, both timed in the
 # same rounds as the ONNX routes: for each family, the one with the lower
 # median, so each ratio comes with its own interval, no second benchmark
-# needed. The first lines say which setting was faster for each family
-# with ``n_jobs``, and by how much:
+# needed. The first lines say, for each family with ``n_jobs``, which
+# setting had the lower median, with its interval and verdict against the
+# other:
 LARGE = BATCH_SIZES[-1]
 
 
 def sklearn_baseline(result, batch_size=LARGE):
-    """The faster of the family's scikit-learn candidates at ``batch_size``."""
+    """The family's scikit-learn candidate with the lower median at ``batch_size``."""
     timed = [c for c in (SKLEARN, SKLEARN_ALL_CORES) if c in result.candidates]
     return min(timed, key=lambda c: result.median(c, batch_size))
 
 
 for name in all_cores:
     result = results[name]
-    faster = sklearn_baseline(result)
-    slower = SKLEARN if faster == SKLEARN_ALL_CORES else SKLEARN_ALL_CORES
-    speedup, low, high = result.interval(faster, LARGE, baseline=slower)
-    verdict = result.verdict(faster, LARGE, baseline=slower)
+    lower = sklearn_baseline(result)
+    other = SKLEARN if lower == SKLEARN_ALL_CORES else SKLEARN_ALL_CORES
+    speedup, low, high = result.interval(lower, LARGE, baseline=other)
+    verdict = result.verdict(lower, LARGE, baseline=other)
     print(
-        f"{name}, {LARGE:,} rows: {faster} against {slower}: "
+        f"{name}, {LARGE:,} rows: {lower} (lower median) against {other}: "
         f"{speedup:.2f}x [{low:.2f}x, {high:.2f}x], {verdict}"
     )
 rows = []

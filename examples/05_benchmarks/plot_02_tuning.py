@@ -67,12 +67,15 @@ helpers.machine_summary()
 # %%
 # Why fixed rules for threads fail
 # --------------------------------
-# Two rules are common: "one thread per core" (onnxruntime's default) and
-# "one thread, and run requests side by side". Whether either holds depends
-# on the case. We time both on both models at one row and at 10,000 rows (the
-# 3,000 test rows, repeated) with :func:`helpers.benchmark`: the public
-# ``session.run`` of one session per setting, spinning off, interleaved in
-# the same rounds, on rows converted to float32 before timing.
+# Two rules are common: "one thread per core" and "one thread, and run
+# requests side by side". Whether either holds depends on the case. We time
+# both on both models at one row and at 10,000 rows (the 3,000 test rows,
+# repeated) with :func:`helpers.benchmark`: one intra-op thread, and one
+# thread per usable core, both with spinning off (onnxruntime's default pool
+# is one thread per physical core, and spins; :func:`helpers.tune` below
+# times it as the ``"default"`` preset). Each is the public ``session.run``
+# of its own session, interleaved in the same rounds, on rows converted to
+# float32 before timing.
 #
 # A third candidate is a control: a second session with the very same
 # setting as the first. Its interval shows how much two identical sessions
@@ -214,11 +217,16 @@ forest_session.get_session_options().intra_op_num_threads
 # then the optimisation level. Each round interleaves the best so far with
 # its challengers in paired rounds, and a challenger replaces it only when
 # its whole 95% interval is above 1.05: faster by more than a 5% margin,
-# beyond the noise. When nothing clears that bar, the starting preset stays
-# and the result says "no clear winner". A last round times the choice
-# against every preset in one run, for the record. Only ``session.run`` is
-# timed (split over threads for a row split), on a batch prepared
-# beforehand, and a budget bounds the whole search.
+# beyond the noise. A last round times the choice and every preset in one
+# run, against the starting preset. One knob at a time does not reach every
+# preset: from ``"latency"`` (one thread, no pool) the search never times a
+# pool that spins, which is onnxruntime's ``"default"``. So when the search
+# kept the starting preset and the last round finds another preset faster
+# beyond the margin, ``tune`` takes that preset. When nothing clears the
+# bar, in the search or in the last round, the starting preset stays and
+# the result says "no clear winner". Only ``session.run`` is timed (split
+# over threads for a row split), on a batch prepared beforehand, and a
+# budget bounds the whole search.
 #
 # Spinning keeps idle pool threads busy-waiting for the next call: it can win
 # a benchmark while taking cores from everything else on the machine, one
@@ -248,12 +256,18 @@ for (name, batch_size), tuning in tunings.items():
     start = f"preset {tuning.start}"
     others = [p for p in final.index if p.startswith("preset ") and p != start]
     first_round = tuning.measurements[tuning.measurements["round"] == 1]
+    chosen = vars(tuning.best)  # the choice's fields: did it win a round of the search?
+    won = tuning.measurements[tuning.measurements["verdict"] == "faster"]
+    searched = chosen in won[list(chosen)].to_dict("records")
     decisions.append(
         {
             "model": name,
             "rows": batch_size,
             "start": tuning.start,
             "decision": tuning.best.label if tuning.decided else "no clear winner",
+            "chosen in": ("search" if searched else "final round")
+            if tuning.decided
+            else "-",
             "tuned vs start": final.loc["tuned", "speedup"],
             "low": final.loc["tuned", "speedup_low"],
             "high": final.loc["tuned", "speedup_high"],
@@ -276,21 +290,25 @@ styled = decisions.style.format("{:.2f}x", subset=ratio_columns)
 styled.format("{:.1f}", subset=["seconds"]).hide(axis="index")
 
 # %%
-# In this run, case by case. The search and the final round are separate
-# measurements; when the final round finds another preset faster while the
-# search kept the start, the two disagree, which means the machine was
-# noisier than the budget could resolve: give ``tune`` a larger budget, or
-# tune when the machine is quieter. Before each timing, every round waits
-# until the process is idle, so that a spinning setting does not take the
-# cores of the setting timed after it (:func:`helpers.timing.settle`;
-# :ref:`running_session_options` measures what a spinning pool costs the
-# work after it).
+# In this run, case by case, and where the choice was made: in the search,
+# or in the final round, where ``tune`` takes a preset faster than a kept
+# start (a preset the search may never have tried). Other presets faster
+# than the start in the final round are listed too. Before each timing,
+# every round waits until the process is idle, so that a spinning setting
+# does not take the cores of the setting timed after it
+# (:func:`helpers.timing.settle`; :ref:`running_session_options` measures
+# what a spinning pool costs the work after it).
 for _, row in decisions.iterrows():
     start = row["start"]
     if row["decision"] == "no clear winner":
         what = f"no clear winner, the {start} preset stays"
-    else:
+    elif row["chosen in"] == "search":
         what = f"{row['decision']} beat the {start} preset beyond the margin"
+    else:
+        what = (
+            f"the search kept the {start} preset; the final round found "
+            f"{row['decision']} faster beyond the margin, and tune took it"
+        )
     if "(faster)" in row["other presets vs start"]:
         what += f"; in the final round: {row['other presets vs start']}"
     if row["control"] != "no drift":
@@ -414,20 +432,25 @@ pd.DataFrame({"kept copy": kept[0], "first, after the second call": first[0]})
 # %%
 # The cost of the checks on a large batch
 # ---------------------------------------
-# At 10,000 rows the call does real work, and the Python around it no
-# longer counts; the value check does. Before the session runs, the
-# predictor looks at every value of the batch once for NaN and infinity
-# (``np.isfinite``), because scikit-learn refuses them where the ONNX model
-# would answer anyway. A logistic regression does little more per value
-# than that: 20 multiply-adds per row. Three ways to get the probabilities of
-# 10,000 rows, against ``InferenceSession(model)`` with no options, the
-# baseline, timed twice (the second time as a control):
+# At 10,000 rows the call does real work, and the fixed cost of the Python
+# around it is shared by many rows; what grows with the rows is the value
+# check. Before the session runs, the predictor looks at every value of the
+# batch once for NaN and infinity (``np.isfinite``), because scikit-learn
+# refuses them where the ONNX model would answer anyway. A logistic
+# regression does little more per value than that: 20 multiply-adds per row.
+# Three ways to get the probabilities of 10,000 rows, in one interleaved run:
 #
-# * the same session, after ``np.isfinite(batch).all()``: the check alone,
-#   written out;
+# * ``InferenceSession(model)`` with no options, ``session.run`` fetching the
+#   probabilities: the baseline;
+# * the same session, after ``np.isfinite(batch).all()``: the value check
+#   alone, written out;
 # * :class:`helpers.OnnxPredictor` with the ``"throughput"`` preset, which
-#   for a linear model keeps onnxruntime's own settings: the same session,
-#   with all of the predictor's checks.
+#   for a linear model keeps onnxruntime's own settings: a session set up as
+#   the baseline's, with all of the predictor's checks (the value check, the
+#   input's shape and type, the output's values), called through the
+#   compiled session that ``session.run`` wraps;
+#
+# and the baseline a second time, as a control.
 default_session = onnxruntime.InferenceSession(
     onnx_models["logistic"].SerializeToString(),
     providers=["CPUExecutionProvider"],
@@ -444,17 +467,20 @@ def checked_run(batch):
     return default_run(batch)
 
 
+BARE, CHECK = "InferenceSession(model)", "isfinite, then InferenceSession(model)"
+PREDICTOR = "OnnxPredictor, preset throughput"
+LARGE = 10_000
 batch_calls = {
-    "InferenceSession(model)": default_run,
-    "isfinite, then InferenceSession(model)": checked_run,
-    "OnnxPredictor, preset throughput": helpers.OnnxPredictor(
+    BARE: default_run,
+    CHECK: checked_run,
+    PREDICTOR: helpers.OnnxPredictor(
         onnx_models["logistic"], preset="throughput"
     ).predict_proba,
 }
 large = helpers.benchmark(
     batch_calls,
     X_test32,
-    batch_sizes=(10_000,),
+    batch_sizes=(LARGE,),
     min_repeat=21,
     budget=2.5,
     control=True,
@@ -464,23 +490,64 @@ large.to_frame()[["candidate", "median_us", "speedup", "speedup_low", "speedup_h
 # %%
 # What the run says, printed from its verdicts. The control comes first:
 # when its verdict is not "no clear difference", the machine drifted while
-# this ran, and the other lines are not to be trusted.
-for name in large.candidates[1:]:
-    speedup, low, high = large.interval(name, 10_000)
-    verdict = large.verdict(name, 10_000)
+# this ran, and the other lines are not to be trusted. Then the time each
+# route adds to the bare call, in µs: the median, over the rounds, of its
+# time minus the bare call's time in the same round (negative: less time),
+# with its verdict against the bare call.
+control = f"{BARE} (control)"
+for name in [control, CHECK, PREDICTOR]:
+    speedup, low, high = large.interval(name, LARGE)
+    verdict = large.verdict(name, LARGE)
     print(f"{name}: {speedup:.2f}x [{low:.2f}x, {high:.2f}x], {verdict}")
-added = 1 / large.speedup("isfinite, then InferenceSession(model)", 10_000) - 1
-print(f"the value check alone adds {added:.0%} to the bare call's median time")
+
+
+def added_us(name):
+    """Median over the rounds of (name's time - the bare call's time), in µs."""
+    paired = np.subtract(large.timings[name, LARGE], large.timings[BARE, LARGE])
+    return float(np.median(paired)) * 1e6
+
+
+bare_us = large.median(BARE, LARGE) * 1e6
+check_us, predictor_us = added_us(CHECK), added_us(PREDICTOR)
+print(
+    f"added to the bare call ({bare_us:,.0f} µs): the value check written out "
+    f"{check_us:+,.0f} µs ({large.verdict(CHECK, LARGE)}), the predictor "
+    f"{predictor_us:+,.0f} µs ({large.verdict(PREDICTOR, LARGE)})"
+)
+if large.verdict(control, LARGE) != "no clear difference":
+    print("WARNING: the control moved, the machine drifted: rerun this cell")
 
 # %%
-# For this model the throughput preset's session is ``InferenceSession(model)``'s,
-# so what separates the predictor from the bare call is its checks, the
-# value check the largest of them: the price of refusing NaN and infinity
-# where scikit-learn refuses them. The pass costs the same for any model
-# with 20 columns, so its share is largest where the model does least per
-# value, as here; a forest or an MLP does far more per row.
-# ``benchmarks/throughput.py`` in the repository prints the bare session
-# and the predictor side by side for six models at four batch sizes, on the
-# machine where you run it. scikit-learn makes the same pass in its own
-# ``predict_proba`` (``check_array``), so against scikit-learn the
-# comparison is like for like.
+# Is the predictor's extra time the value check's? Both make the same pass
+# over the values (the predictor with ``np.isfinite`` too), so what differs
+# is the rest of the call. The predictor against the check written out, in
+# the same rounds, and what its verdict means:
+speedup, low, high = large.interval(PREDICTOR, LARGE, CHECK)
+against_check = large.verdict(PREDICTOR, LARGE, CHECK)
+meaning = {
+    "no clear difference": "the predictor and the value check written out "
+    "cost the same within the margin: the rest of its work is within the noise",
+    "slower": "the predictor costs more than the value check alone: the rest "
+    "of its work (its other checks, the output's values among them) costs "
+    "measurably on top of it",
+    "faster": "the predictor costs less than the value check written out "
+    "around session.run: with the same pass over the values, the rest of its "
+    "call (the compiled session, not session.run) costs less",
+}[against_check]
+print(
+    f"{PREDICTOR} against {CHECK}: {speedup:.2f}x [{low:.2f}x, {high:.2f}x], "
+    f"{against_check}: {meaning}"
+)
+
+# %%
+# For this model the throughput preset sets the session up as
+# ``InferenceSession(model)`` does, so the lines above separate what the
+# checks cost from the model's own work. The value check is the price of
+# refusing NaN and infinity where scikit-learn refuses them. The pass reads
+# the same 20 values per row whatever the model, so its share is largest
+# where the model does least per value, as here; a forest or an MLP does
+# more per row. ``benchmarks/throughput.py`` in the repository prints the
+# bare session and the predictor side by side for six models at four batch
+# sizes, on the machine where you run it. scikit-learn makes the same pass
+# in its own ``predict_proba`` (``check_array``), so against scikit-learn
+# the comparison is like for like.

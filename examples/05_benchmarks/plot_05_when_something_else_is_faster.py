@@ -108,11 +108,11 @@ print(skip_reason or {name: f"{s:.1f} s" for name, s in compile_seconds.items()}
 
 # %%
 # A compiled model predicts with ``predictor.predict(tl2cgen.DMatrix(rows))``.
-# For a binary classifier it returns the probability of the positive class
-# only, shaped ``(rows, 1, 1)``; the forest returns both columns, shaped
-# ``(rows, 1, 2)``. ``tl2cgen_proba`` gives back scikit-learn's
-# ``(rows, 2)``. The compiled models must agree with scikit-learn as the ONNX
-# ones do.
+# Both models are binary classifiers, but their outputs differ: the gradient
+# boosting model returns the probability of the positive class only, shaped
+# ``(rows, 1, 1)``; the forest returns both columns, shaped ``(rows, 1, 2)``.
+# ``tl2cgen_proba`` gives back scikit-learn's ``(rows, 2)`` for either. The
+# compiled models must agree with scikit-learn as the ONNX ones do.
 LARGE_BATCH = 1_000  # from here on, the compiled model gets every usable core
 
 
@@ -145,7 +145,7 @@ else:
 # * scikit-learn on the float64 rows it was trained on, with its default
 #   settings, and the forest also with ``n_jobs=-1`` (gradient boosting
 #   predicts on one thread whatever the settings). scikit-learn's baseline
-#   at each batch size is the faster of the two, in the same rounds;
+#   at each batch size is the one with the lower median, in the same rounds;
 # * ONNX Runtime through :class:`helpers.OnnxPredictor`, with the preset
 #   ``helpers.session.preset_for`` picks for the batch size (the throughput
 #   preset, from 1,000 rows, splits a tree ensemble's rows over every usable
@@ -209,7 +209,7 @@ SKLEARN_SETTINGS = ("scikit-learn default", "scikit-learn n_jobs=-1")
 
 
 def sklearn_baseline(result, size):
-    """The faster scikit-learn candidate of ``result`` at ``size`` rows."""
+    """The scikit-learn candidate with the lower median at ``size`` rows."""
     timed = [c for c in SKLEARN_SETTINGS if c in result.candidates]
     return min(timed, key=lambda c: result.median(c, size))
 
@@ -251,13 +251,13 @@ for ax, (name, result) in zip(axes, results.items(), strict=True):
     ax.set_xlabel("batch size (rows per call)")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
-axes[0].set_ylabel("speed-up against scikit-learn's faster setting (x)")
-fastest = {
+axes[0].set_ylabel("speed-up against scikit-learn, lower median (x)")
+lowest = {
     name: min(result.candidates, key=lambda c: result.median(c, SIZES[-1]))
     for name, result in results.items()
 }
-fastest_text = "; ".join(f"{name}: {label}" for name, label in fastest.items())
-fig.suptitle(f"Fastest at 10,000 rows: {fastest_text}")
+lowest_text = "; ".join(f"{name}: {label}" for name, label in lowest.items())
+fig.suptitle(f"Lowest median at 10,000 rows: {lowest_text}")
 plt.show()
 
 # %%
