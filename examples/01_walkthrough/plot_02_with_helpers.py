@@ -189,15 +189,15 @@ plt.show()
 # %%
 # What this run shows
 # -------------------
-# At one row, scikit-learn's work around the arithmetic dominates: checking
-# the input, then a Python loop over its 100 trees, each a separate call into
-# compiled code. The session makes one call for the whole model; that it is
-# faster at one row is checked below. At large batches the work is in the
-# trees on both sides, and the preset decides how many cores ONNX Runtime
-# uses. A wide interval says the times moved a lot from round to round, as
-# they do on a busy machine. Every sentence is formatted from the
-# benchmark's ``verdict`` column, with the speed-up and its interval (the
-# control's come in its own section).
+# One row is little arithmetic. scikit-learn checks the input, then loops in
+# Python over its trees, each a separate call into compiled code; the
+# session makes one call for the whole model. That is the work each does, not
+# a measure of where the time goes; that the session is faster at one row is
+# checked below. A large batch has more arithmetic per call, and the preset
+# decides how many cores ONNX Runtime gives it. A wide interval says the
+# times moved a lot from round to round, as they do on a busy machine. Every
+# sentence is formatted from the benchmark's ``verdict`` column, with the
+# speed-up and its interval (the control's come in its own section).
 table = result.to_frame()
 compared = ~table["candidate"].isin([result.baseline, "scikit-learn (control)"])
 for row in table[compared].itertuples():
