@@ -100,8 +100,11 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # * ``session.run, latency``: the public ``session.run`` of the predictor's
 #   session, created with the ``"latency"`` preset (one thread, for one
 #   request at a time), on a float32 copy of the rows made before timing;
-# * ``session.run, throughput``: the same with the ``"throughput"`` preset
-#   (onnxruntime's default pool of one thread per core, for large batches);
+# * ``session.run, throughput``: the same with the ``"throughput"`` preset,
+#   which keeps onnxruntime's own defaults: a pool of one thread per physical
+#   core whose idle threads spin. For a tree ensemble like this one, the
+#   predictor with that preset also splits the rows itself; ``row_workers=1``
+#   below turns that off, so that this candidate is the session alone;
 # * ``OnnxPredictor (helpers)``: ``predictor.predict_proba`` on the float64
 #   rows, as above. It casts them inside the call, checks them, and calls the
 #   session through a private fast path that skips ``session.run``'s Python
@@ -115,8 +118,8 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # with :func:`helpers.benchmark.take_rows`, which is how the benchmark makes its
 # batches.
 X_test32 = X_test.astype(np.float32)
-# row_workers=1: the session alone (for a tree ensemble, the predictor's
-# throughput preset also splits the rows itself, see :ref:`cores_and_batch_size`)
+# row_workers=1: the session alone, without the predictor's row split
+# (:ref:`cores_and_batch_size` measures it)
 batch_predictor = helpers.OnnxPredictor(onnx_model, preset="throughput", row_workers=1)
 batch_sizes = (1, 100, 10_000)
 float32_batches = {size: take_rows(X_test32, size) for size in batch_sizes}
