@@ -4,8 +4,8 @@
 Text pipelines
 ==============
 
-A ``TfidfVectorizer`` followed by a linear classifier is the most common text
-model in scikit-learn. You will learn what skl2onnx turns it into (a string
+A ``TfidfVectorizer`` followed by a linear classifier is a common text model
+in scikit-learn. You will learn what skl2onnx turns it into (a string
 input, a tokenizer operator and a dense float tensor in place of the sparse
 matrix), how many documents get the same answer from ONNX Runtime, why the
 others do not (the tokenizer's regular expression), which converter options
