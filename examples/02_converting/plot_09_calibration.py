@@ -8,8 +8,8 @@ A ``CalibratedClassifierCV`` often converts without a word and still returns
 wrong probabilities. You will measure each method (``"sigmoid"``,
 ``"isotonic"``, ``"temperature"``) over a bare model and a pipeline against
 scikit-learn, see the causes, and measure two workarounds: a converter option,
-and the calibration in numpy after an ONNX model of the scores. It takes about
-20 seconds and applies :ref:`debugging_disagreement`.
+and the calibration in numpy after an ONNX model of the scores. It applies
+:ref:`debugging_disagreement`.
 """
 
 # %%
