@@ -295,10 +295,20 @@ for session_name, session in (
 # baseline twice, the second time as ``"scikit-learn (control)"``. The two
 # run the same code, so a verdict other than "no clear difference" for the
 # control shows such an effect, and a close verdict of the same run should
-# not be trusted.
+# not be trusted. The verdict gives the control the margin's benefit of the
+# doubt, so each line below also warns when its interval leaves out 1, or
+# its median is beyond the margin: a drift the verdict alone would let pass.
+margin = result.margin
 for size in batch_sizes:
     rows = f"{size:,} row" + ("s" if size > 1 else "")
-    print(f"{rows}: control {said('scikit-learn (control)', size)}")
+    speedup, low, high = result.interval("scikit-learn (control)", size)
+    if not low <= 1 <= high:
+        note = "WARNING: its interval leaves out 1, the rounds drifted"
+    elif not 1 / (1 + margin) <= speedup <= 1 + margin:
+        note = f"WARNING: its median is beyond the {margin:.0%} margin, a likely drift"
+    else:
+        note = "no sign of drift"
+    print(f"{rows}: control {said('scikit-learn (control)', size)}; {note}")
 
 # %%
 # Which helper hides which call
