@@ -197,15 +197,16 @@ print(
 )
 
 # %%
-# Where scikit-learn's time goes, and what to read next
-# -----------------------------------------------------
-# For one row, scikit-learn spends its time around the arithmetic: checking
-# the input, then a Python-level call per tree (100 of them). ONNX Runtime
-# runs the whole forest in one compiled call. That is one model, one row and
-# one machine: for large batches, other models and your hardware, measure
-# again. :ref:`with_helpers` does all of this with the ``helpers`` package
-# and explains the timing (why paired rounds and medians, how the interval and
-# the verdict are computed, what a spinning thread pool does to the next
-# candidate, and a control that times the baseline twice); the
-# :doc:`/user_guide` sums it up. Later lessons compare batches
+# What each library does, and what to read next
+# ----------------------------------------------
+# One row is little arithmetic. scikit-learn checks the input, then makes a
+# Python-level call per tree (100 of them); ONNX Runtime runs the whole forest
+# in one compiled call. That is the work each does, not a measure of where
+# the time goes (a profiler would say). The measurement above is one model,
+# one row and one machine: for large batches, other models and your
+# hardware, measure again. :ref:`with_helpers` does all of this with the
+# ``helpers`` package and explains the timing (why paired rounds and medians,
+# how the interval and the verdict are computed, what a spinning thread pool
+# does to the next candidate, and a control that times the baseline twice);
+# the :doc:`/user_guide` sums it up. Later lessons compare batches
 # (:ref:`model_grid`) and session settings (:ref:`running_session_options`).

@@ -100,8 +100,11 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # * ``session.run, latency``: the public ``session.run`` of the predictor's
 #   session, created with the ``"latency"`` preset (one thread, for one
 #   request at a time), on a float32 copy of the rows made before timing;
-# * ``session.run, throughput``: the same with the ``"throughput"`` preset
-#   (onnxruntime's default pool of one thread per core, for large batches);
+# * ``session.run, throughput``: the same with the ``"throughput"`` preset,
+#   which keeps onnxruntime's own defaults: a pool of one thread per physical
+#   core whose idle threads spin. For a tree ensemble like this one, the
+#   predictor with that preset also splits the rows itself; ``row_workers=1``
+#   below turns that off, so that this candidate is the session alone;
 # * ``OnnxPredictor (helpers)``: ``predictor.predict_proba`` on the float64
 #   rows, as above. It casts them inside the call, checks them, and calls the
 #   session through a private fast path that skips ``session.run``'s Python
@@ -115,8 +118,8 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # with :func:`helpers.benchmark.take_rows`, which is how the benchmark makes its
 # batches.
 X_test32 = X_test.astype(np.float32)
-# row_workers=1: the session alone (for a tree ensemble, the predictor's
-# throughput preset also splits the rows itself, see :ref:`cores_and_batch_size`)
+# row_workers=1: the session alone, without the predictor's row split
+# (:ref:`cores_and_batch_size` measures it)
 batch_predictor = helpers.OnnxPredictor(onnx_model, preset="throughput", row_workers=1)
 batch_sizes = (1, 100, 10_000)
 float32_batches = {size: take_rows(X_test32, size) for size in batch_sizes}
@@ -189,15 +192,15 @@ plt.show()
 # %%
 # What this run shows
 # -------------------
-# At one row, scikit-learn's work around the arithmetic dominates: checking
-# the input, then a Python loop over its 100 trees, each a separate call into
-# compiled code. The session makes one call for the whole model; that it is
-# faster at one row is checked below. At large batches the work is in the
-# trees on both sides, and the preset decides how many cores ONNX Runtime
-# uses. A wide interval says the times moved a lot from round to round, as
-# they do on a busy machine. Every sentence is formatted from the
-# benchmark's ``verdict`` column, with the speed-up and its interval (the
-# control's come in its own section).
+# One row is little arithmetic. scikit-learn checks the input, then loops in
+# Python over its trees, each a separate call into compiled code; the
+# session makes one call for the whole model. That is the work each does, not
+# a measure of where the time goes; that the session is faster at one row is
+# checked below. A large batch has more arithmetic per call, and the preset
+# decides how many cores ONNX Runtime gives it. A wide interval says the
+# times moved a lot from round to round, as they do on a busy machine. Every
+# sentence is formatted from the benchmark's ``verdict`` column, with the
+# speed-up and its interval (the control's come in its own section).
 table = result.to_frame()
 compared = ~table["candidate"].isin([result.baseline, "scikit-learn (control)"])
 for row in table[compared].itertuples():
@@ -292,10 +295,20 @@ for session_name, session in (
 # baseline twice, the second time as ``"scikit-learn (control)"``. The two
 # run the same code, so a verdict other than "no clear difference" for the
 # control shows such an effect, and a close verdict of the same run should
-# not be trusted.
+# not be trusted. The verdict gives the control the margin's benefit of the
+# doubt, so each line below also warns when its interval leaves out 1, or
+# its median is beyond the margin: a drift the verdict alone would let pass.
+margin = result.margin
 for size in batch_sizes:
     rows = f"{size:,} row" + ("s" if size > 1 else "")
-    print(f"{rows}: control {said('scikit-learn (control)', size)}")
+    speedup, low, high = result.interval("scikit-learn (control)", size)
+    if not low <= 1 <= high:
+        note = "WARNING: its interval leaves out 1, the rounds drifted"
+    elif not 1 / (1 + margin) <= speedup <= 1 + margin:
+        note = f"WARNING: its median is beyond the {margin:.0%} margin, a likely drift"
+    else:
+        note = "no sign of drift"
+    print(f"{rows}: control {said('scikit-learn (control)', size)}; {note}")
 
 # %%
 # Which helper hides which call

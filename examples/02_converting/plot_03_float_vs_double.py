@@ -246,8 +246,12 @@ print(f"HistGradientBoosting, inputs rounded: {flips} labels flip")
 # %%
 # Converter options?
 # ------------------
-# The options the tree converters accept are about outputs, not precision
-# (the previous lesson covers them); none stores thresholds in double:
+# The options the tree converters accept, listed below, are about outputs,
+# not precision: the shape of the labels and probabilities (``zipmap``,
+# ``nocl``, ``output_class_labels`` and ``raw_scores``, which the previous
+# lesson covers) and, for a forest or a tree, extra outputs that name the
+# leaf (``decision_leaf``) or the nodes (``decision_path``) each row reaches.
+# None stores thresholds in double:
 from skl2onnx import get_model_alias
 from skl2onnx.common._registration import get_converter
 

@@ -4,8 +4,8 @@
 Text pipelines
 ==============
 
-A ``TfidfVectorizer`` followed by a linear classifier is the most common text
-model in scikit-learn. You will learn what skl2onnx turns it into (a string
+A ``TfidfVectorizer`` followed by a linear classifier is a common text model
+in scikit-learn. You will learn what skl2onnx turns it into (a string
 input, a tokenizer operator and a dense float tensor in place of the sparse
 matrix), how many documents get the same answer from ONNX Runtime, why the
 others do not (the tokenizer's regular expression), which converter options
@@ -76,9 +76,8 @@ corpus_summary.style.format({"median_words": "{:.0f}"})
 # A TF-IDF pipeline
 # -----------------
 # A seeded, stratified split; word unigrams and bigrams seen in at least two
-# training documents; a logistic regression (the ``newton-cg`` solver fits
-# this sparse problem in well under a second). scikit-learn's pipeline takes
-# a one-dimensional array of strings.
+# training documents; a logistic regression with the ``newton-cg`` solver.
+# scikit-learn's pipeline takes a one-dimensional array of strings.
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split

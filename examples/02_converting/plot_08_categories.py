@@ -285,18 +285,18 @@ show("target, NaN store", "target, filled")
 # Its accuracy is printed next to the ordinal model's, which reads the same
 # codes as numbers. skl2onnx has no conversion for such splits (`#1051
 # <https://github.com/onnx/sklearn-onnx/issues/1051>`_, `#1101
-# <https://github.com/onnx/sklearn-onnx/issues/1101>`_): depending on its
-# version, :func:`helpers.convert` refuses the model or returns what skl2onnx
-# gives, and plain ``to_onnx`` converts it without a word, every split a
-# threshold test ``code <= t`` that a categorical split does not use. What
-# agrees: the same codes read as numbers (the ordinal model), or one-hot.
+# <https://github.com/onnx/sklearn-onnx/issues/1101>`_): :func:`helpers.convert`
+# refuses the model with the error printed below, and plain ``to_onnx``
+# converts it without a word, every split a threshold test ``code <= t`` that
+# a categorical split does not use. What agrees: the same codes read as
+# numbers (the ordinal model), or one-hot.
 native = clone(boosting).set_params(categorical_features=[0, 1, 2])
 native_model = pipeline(ordinal, native)
 accuracy = [m.score(frame_test, target_test) for m in (native_model, ordinal_model)]
 print("test accuracy: native {:.3f}, codes as numbers {:.3f}".format(*accuracy))
 try:
     helpers.convert(native_model, frame_train[:1])
-    print("helpers.convert returned a model: the check below says what it is worth")
+    raise AssertionError("helpers.convert converted categorical splits")
 except helpers.UnsupportedModelError as error:
     print(message(error))
 raw_types = helpers.conversion.initial_types(frame_train)  # one input per column
