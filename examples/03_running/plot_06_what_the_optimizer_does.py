@@ -280,10 +280,11 @@ for level, rows in optimised.groupby("candidate", sort=False):
     print(f"{level:>8}: " + "; ".join(parts))
 
 # %%
-# What to expect, and what to check in the verdicts: fewer nodes save a fixed
-# cost per node on every call, which weighs most at one row; a fused
-# activation saves a pass over each layer's output, which weighs most at
-# large batches. "No clear difference" means that this run could not tell the
+# Where a gain can come from: fewer nodes save a fixed cost per node on
+# every call, which weighs most at one row; a fused activation saves a pass
+# over each layer's output, a saving that grows with the rows, as the matrix
+# products themselves do. The sentences above say at which batch sizes this
+# run saw a gain. "No clear difference" means that this run could not tell the
 # level from no optimisation beyond the 5% margin; rerun the lesson on the
 # machine you deploy to.
 #
