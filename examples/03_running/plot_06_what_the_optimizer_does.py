@@ -19,8 +19,9 @@ gains and what it costs in agreement. It follows :ref:`running_large_forests`;
 # -------------------------
 # A multi-layer perceptron (two hidden layers of 128 units), a random forest
 # and a logistic regression, trained on the same synthetic, seeded data. The
-# perceptron trains with one BLAS thread: its matrices are small, and on a
-# busy machine extra threads slow training down rather than up.
+# perceptron trains with one BLAS thread (``threadpool_limits(1)``), which
+# leaves the machine's other cores to the rest of its work: this lesson
+# times prediction, not training.
 import helpers
 import numpy as np
 from sklearn.datasets import make_classification

@@ -110,7 +110,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
-with threadpool_limits(1):  # small matrices train faster on one BLAS thread
+with threadpool_limits(1):  # one BLAS thread: the other cores stay free
     mlp = MLPClassifier((128, 128), max_iter=300, random_state=0).fit(X, y)
 sklearn_models = {
     "forest": forest,
