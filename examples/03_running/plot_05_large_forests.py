@@ -571,10 +571,9 @@ load_or_run
 # bytes per node stay within 10% of each other across all eight forests (a
 # size, so no noise); ONNX Runtime answered one request faster than
 # scikit-learn for every forest, by the interval's verdict; the largest
-# forest's session took longer to create than the smallest's (the middle
-# halves of their readings do not overlap) and held more memory (the
-# ranges of their readings do not overlap); creating a session took longer
-# than one request.
+# forest's session took longer to create than the smallest's and held more
+# memory (in both, the 95% intervals of their medians do not overlap);
+# creating a session took longer than one request.
 assert per_node.max() < 1.1 * per_node.min(), per_node
 assert (latency.verdict == "faster").all(), latency.verdict
 trees_sweep = sizes.loc["trees"].sort_values("nodes")
