@@ -142,25 +142,49 @@ sizes.style.format(
 # attributes are parallel lists with one entry per tree node (its feature,
 # threshold, mode, children, ...) or per leaf (its class weights). Each
 # attribute's size in the protobuf, divided by the number of nodes, shows
-# what a node costs: small integers take one or two bytes, a float32
-# threshold four, and the mode is a string (``BRANCH_LEQ`` or ``LEAF``).
+# what a node costs; the size of its list divided by the number of values
+# in it, what one value costs. ONNX's schema is ``proto2``, whose lists of
+# numbers are not packed: every value carries a one-byte field tag before
+# its own bytes, the four of a float32 threshold or the one or two of a
+# small integer (a varint). The mode is a string (``BRANCH_LEQ`` or
+# ``LEAF``), with a tag and a length of its own.
 import onnx
 
 largest = sizes.nodes.idxmax()
 onnx_model = onnx.load(paths[largest])
 (tree_node,) = onnx_model.graph.node
+
+
+def per_value(attribute):
+    """Bytes per value of a list attribute, name and type left out (None: no list)."""
+    count = len(attribute.ints) + len(attribute.floats) + len(attribute.strings)
+    if not count:
+        return None
+    empty = onnx.AttributeProto(name=attribute.name, type=attribute.type)
+    return (attribute.ByteSize() - empty.ByteSize()) / count
+
+
 attributes = pd.DataFrame(
     [
         {
             "attribute": attribute.name,
             "type": onnx.AttributeProto.AttributeType.Name(attribute.type),
             "bytes per node": attribute.ByteSize() / sizes.nodes[largest],
+            "bytes per value": per_value(attribute),
         }
         for attribute in tree_node.attribute
     ]
 ).set_index("attribute")
 attributes = attributes.sort_values("bytes per node", ascending=False)
-attributes.style.format({"bytes per node": "{:.2f}"})
+per_node_and_value = ["bytes per node", "bytes per value"]
+attributes.style.format("{:.2f}", subset=per_node_and_value, na_rep="")
+
+# %%
+# Bytes per value, by type, from the table (``post_transform`` is a single
+# string, not a list):
+by_type = attributes.dropna().groupby("type")["bytes per value"].agg(["min", "max"])
+for type_name, (low, high) in by_type.iterrows():
+    print(f"{type_name}: {low:.2f} to {high:.2f} bytes per value")
 
 # %%
 # The attributes add up to the file's bytes per node: nothing else in the
