@@ -516,16 +516,40 @@ attributes.type.value_counts().to_frame("attributes")
 # Lists of numbers (``INTS``, ``FLOATS``) and of strings have no field that
 # could point to another file, so every node stays in the ``.onnx`` file
 # and the whole forest counts against the limit. The operators' schemas in
-# ``onnx.defs`` say which attributes could be tensors: the operator
-# skl2onnx wrote has tensor variants (the ``_as_tensor`` attributes, unused
-# in this model), and the newer ``TreeEnsemble`` (``ai.onnx.ml`` opset 5)
-# keeps its thresholds, modes and leaf weights in tensors. In both, each
-# node's feature and children ids stay lists of integers, which cannot move.
+# ``onnx.defs`` say which attributes could be tensors. The table reads three:
+# the ``TreeEnsembleClassifier`` of the ``ai.onnx.ml`` opset this model
+# imports (the line below prints which), the same operator from
+# ``ai.onnx.ml`` 3, which added tensor variants of its float lists (the
+# ``_as_tensor`` attributes), and the newer ``TreeEnsemble`` (``ai.onnx.ml``
+# 5), which keeps its thresholds, modes and leaf weights in tensors. In
+# every one, each node's feature and children ids are lists of integers,
+# which cannot move.
+ml_opset = next(o.version for o in onnx_model.opset_import if o.domain == "ai.onnx.ml")
 schemas = {}
-for op_type, version in (("TreeEnsembleClassifier", 3), ("TreeEnsemble", 5)):
+for op_type, version in (
+    ("TreeEnsembleClassifier", ml_opset),
+    ("TreeEnsembleClassifier", 3),
+    ("TreeEnsemble", 5),
+):
     schema = onnx.defs.get_schema(op_type, version, "ai.onnx.ml")
-    types = pd.Series({name: a.type.name for name, a in schema.attributes.items()})
-    schemas[f"{op_type} (opset {version})"] = types.value_counts()
+    attribute_types = {name: a.type.name for name, a in schema.attributes.items()}
+    assert attribute_types["nodes_featureids"] == "INTS"
+    assert attribute_types["nodes_truenodeids"] == "INTS"
+    name = f"{op_type} (ai.onnx.ml {schema.since_version})"
+    schemas[name] = pd.Series(attribute_types).value_counts()
+model_schema = onnx.defs.get_schema(tree_node.op_type, ml_opset, "ai.onnx.ml")
+tensor_variants = [
+    name for name in model_schema.attributes if name.endswith("_as_tensor")
+]
+assert not any(a.name.endswith("_as_tensor") for a in tree_node.attribute)
+print(
+    f"this model imports ai.onnx.ml opset {ml_opset}: its TreeEnsembleClassifier has "
+    + (
+        ", ".join(tensor_variants) + ", unused here"
+        if tensor_variants
+        else "no tensor variant"
+    )
+)
 pd.DataFrame(schemas).fillna(0).astype(int)
 
 # %%
