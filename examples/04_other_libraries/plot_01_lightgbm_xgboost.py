@@ -54,16 +54,22 @@ print(f"test accuracy: XGBoost  {xgb_model.score(X_test, y_test):.3f}")
 # skl2onnx does not know these models
 # -----------------------------------
 # :func:`skl2onnx.to_onnx` looks the model's class up in its registry of
-# converters; LightGBM's and XGBoost's are not there. The error says so,
-# and says the converter must come from another library. (If an earlier
-# lesson already registered them in this Python process, the call succeeds.)
+# converters; LightGBM's and XGBoost's are not there. The error says so in
+# its first sentence; further on, it names the way out for a converter
+# implemented in another library. (If an earlier lesson already registered
+# them in this Python process, the call succeeds.) Both sentences, as
+# skl2onnx wrote them:
 from skl2onnx import to_onnx
 
 try:
     to_onnx(lgbm_model, X_train32[:1])
     print("already registered in this Python process")
 except Exception as error:  # skl2onnx's MissingShapeCalculator
-    print(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+    sentences = " ".join(str(error).split()).split(". ")
+    way_out = [part for part in sentences if "update_registered_converter" in part]
+    assert way_out, error
+    print(f"{type(error).__name__}: {sentences[0]}.")
+    print(f"{way_out[0]}.")
 
 # %%
 # Register onnxmltools' converters
