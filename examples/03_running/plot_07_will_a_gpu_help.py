@@ -277,7 +277,10 @@ placements
 # thread, for one row; ``"throughput"``, one thread per core, for 10,000
 # rows), so that the nodes a CUDA session leaves to the CPU run with the same
 # threads as in the CPU session, and only the provider differs. Each
-# comparison is its own benchmark, with the CPU session as the baseline.
+# comparison is its own benchmark, with the CPU session as the baseline. The
+# 10,000-row batch is the data's rows repeated (``helpers.benchmark.take_rows``;
+# the cell prints how many are distinct), so the trees walk the same paths
+# again, which may flatter both sessions' times.
 # The CUDA provider runs with ``use_tf32 = 0``: by default, NVIDIA GPUs since
 # the Ampere generation may compute float32 matrix products in TF32, with
 # 10 bits of mantissa (`use_tf32
@@ -339,6 +342,7 @@ if has_cuda:
         {name: gpu_against_cpu(name, model) for name, model in onnx_models.items()},
         names=["model", "rows"],
     )
+    print(f"{len(X32):,} distinct rows, repeated to fill the 10,000-row batch")
 else:
     gpu_table = None
     print("No CUDA provider in this onnxruntime: no GPU timing ran; none is reported.")

@@ -401,11 +401,19 @@ pd.DataFrame(booster_rows)
 #   core). :func:`helpers.benchmark` waits until the process is idle before
 #   each timing, so a session's spinning threads do not take cores from the
 #   library timed next.
+#
+# The 10,000-row batch is the test rows repeated (``take_rows``; the line
+# below says how often), so the trees walk the same paths again, which may
+# flatter the large-batch times of both sides.
 import copy
 
 batch_sizes = (1, 100, 10_000)
 LARGE_BATCH = 1_000  # from this many rows on, both sides use every core
 float32_batches = {size: take_rows(X_test32, size) for size in batch_sizes}
+print(
+    f"{len(X_test):,} test rows, repeated {batch_sizes[-1] / len(X_test):.3g} times "
+    f"over to fill the {batch_sizes[-1]:,}-row batch"
+)
 
 
 def by_batch_size(small_batches, large_batches):
