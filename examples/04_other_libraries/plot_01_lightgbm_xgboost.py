@@ -542,3 +542,15 @@ for library in timings:
 #   booster.
 # * A bare booster converts with ``onnxmltools.convert_lightgbm`` /
 #   ``convert_xgboost``.
+# * Speed: measure at the batch sizes you serve. ONNX Runtime against each
+#   library in this run, by verdict:
+for library, result in timings.items():
+    sizes_by_verdict = {}
+    for size in batch_sizes:
+        verdict = result.verdict("ONNX Runtime", size)
+        sizes_by_verdict.setdefault(verdict, []).append(f"{size:,}")
+    parts = [
+        f"{verdict} at {', '.join(sizes)} rows"
+        for verdict, sizes in sizes_by_verdict.items()
+    ]
+    print(f"against {library}: " + "; ".join(parts))
