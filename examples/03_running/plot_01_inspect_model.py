@@ -9,7 +9,7 @@ takes, the outputs it returns, their types and shapes, who produced it with
 which opsets, the metadata you attach (a model version, say), and the
 operators inside. You will read each of them twice, from the ``onnx`` model
 and from the ``onnxruntime`` session, then draw the graph with matplotlib.
-It follows :ref:`debugging_disagreement`.
+It follows :ref:`calibration`.
 """
 
 # %%

@@ -145,7 +145,11 @@ helpers.machine_summary()
 # rounds' paired ratios, with its 95% interval, and a verdict: "faster" or
 # "slower" only when the whole interval is beyond a 5% margin, "no clear
 # difference" otherwise. The control times the default session twice: if it
-# is not "no clear difference", the machine drifted during the run.
+# is not "no clear difference", the machine drifted during the run. A batch
+# larger than the data repeats its rows (``helpers.benchmark.take_rows``;
+# the first line below says how often), so at 10,000 rows the forest walks
+# the same paths again, which may flatter its large-batch times, for every
+# session alike.
 batch_sizes = (1, 16, 100, 1_000, 10_000)
 thread_results = {
     name: helpers.benchmark(
@@ -153,6 +157,10 @@ thread_results = {
     )
     for name, calls in thread_calls.items()
 }
+print(
+    f"{len(X32):,} distinct rows, repeated {batch_sizes[-1] / len(X32):.3g} times "
+    f"over to fill the {batch_sizes[-1]:,}-row batch"
+)
 thread_results["forest"]
 
 # %%
@@ -426,8 +434,10 @@ creation
 
 # %%
 # Creating a forest's session includes building the trees from the node's
-# attributes, which a saved file does not skip, and a one-node graph leaves the
-# optimiser little to do. The verdict of this run, by the same rule as above:
+# attributes, which a saved file does not skip; what it can skip is the
+# optimiser's passes over the graph, which run even when a one-node graph
+# gives them nothing to rewrite. Whether that saves time, the verdict of this
+# run says, by the same rule as above:
 creation_ms = creation.median("original, optimised at load", 1) * 1e3
 print(
     "session from the saved optimised model: "

@@ -19,8 +19,9 @@ gains and what it costs in agreement. It follows :ref:`running_large_forests`;
 # -------------------------
 # A multi-layer perceptron (two hidden layers of 128 units), a random forest
 # and a logistic regression, trained on the same synthetic, seeded data. The
-# perceptron trains with one BLAS thread: its matrices are small, and on a
-# busy machine extra threads slow training down rather than up.
+# perceptron trains with one BLAS thread (``threadpool_limits(1)``), which
+# leaves the machine's other cores to the rest of its work: this lesson
+# times prediction, not training.
 import helpers
 import numpy as np
 from sklearn.datasets import make_classification
@@ -191,7 +192,9 @@ pd.DataFrame(fused)
 # turns with the public ``session.run`` at 1, 100 and 10,000 rows; the
 # baseline is the unoptimised graph. Each session is first checked against
 # scikit-learn: probabilities within ``1e-5``, the room float32 rounding
-# needs.
+# needs. The 10,000-row batch is the test rows repeated
+# (``helpers.benchmark.take_rows``), as the line printed after the
+# benchmark says.
 mlp_bytes = onnx_models["mlp"].SerializeToString()
 sessions = {
     level: onnxruntime.InferenceSession(
@@ -218,6 +221,7 @@ level_result = helpers.benchmark(
     batch_sizes=(1, 100, 10_000),
     budget=5.0,
 )
+print(f"{len(X_test32):,} test rows, repeated to fill the 10,000-row batch")
 helpers.machine_summary()
 
 # %%
@@ -280,10 +284,11 @@ for level, rows in optimised.groupby("candidate", sort=False):
     print(f"{level:>8}: " + "; ".join(parts))
 
 # %%
-# What to expect, and what to check in the verdicts: fewer nodes save a fixed
-# cost per node on every call, which weighs most at one row; a fused
-# activation saves a pass over each layer's output, which weighs most at
-# large batches. "No clear difference" means that this run could not tell the
+# Where a gain can come from: fewer nodes save a fixed cost per node on
+# every call, which weighs most at one row; a fused activation saves a pass
+# over each layer's output, a saving that grows with the rows, as the matrix
+# products themselves do. The sentences above say at which batch sizes this
+# run saw a gain. "No clear difference" means that this run could not tell the
 # level from no optimisation beyond the 5% margin; rerun the lesson on the
 # machine you deploy to.
 #

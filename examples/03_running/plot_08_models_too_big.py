@@ -142,25 +142,49 @@ sizes.style.format(
 # attributes are parallel lists with one entry per tree node (its feature,
 # threshold, mode, children, ...) or per leaf (its class weights). Each
 # attribute's size in the protobuf, divided by the number of nodes, shows
-# what a node costs: small integers take one or two bytes, a float32
-# threshold four, and the mode is a string (``BRANCH_LEQ`` or ``LEAF``).
+# what a node costs; the size of its list divided by the number of values
+# in it, what one value costs. ONNX's schema is ``proto2``, whose lists of
+# numbers are not packed: every value carries a one-byte field tag before
+# its own bytes, the four of a float32 threshold or the one or two of a
+# small integer (a varint). The mode is a string (``BRANCH_LEQ`` or
+# ``LEAF``), with a tag and a length of its own.
 import onnx
 
 largest = sizes.nodes.idxmax()
 onnx_model = onnx.load(paths[largest])
 (tree_node,) = onnx_model.graph.node
+
+
+def per_value(attribute):
+    """Bytes per value of a list attribute, name and type left out (None: no list)."""
+    count = len(attribute.ints) + len(attribute.floats) + len(attribute.strings)
+    if not count:
+        return None
+    empty = onnx.AttributeProto(name=attribute.name, type=attribute.type)
+    return (attribute.ByteSize() - empty.ByteSize()) / count
+
+
 attributes = pd.DataFrame(
     [
         {
             "attribute": attribute.name,
             "type": onnx.AttributeProto.AttributeType.Name(attribute.type),
             "bytes per node": attribute.ByteSize() / sizes.nodes[largest],
+            "bytes per value": per_value(attribute),
         }
         for attribute in tree_node.attribute
     ]
 ).set_index("attribute")
 attributes = attributes.sort_values("bytes per node", ascending=False)
-attributes.style.format({"bytes per node": "{:.2f}"})
+per_node_and_value = ["bytes per node", "bytes per value"]
+attributes.style.format("{:.2f}", subset=per_node_and_value, na_rep="")
+
+# %%
+# Bytes per value, by type, from the table (``post_transform`` is a single
+# string, not a list):
+by_type = attributes.dropna().groupby("type")["bytes per value"].agg(["min", "max"])
+for type_name, (low, high) in by_type.iterrows():
+    print(f"{type_name}: {low:.2f} to {high:.2f} bytes per value")
 
 # %%
 # The attributes add up to the file's bytes per node: nothing else in the
@@ -492,16 +516,40 @@ attributes.type.value_counts().to_frame("attributes")
 # Lists of numbers (``INTS``, ``FLOATS``) and of strings have no field that
 # could point to another file, so every node stays in the ``.onnx`` file
 # and the whole forest counts against the limit. The operators' schemas in
-# ``onnx.defs`` say which attributes could be tensors: the operator
-# skl2onnx wrote has tensor variants (the ``_as_tensor`` attributes, unused
-# in this model), and the newer ``TreeEnsemble`` (``ai.onnx.ml`` opset 5)
-# keeps its thresholds, modes and leaf weights in tensors. In both, each
-# node's feature and children ids stay lists of integers, which cannot move.
+# ``onnx.defs`` say which attributes could be tensors. The table reads three:
+# the ``TreeEnsembleClassifier`` of the ``ai.onnx.ml`` opset this model
+# imports (the line below prints which), the same operator from
+# ``ai.onnx.ml`` 3, which added tensor variants of its float lists (the
+# ``_as_tensor`` attributes), and the newer ``TreeEnsemble`` (``ai.onnx.ml``
+# 5), which keeps its thresholds, modes and leaf weights in tensors. In
+# every one, each node's feature and children ids are lists of integers,
+# which cannot move.
+ml_opset = next(o.version for o in onnx_model.opset_import if o.domain == "ai.onnx.ml")
 schemas = {}
-for op_type, version in (("TreeEnsembleClassifier", 3), ("TreeEnsemble", 5)):
+for op_type, version in (
+    ("TreeEnsembleClassifier", ml_opset),
+    ("TreeEnsembleClassifier", 3),
+    ("TreeEnsemble", 5),
+):
     schema = onnx.defs.get_schema(op_type, version, "ai.onnx.ml")
-    types = pd.Series({name: a.type.name for name, a in schema.attributes.items()})
-    schemas[f"{op_type} (opset {version})"] = types.value_counts()
+    attribute_types = {name: a.type.name for name, a in schema.attributes.items()}
+    assert attribute_types["nodes_featureids"] == "INTS"
+    assert attribute_types["nodes_truenodeids"] == "INTS"
+    name = f"{op_type} (ai.onnx.ml {schema.since_version})"
+    schemas[name] = pd.Series(attribute_types).value_counts()
+model_schema = onnx.defs.get_schema(tree_node.op_type, ml_opset, "ai.onnx.ml")
+tensor_variants = [
+    name for name in model_schema.attributes if name.endswith("_as_tensor")
+]
+assert not any(a.name.endswith("_as_tensor") for a in tree_node.attribute)
+print(
+    f"this model imports ai.onnx.ml opset {ml_opset}: its TreeEnsembleClassifier has "
+    + (
+        ", ".join(tensor_variants) + ", unused here"
+        if tensor_variants
+        else "no tensor variant"
+    )
+)
 pd.DataFrame(schemas).fillna(0).astype(int)
 
 # %%

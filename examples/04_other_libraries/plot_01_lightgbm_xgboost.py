@@ -54,16 +54,22 @@ print(f"test accuracy: XGBoost  {xgb_model.score(X_test, y_test):.3f}")
 # skl2onnx does not know these models
 # -----------------------------------
 # :func:`skl2onnx.to_onnx` looks the model's class up in its registry of
-# converters; LightGBM's and XGBoost's are not there. The error says so,
-# and says the converter must come from another library. (If an earlier
-# lesson already registered them in this Python process, the call succeeds.)
+# converters; LightGBM's and XGBoost's are not there. The error says so in
+# its first sentence; further on, it names the way out for a converter
+# implemented in another library. (If an earlier lesson already registered
+# them in this Python process, the call succeeds.) Both sentences, as
+# skl2onnx wrote them:
 from skl2onnx import to_onnx
 
 try:
     to_onnx(lgbm_model, X_train32[:1])
     print("already registered in this Python process")
 except Exception as error:  # skl2onnx's MissingShapeCalculator
-    print(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+    sentences = " ".join(str(error).split()).split(". ")
+    way_out = [part for part in sentences if "update_registered_converter" in part]
+    assert way_out, error
+    print(f"{type(error).__name__}: {sentences[0]}.")
+    print(f"{way_out[0]}.")
 
 # %%
 # Register onnxmltools' converters
@@ -395,11 +401,19 @@ pd.DataFrame(booster_rows)
 #   core). :func:`helpers.benchmark` waits until the process is idle before
 #   each timing, so a session's spinning threads do not take cores from the
 #   library timed next.
+#
+# The 10,000-row batch is the test rows repeated (``take_rows``; the line
+# below says how often), so the trees walk the same paths again, which may
+# flatter the large-batch times of both sides.
 import copy
 
 batch_sizes = (1, 100, 10_000)
 LARGE_BATCH = 1_000  # from this many rows on, both sides use every core
 float32_batches = {size: take_rows(X_test32, size) for size in batch_sizes}
+print(
+    f"{len(X_test):,} test rows, repeated {batch_sizes[-1] / len(X_test):.3g} times "
+    f"over to fill the {batch_sizes[-1]:,}-row batch"
+)
 
 
 def by_batch_size(small_batches, large_batches):
@@ -528,3 +542,15 @@ for library in timings:
 #   booster.
 # * A bare booster converts with ``onnxmltools.convert_lightgbm`` /
 #   ``convert_xgboost``.
+# * Speed: measure at the batch sizes you serve. ONNX Runtime against each
+#   library in this run, by verdict:
+for library, result in timings.items():
+    sizes_by_verdict = {}
+    for size in batch_sizes:
+        verdict = result.verdict("ONNX Runtime", size)
+        sizes_by_verdict.setdefault(verdict, []).append(f"{size:,}")
+    parts = [
+        f"{verdict} at {', '.join(sizes)} rows"
+        for verdict, sizes in sizes_by_verdict.items()
+    ]
+    print(f"against {library}: " + "; ".join(parts))
