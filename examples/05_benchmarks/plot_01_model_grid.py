@@ -100,8 +100,8 @@ pd.Series(accuracy, name="test accuracy").to_frame().style.format("{:.3f}")
 #   converted with ``skl2onnx.to_onnx(..., options={"zipmap": False})``
 #   (:func:`helpers.convert`, which also picks the ``CDist`` operator for
 #   nearest neighbours), ``InferenceSession(model)`` with no options
-#   (onnxruntime's defaults: a pool of one thread per core, which spins
-#   after a call), and ``session.run(["probabilities"], {"X": X32})`` on
+#   (onnxruntime's defaults: a pool of one thread per physical core, which
+#   spins after a call), and ``session.run(["probabilities"], {"X": X32})`` on
 #   float32 rows;
 # * **OnnxPredictor (helpers)**, the same model through
 #   :class:`helpers.OnnxPredictor` with the preset
