@@ -22,7 +22,7 @@ ModelSource = onnx.ModelProto | bytes | bytearray | memoryview | str | os.PathLi
 def model_bytes(model: ModelSource) -> tuple[bytes, str]:
     """The serialized model (a file's external data read in) and where it came from, for errors:
     ``FileNotFoundError`` for a path that is not a file, ``TypeError`` for another type,
-    :class:`ModelFileError` for a pickle.
+    :class:`ModelFileError` for a pickle, or for bytes or a ``ModelProto`` whose tensors are in other files.
 
     >>> model_bytes(b"\\x08\\x07")
     (b'\\x08\\x07', 'the given bytes')
@@ -35,23 +35,32 @@ def model_bytes(model: ModelSource) -> tuple[bytes, str]:
     else:
         content, source = Path(model).read_bytes(), repr(os.fspath(model))
     check_not_pickle(content, source)
-    if isinstance(model, (str, os.PathLike)):
-        content = with_external_data(content, Path(model).parent, source)
-    return content, source
+    folder = Path(model).parent if isinstance(model, (str, os.PathLike)) else None
+    return with_external_data(content, folder, source), source
 
 
-def with_external_data(content: bytes, folder: Path, source: str) -> bytes:
+def with_external_data(content: bytes, folder: Path | None, source: str) -> bytes:
     """The model with the tensors it keeps in files of ``folder`` read in, as ``onnx.load`` does, so that
-    its bytes load from anywhere; a model without such tensors is returned as it is."""
+    its bytes load from anywhere; a model without such tensors is returned as it is. Without a folder
+    (bytes, a ``ModelProto``), such tensors are a :class:`ModelFileError` naming their files."""
     if b"location" not in content:  # the key of every external tensor: no need to parse without it
         return content
     try:
         proto = onnx.load_from_string(content)
-        if not any(t.data_location == onnx.TensorProto.EXTERNAL for t in proto.graph.initializer):
-            return content
-        onnx.load_external_data_for_model(proto, os.fspath(folder))  # refuses a location outside it
     except DecodeError:  # not a model: creating the session says so, naming the source
         return content
+    external = [t for t in proto.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+    files = {entry.value for t in external for entry in t.external_data if entry.key == "location"}
+    if not external:
+        return content
+    if folder is None:
+        raise ModelFileError(
+            f"{source} keeps tensors in external data files ({', '.join(sorted(files))}), which bytes or a "
+            "ModelProto cannot locate: pass the path of the .onnx file (its folder holds them), or "
+            "onnx.load(path), which reads them in"
+        )
+    try:
+        onnx.load_external_data_for_model(proto, os.fspath(folder))  # refuses a location outside it
     except Exception as error:  # onnx's ValidationError, OSError
         raise ModelFileError(f"{source} keeps tensors in files beside it, unreadable: {error}") from None
     if proto.ByteSize() >= 2**31:

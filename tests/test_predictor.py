@@ -313,6 +313,17 @@ def test_external_data_missing_or_outside_the_folder_is_named(mlp, tmp_path):
         helpers.OnnxPredictor(path)
 
 
+def test_external_data_given_as_bytes_or_a_modelproto_says_to_pass_the_path(mlp, iris, tmp_path):
+    (model, onnx_model), X = mlp, iris[0]
+    path = tmp_path / "mlp.onnx"
+    _save_with_external_data(onnx_model, path)
+    for given in (path.read_bytes(), onnx.load(path, load_external_data=False)):
+        with pytest.raises(helpers.ModelFileError, match=r"external data files \(mlp\.onnx\.data\).*path of"):
+            helpers.OnnxPredictor(given)
+    loaded = helpers.OnnxPredictor(onnx.load(path))  # the advice works: onnx.load reads the data in
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
 def test_missing_file_and_wrong_type(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothere.onnx"):
         helpers.OnnxPredictor(tmp_path / "nothere.onnx")

@@ -507,6 +507,16 @@ assert (mlp_proba.argmax(axis=1) == mlp.predict(X_test)).all()
 helpers.assert_agrees(mlp, helpers.OnnxPredictor(workdir / "mlp_raw.onnx"), X_test)
 
 # %%
+# Bytes, or a ``ModelProto`` loaded with ``load_external_data=False``, carry
+# no folder to find the ``.data`` file in. Given the file's bytes, the
+# predictor names the missing file and says what to pass instead:
+try:
+    helpers.OnnxPredictor((workdir / "mlp_raw.onnx").read_bytes())
+    raise AssertionError("bytes without their external data were accepted")
+except helpers.ModelFileError as error:
+    print(f"ModelFileError: {error}")
+
+# %%
 # Why the forest cannot move: external data is a property of *tensors*
 # only, and the forest holds no tensor. The types of its attributes, counted
 # from the model:
