@@ -132,3 +132,35 @@ def test_the_local_server_gives_modules_and_webassembly_their_types(tmp_path):
         "ort.wasm.bundle.min.mjs": "text/javascript",
         "ort-wasm-simd-threaded.wasm": "application/wasm",
     }
+
+
+_RAN = "Total running time of the script: (0 minutes {} seconds)"
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("It runs in about 20 seconds on the machine", "23.2"),
+        ("It runs in about\n25 seconds on the machine", "12.6"),  # wrapped, and a faster build
+        ("It runs in under a second on the machine", "0.83"),
+        ("The Python part runs in a few seconds; the page", "4.6"),
+    ],
+)
+def test_a_stated_running_time_that_the_build_measured_passes(header, seconds):
+    assert site_check.running_time_problem(f"{header} ... {_RAN.format(seconds)}") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It runs in a few seconds. " + _RAN.format("62.0").replace("0 minutes", "1 minutes"), "0 to 8 s"),
+        ("It runs in about 10 seconds. " + _RAN.format("31.0"), "3 to 20 s"),
+        ("It runs in about 40 seconds. " + _RAN.format("9.0"), "18 to 65 s"),
+        ("It runs in under a second. " + _RAN.format("2.5"), "0 to 2 s"),
+        ("A lesson that says nothing. " + _RAN.format("3.0"), "does not say how long"),
+        ("It runs in about 10 seconds. " + _RAN.format("0.000"), "never ran"),
+        ("It runs in about 10 seconds.", "no running time"),
+    ],
+)
+def test_a_missing_or_wrong_running_time_is_a_problem(text, expected):
+    assert expected in site_check.running_time_problem(text)

@@ -12,7 +12,9 @@ through ``chromium-driver`` with selenium. For every HTML page it checks:
 - no code block wider than its column (``div.highlight pre`` whose
   ``scrollWidth`` exceeds its ``clientWidth``) and no page that scrolls sideways;
 - on every lesson page, a notebook download (``.ipynb`` link) that is a valid
-  notebook (``nbformat.validate``) with code cells;
+  notebook (``nbformat.validate``) with code cells, and a header that says how
+  long the lesson runs, agreeing with the running time the build measured
+  (:func:`running_time_problem`);
 
 and on the search page that "zipmap" and "ColumnTransformer" are found.
 
@@ -42,6 +44,7 @@ import http.server
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -145,6 +148,11 @@ document.querySelectorAll('img[loading="lazy"]').forEach(img => { img.loading = 
 return Array.from(document.images).every(img => img.complete);
 """
 
+# A lesson's header says how long it runs ("It runs in about 25 seconds on the machine that
+# builds these pages"); sphinx-gallery prints the time this build measured at the bottom.
+STATED_TIME = re.compile(r"runs\s+in\s+(under\s+a\s+second|a\s+few\s+seconds|about\s+(\d+)\s+seconds)")
+MEASURED_TIME = re.compile(r"Total running time of the script:\s*\((\d+) minutes ([\d.]+) seconds\)")
+
 
 @dataclass
 class Report:
@@ -242,6 +250,30 @@ def _check_notebook(url: str, page: str, report: Report) -> None:
     report.notebooks += 1
 
 
+def running_time_problem(text: str) -> str | None:
+    """What is wrong with a lesson page's ``text`` about its running time, or None: the build
+    measured no time, or 0 (the code never ran), the header states none, or the stated time is
+    not the measured one (under a second: at most 2 s; a few seconds: at most 8 s; about N
+    seconds: N/2 - 2 to 1.5 N + 5 s, room for a slower or faster build)."""
+    measured = MEASURED_TIME.search(text)
+    if measured is None:
+        return "no running time at the bottom of the page"
+    seconds = 60 * int(measured[1]) + float(measured[2])
+    if seconds == 0:
+        return "ran in 0.000 seconds: its code never ran"
+    stated = STATED_TIME.search(text)
+    if stated is None:
+        return f"the header does not say how long the lesson runs (this build: {seconds:.1f} s)"
+    words = " ".join(stated[0].split())
+    if stated[2] is None:
+        low, high = 0.0, 2.0 if words.endswith("a second") else 8.0
+    else:
+        low, high = max(int(stated[2]) / 2 - 2, 0.0), 1.5 * int(stated[2]) + 5
+    if not low <= seconds <= high:
+        return f"says it {words} ({low:g} to {high:g} s), and the build ran it in {seconds:.1f} s"
+    return None
+
+
 def _console_errors(driver, page: str, report: Report) -> None:
     """Report the browser log's errors (level SEVERE) since it was last read."""
     for entry in driver.get_log("browser"):
@@ -268,6 +300,8 @@ def _check_page(driver, base: str, page: str, report: Report) -> None:
         wide, window = facts["pageScroll"], facts["viewport"]
         report.problem(page, f"page scrolls sideways: {wide} px in a {window} px window")
     if _is_lesson(page):
+        if problem := running_time_problem(driver.execute_script("return document.body.innerText")):
+            report.problem(page, problem)
         if not facts["notebooks"]:
             report.problem(page, "no notebook download (.ipynb link)")
         for url in sorted(set(facts["notebooks"])):

@@ -9,9 +9,9 @@ it with ONNX Runtime, check that both give the same answers, and measure how
 much faster ONNX Runtime answers one request, on the machine that runs this
 page. Only scikit-learn, skl2onnx, onnxruntime, numpy, matplotlib and the
 standard library are imported, so every cell runs as it is in your own
-notebook. It runs in about ten seconds, most of them timing. The next lesson,
-:ref:`with_helpers`, does the same in a few lines and explains the timing
-method in full.
+notebook. It runs in about 10 seconds on the machine that builds these
+pages, most of them timing. The next lesson, :ref:`with_helpers`, does the
+same in a few lines and explains the timing method in full.
 """
 
 # %%

@@ -10,6 +10,8 @@ such a pipeline one ONNX input per column, which tensor type each column
 needs, how to feed a DataFrame to the ONNX model, and how to check that
 imputed missing values and categories never seen in training give the same
 predictions as scikit-learn. It continues :ref:`with_helpers`.
+
+It runs in under a second on the machine that builds these pages.
 """
 
 # %%

@@ -10,6 +10,8 @@ list of dicts, a plain matrix, one tensor per class), how to get the class
 labels, a single positive-class probability and the raw scores that
 ``decision_function`` returns, and what ZipMap costs at batch sizes 1, 100
 and 10,000. It continues :ref:`pipelines_dataframes`.
+
+It runs in a few seconds on the machine that builds these pages.
 """
 
 # %%

@@ -11,6 +11,8 @@ a scaler that amplifies the rounding before a tree), how to measure them with
 :func:`helpers.compare`, and three fixes, each measured: double inputs, a
 cast inside the pipeline, and data rounded to float32 before training. It
 continues :ref:`output_options`.
+
+It runs in a few seconds on the machine that builds these pages.
 """
 
 # %%

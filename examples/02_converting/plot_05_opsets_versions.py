@@ -10,6 +10,8 @@ onnx, skl2onnx and onnxruntime each support, how to convert for an older
 runtime with ``target_opset`` (and check that every version still agrees
 with scikit-learn), and what an old runtime says when it meets a model too
 new for it. It continues :ref:`missing_converter`.
+
+It runs in a few seconds on the machine that builds these pages.
 """
 
 # %%

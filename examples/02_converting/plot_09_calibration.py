@@ -10,6 +10,8 @@ wrong probabilities. You will measure each method (``"sigmoid"``,
 scikit-learn, see the causes, and measure two workarounds: a converter option,
 and the calibration in numpy after an ONNX model of the scores. It applies
 :ref:`debugging_disagreement`.
+
+It runs in about 10 seconds on the machine that builds these pages.
 """
 
 # %%

@@ -10,6 +10,8 @@ which opsets, the metadata you attach (a model version, say), and the
 operators inside. You will read each of them twice, from the ``onnx`` model
 and from the ``onnxruntime`` session, then draw the graph with matplotlib.
 It follows :ref:`calibration`.
+
+It runs in under a second on the machine that builds these pages.
 """
 
 # %%

@@ -13,6 +13,8 @@ each on a logistic regression and a 100-tree random forest, from one row to
 10,000, against ``InferenceSession(model)`` as onnxruntime sets it up, see
 what a spinning thread pool costs, and check the ``helpers`` presets against
 the verdicts of this run. It follows :ref:`running_inspect_model`.
+
+It runs in about 25 seconds on the machine that builds these pages.
 """
 
 # %%

@@ -10,6 +10,8 @@ profile into a temporary directory, read the JSON it produces, and add up
 the time per operator type, for one row and for a batch. The onnxruntime
 gallery's own profiling example gets one thing wrong, and you will see what
 its mistake produces. It follows :ref:`running_session_options`.
+
+It runs in a few seconds on the machine that builds these pages.
 """
 
 # %%

@@ -11,6 +11,8 @@ misspelt input or output name, a missing input, a pickle instead of an
 type and first line, and what :class:`helpers.OnnxPredictor` says or does
 instead. Every error is caught and its type asserted, so the lesson checks
 itself. It follows :ref:`running_profiling`.
+
+It runs in under a second on the machine that builds these pages.
 """
 
 # %%

@@ -11,6 +11,8 @@ the ``ai.onnx.ml`` domain, and check in onnxruntime's own kernel registry and
 documentation which of them a GPU can run. The cells that need a GPU run only
 where onnxruntime has its CUDA provider; elsewhere they say so, and the page
 shows no GPU figure it did not measure. It follows :ref:`running_optimizer`.
+
+It runs in a few seconds on the machine that builds these pages.
 """
 
 # %%

@@ -12,6 +12,8 @@ workers on a one-thread session. You will learn how ONNX Runtime's tree kernel
 shares a call between threads, what splitting the rows gains or loses for
 each model, and which rule your own numbers support. It follows
 :ref:`command_line`.
+
+It runs in about 20 seconds on the machine that builds these pages.
 """
 
 # %%

@@ -11,6 +11,8 @@ of Treelite), counts the compilation as a cost, and measures it against ONNX
 Runtime and scikit-learn at 1, 100 and 10,000 rows per call on this machine.
 It ends with what runs trees on a GPU, and what does not. It follows
 :ref:`cores_and_batch_size`.
+
+It runs in about 15 seconds on the machine that builds these pages.
 """
 
 # %%

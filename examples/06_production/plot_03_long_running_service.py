@@ -10,6 +10,8 @@ its threads fight over the container's cores. You will measure memory over
 100,000 requests with the memory options on and off, also through ``GET
 /status``; count the threads a session starts; and share the cores between
 worker processes and threads. It follows :ref:`web_service`.
+
+It runs in about 15 seconds on the machine that builds these pages.
 """
 
 # %%

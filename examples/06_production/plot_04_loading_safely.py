@@ -10,6 +10,8 @@ kind of model with skops, which rebuilds only the types you allow, and see what
 an ONNX file, which holds no code, can still ask of the machine that opens it.
 Last, the command-line tool of :ref:`command_line` refuses a ``.skops`` file
 until you list the types you checked.
+
+It runs in a few seconds on the machine that builds these pages.
 """
 
 # %%

@@ -9,9 +9,10 @@ browser with onnxruntime-web, ONNX Runtime compiled to WebAssembly: move the
 sliders at the bottom of this page and the forest answers on your machine,
 with no server behind it. Beside the live answers, a table shows what
 scikit-learn and Python's onnxruntime answered for the same rows when this
-page was built. The Python part runs in a few seconds; the page then loads
-one WebAssembly file of about 14 MB (onnxruntime-web 1.30) once. It follows
-:ref:`web_service`, where the model answers on a server instead.
+page was built. The Python part runs in under a second on the machine that
+builds these pages; the page then loads one WebAssembly file of about 14 MB
+(onnxruntime-web 1.30) once. It follows :ref:`web_service`, where the model
+answers on a server instead.
 """
 
 # %%

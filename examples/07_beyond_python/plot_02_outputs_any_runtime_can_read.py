@@ -11,6 +11,8 @@ change before a model leaves Python, and see in Node.js, with onnxruntime-web,
 what JavaScript gets from the default conversion and from the fixed one, and
 its load time and latency against Python's. It follows
 :ref:`live_in_the_browser`.
+
+It runs in a few seconds on the machine that builds these pages.
 """
 
 # %%
