@@ -50,10 +50,10 @@ def with_external_data(content: bytes, folder: Path | None, source: str) -> byte
     except DecodeError:  # not a model: creating the session says so, naming the source
         return content
     external = [t for t in proto.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
-    files = {entry.value for t in external for entry in t.external_data if entry.key == "location"}
     if not external:
         return content
     if folder is None:
+        files = {entry.value for t in external for entry in t.external_data if entry.key == "location"}
         raise ModelFileError(
             f"{source} keeps tensors in external data files ({', '.join(sorted(files))}), which bytes or a "
             "ModelProto cannot locate: pass the path of the .onnx file (its folder holds them), or "
