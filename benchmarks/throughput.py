@@ -26,7 +26,10 @@ boosting, a logistic regression and an MLP (synthetic data, 20 features), at
   the public ``session.run``;
 * at 100 rows, a session with the settings of the preset ``preset_for(100)``
   names, called like the two above, and ``OnnxPredictor`` with that preset
-  (the difference is the predictor's checks);
+  (the difference is the predictor's checks); at 10,000 rows and more, the
+  same for the throughput preset: its settings without the predictor (for a
+  tree ensemble, its row split over one-thread sessions called with
+  ``session.run``), beside ``OnnxPredictor`` with it;
 * ``OnnxPredictor`` with the latency preset, the throughput preset, and the
   setting :func:`helpers.tune` chose for that batch size (for 100,000 rows,
   the choice made at 10,000 rows: tuning at 100,000 would take minutes);
@@ -50,8 +53,9 @@ Every timing follows an idle pause (:data:`helpers.timing.PAUSE`), so that
 the default session's spinning threads do not slow the candidate after it.
 
 The checks at the end, each in the same run: at 10,000 and 100,000 rows, is
-the throughput preset (and tune's choice) at least as fast as the fastest of
-scikit-learn (default and ``n_jobs=-1``) and ``InferenceSession(model)``? At
+the throughput preset (its settings alone, and through ``OnnxPredictor``) and
+tune's choice at least as fast as the fastest of scikit-learn (default and
+``n_jobs=-1``) and ``InferenceSession(model)``? At
 100 rows, is a session with the preset ``preset_for(100)`` names at least as
 fast as the faster of ``InferenceSession(model)`` and a one-thread session,
 and what do the predictor's checks add? "Yes" means the speed-up's interval
@@ -83,6 +87,7 @@ from sklearn.neural_network import MLPClassifier
 
 import helpers
 from helpers.benchmark import take_rows
+from helpers.parallel import RowSplitter
 from helpers.session import preset_for
 
 SIZES = (1, 100, 10_000, 100_000)
@@ -97,6 +102,7 @@ CHECKED_SIZES = (10_000, 100_000)
 SMALL_BATCH = 100
 PRESET_SESSION = f"session with preset_for({SMALL_BATCH}) = {preset_for(SMALL_BATCH)!r}"
 PRESET_PREDICTOR = f"OnnxPredictor, preset {preset_for(SMALL_BATCH)!r}"
+THROUGHPUT_SESSION = "throughput settings, session.run"
 
 
 def models() -> dict[str, Any]:
@@ -163,6 +169,9 @@ def candidates(model: Any, onnx_model: Any, X: np.ndarray, size: int, tuned: Any
             helpers.OnnxPredictor(onnx_model, preset=preset_for(size)).predict_proba, to_float32
         )
     throughput = helpers.OnnxPredictor(onnx_model, preset="throughput")
+    if size in CHECKED_SIZES:  # the preset's settings alone, as at 100 rows: the rest is the checks
+        bare = bare_throughput(content, throughput.row_workers, name)
+        timed[THROUGHPUT_SESSION] = prepared(bare, to_float32)
     timed["preset latency"] = prepared(helpers.OnnxPredictor(onnx_model).predict_proba, to_float32)
     timed[THROUGHPUT] = prepared(throughput.predict_proba, to_float32)
     timed[TUNED] = prepared(tuned.predict_proba, to_float32)
@@ -176,11 +185,28 @@ def candidates(model: Any, onnx_model: Any, X: np.ndarray, size: int, tuned: Any
     return timed
 
 
+def bare_throughput(content: bytes, workers: int, name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The throughput preset's settings without ``OnnxPredictor``: a session with them, or, where the
+    preset splits rows (``workers`` > 1), its row split over a one-thread session, each chunk a
+    ``session.run`` (the predictor's runner, without its checks of the input and output values)."""
+    if workers == 1:
+        session = ort.InferenceSession(
+            content, helpers.session_options("throughput"), providers=["CPUExecutionProvider"]
+        )
+        return lambda b: session.run(["probabilities"], {name: b})[0]
+    options = helpers.session_options("throughput", intra_op_num_threads=1)
+    one_thread = ort.InferenceSession(content, options, providers=["CPUExecutionProvider"])
+    splitter = RowSplitter(workers)
+    return lambda b: splitter.run(lambda part: one_thread.run(["probabilities"], part), {name: b})[0]
+
+
 def rows(size: int) -> str:
     return f"{size:,} row" + "s" * (size != 1)
 
 
 def cell(result: Any, candidate: str, size: int, baseline: str | None = None) -> str:
+    if candidate not in result.candidates:
+        return "-"  # timed at other batch sizes only
     speedup, low, high = result.interval(candidate, size, baseline)
     return f"{speedup:.2f}x [{low:.2f}-{high:.2f}]"
 
@@ -232,7 +258,8 @@ def main(argv: list[str] | None = None) -> None:
         left = args.budget - (time.perf_counter() - start)
         share = max(left / (len(chosen) - index), 5.0)
         results, choices = run_model(label, model, X, sizes, share, args.tune_budget)
-        names = results[sizes[0]].candidates
+        names = list(dict.fromkeys(c for size in sizes for c in results[size].candidates if c != CONTROL))
+        names.append(CONTROL)
         table = pd.DataFrame(
             {rows(size): [cell(results[size], c, size) for c in names] for size in sizes}, index=names
         )
@@ -245,7 +272,8 @@ def main(argv: list[str] | None = None) -> None:
         for size in sizes:
             result = results[size]
             if size in CHECKED_SIZES:
-                contenders, checked = [BASELINE, ALL_CORES, ORT_DEFAULT], [THROUGHPUT, TUNED]
+                contenders = [BASELINE, ALL_CORES, ORT_DEFAULT]
+                checked = [THROUGHPUT_SESSION, THROUGHPUT, TUNED]
             elif size == SMALL_BATCH:
                 contenders, checked = [ORT_DEFAULT, ONE_THREAD], [PRESET_SESSION, PRESET_PREDICTOR]
             else:
@@ -269,9 +297,10 @@ def main(argv: list[str] | None = None) -> None:
                 )
     print("\nWhat tune chose:")
     print(pd.DataFrame(choices_all).to_string(index=False))
-    print("\nChecks: at 10,000 rows and more, the throughput preset and tune's choice against the fastest")
-    print("of scikit-learn (default, n_jobs=-1) and InferenceSession(model); at 100 rows, preset_for(100)")
-    print("as a session and through OnnxPredictor (the difference: its checks), against the faster of")
+    print("\nChecks: at 10,000 rows and more, the throughput preset (its settings alone, and through")
+    print("OnnxPredictor: the difference is its checks) and tune's choice against the fastest of")
+    print("scikit-learn (default, n_jobs=-1) and InferenceSession(model); at 100 rows, preset_for(100) as")
+    print("a session and through OnnxPredictor (the difference: its checks), against the faster of")
     print("InferenceSession(model) and a one-thread session ('yes': the interval is not entirely below 1;")
     print("'control': scikit-learn against itself, which should show no clear difference, or the machine")
     print("drifted and the verdicts of that run are not to be trusted)")
