@@ -11,7 +11,7 @@ import pytest
 
 import helpers
 from helpers.benchmark import take_rows
-from helpers.timing import median_interval, verdict
+from helpers.timing import calibrate, median_interval, verdict
 
 matplotlib.use("Agg")
 
@@ -154,6 +154,43 @@ def test_a_control_times_the_baseline_twice():
     assert result.verdict("fast", 1) == "faster"
 
 
+def test_one_slow_calibration_call_does_not_leave_a_short_call_timed_alone():
+    """A call of 1 ms, once slowed to 20 ms while calibrating (the machine busy for a moment), still
+    gets 5 calls per 5 ms timing; from that one call alone it would get 1 and no warm-up in the rounds."""
+    clock = FakeMachine(0, jitter=0.0, burst_rate=0.0)
+    durations = iter([1e-3, 20e-3])  # the warm-up, then the first calibration call
+
+    def function(X):
+        clock.now += next(durations, 1e-3)
+
+    assert calibrate(function, None, 0.005, clock) == 5
+
+
+def test_the_control_repeats_the_baselines_calls_per_timing():
+    """The 3rd and 4th calls take 20 ms (the machine busy for a moment): a control calibrated on its
+    own could catch them, and be timed one call at a time while the baseline is timed ten."""
+    machine = FakeMachine(0, jitter=0.0, burst_rate=0.0)
+    calls = []
+
+    def baseline(X):
+        calls.append(1)
+        machine.now += 20e-3 if len(calls) in (3, 4) else 1e-3
+
+    result = helpers.benchmark(
+        {"base": baseline},
+        np.ones((1, 1)),
+        batch_sizes=(1,),
+        repeat=6,
+        min_repeat=6,
+        budget=None,
+        min_time=0.01,
+        control=True,
+        clock=machine,
+    )
+    assert result.candidates == ["base", "base (control)"]
+    assert len(calls) == 4 + 6 * (10 + 10)  # calibrated once, then 10 calls per timing for both
+
+
 def test_calls_are_looped_to_fill_min_time():
     machine = FakeMachine(0, jitter=0.0, burst_rate=0.0)
     calls = []
@@ -166,7 +203,7 @@ def test_calls_are_looped_to_fill_min_time():
     helpers.benchmark(
         {"f": function}, np.ones((1, 1)), batch_sizes=(1,), repeat=10, min_time=0.01, clock=machine
     )
-    assert len(calls) == 2 + 10 * 10  # warm-up and calibration, then 10 rounds of 10 calls
+    assert len(calls) == 4 + 10 * 10  # warm-up and three calibration calls, then 10 rounds of 10 calls
 
 
 def test_rounds_shuffle_the_order_and_batches_are_prepared_once():
@@ -183,7 +220,7 @@ def test_rounds_shuffle_the_order_and_batches_are_prepared_once():
     helpers.benchmark(
         {"a": make("a"), "b": make("b")}, np.ones((3, 2)), batch_sizes=(4,), repeat=10, min_time=0.0
     )
-    rounds = [tuple(calls[i : i + 2]) for i in range(4, len(calls), 2)]  # after warm-ups and calibrations
+    rounds = [tuple(calls[i : i + 2]) for i in range(8, len(calls), 2)]  # after warm-ups and calibrations
     assert set(rounds) == {("a", "b"), ("b", "a")}  # both orders occur
     assert len(seen_batches) == 1
 
