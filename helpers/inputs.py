@@ -225,7 +225,7 @@ class InputSpec:
         if nan.any():
             rows, cols = np.nonzero(nan)
             bad = sorted({columns[nan_refused[int(c)]] for c in cols}, key=str)
-            where = f"column(s) {bad}" if what == "X" else what
+            subject = f"column(s) {bad} contain" if what == "X" else f"{what} contains"
             recorded = self.metadata.nan_rejected
             reason = (
                 "this model carries no record of where NaN is allowed, so it is refused everywhere, as "
@@ -237,7 +237,7 @@ class InputSpec:
                 "(skl2onnx did not convert its missing-value support, as helpers.convert found)"
             )
             raise InputError(
-                f"{where} contain NaN in {len(set(rows.tolist()))} row(s) (first: row {int(rows[0])}), "
+                f"{subject} NaN in {len(set(rows.tolist()))} row(s) (first: row {int(rows[0])}), "
                 f"but {reason}; impute the missing values or add an imputer to the pipeline"
             )
 

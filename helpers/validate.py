@@ -73,8 +73,8 @@ class ComparisonReport:
 
 
 def _head(indices: np.ndarray, n: int = 10) -> str:
-    shown = ", ".join(str(int(i)) for i in indices[:n])
-    return f"{shown}, ... ({len(indices)} in all)" if len(indices) > n else shown
+    shown = ", ".join(str(int(i)) for i in indices[:n]) + (", ..." if len(indices) > n else "")
+    return f"row{'s' * (len(indices) > 1)} {shown} ({len(indices)} in all)"  # "row 0 (1 in all)"
 
 
 def compare(

@@ -132,3 +132,25 @@ def test_a_mixed_frame_model_also_takes_an_array_in_the_fitted_column_order(mixe
     np.testing.assert_array_equal(predictor.predict(frame.to_numpy()), model.predict(frame))
     with pytest.raises(helpers.InputError, match="one input per column"):
         predictor.predict(frame.to_numpy()[:, :2])
+
+
+def test_nan_in_one_named_column_is_refused_by_its_name(mixed_frame):
+    """One input per column: the error names the column, in the singular."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame, target = mixed_frame
+    frame = frame.fillna(40.0)
+    columns = ColumnTransformer(
+        [("numbers", "passthrough", ["age", "visits"]), ("city", OneHotEncoder(), ["city"])]
+    )
+    model = make_pipeline(columns, LogisticRegression(max_iter=1000)).fit(frame, target)
+    predictor = helpers.OnnxPredictor(helpers.convert(model, frame[:1]))
+    np.testing.assert_array_equal(predictor.predict(frame), model.predict(frame))
+    holes = frame[:5].assign(age=[1.0, np.nan, 2.0, np.nan, 3.0])
+    with pytest.raises(
+        helpers.InputError, match=r"^column 'age' contains NaN in 2 row\(s\) \(first: row 1\)"
+    ):
+        predictor.predict(holes)

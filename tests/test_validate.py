@@ -83,7 +83,7 @@ def test_assert_agrees_raises_with_the_report(logistic, iris):
     model, predictor = logistic
     X, _ = iris
     assert helpers.assert_agrees(model, predictor, X).ok
-    with pytest.raises(AssertionError, match=r"does not agree(.|\n)*rows with another label\s+5"):
+    with pytest.raises(AssertionError, match=r"does not agree(.|\n)*another label\s+row 5 \(1 in all\)"):
         helpers.assert_agrees(model, _Shifted(predictor, flip_rows=[5]), X)
 
 

@@ -93,7 +93,8 @@ any code the file holds: pass it only for a file you made or trust.
 
 the table answers, per batch size: 'use ONNX Runtime', 'keep scikit-learn' or
 'no clear difference', against the faster of scikit-learn as saved and with its
-other n_jobs setting. A batch larger than the data repeats its rows (a note says so).
+other n_jobs setting, where n_jobs acts on prediction (forests, neighbours, ...).
+A batch larger than the data repeats its rows (a note says so).
 
 exit codes: 0 success; 1 the ONNX model disagrees with scikit-learn (the
 report says where, the cause it found, the fix and the lesson); 2 bad input

@@ -121,7 +121,7 @@ def fit_to_onnx(data: Any, expected: Expected, file_name: str) -> tuple[Any, lis
     if expected.width is not None and width != expected.width:
         raise CliError(
             f"{file_name!r} expects {expected.width} features (columns), the data has {width}"
-            + (f": {expected.names}" if expected.names else "")
+            + (f"; the model's columns are {expected.names}" if expected.names else "")
         )
     if is_positional(data) and expected.names:
         data = data.set_axis(expected.names, axis=1)

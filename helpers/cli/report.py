@@ -34,8 +34,9 @@ __all__ = [
 #: How the times were taken and how the verdicts are read, printed above the table and in the HTML.
 TIMING_NOTE = (
     "times: medians of interleaved repeats, in µs per call\n"
-    "a model with n_jobs is timed as saved and with its other n_jobs setting (-1, all cores, or None, "
-    "the default) in the same rounds; 'against' names the faster of the two at that batch size\n"
+    "a model whose n_jobs acts on prediction (a forest's, not a logistic regression's) is timed as saved "
+    "and with its other n_jobs setting (-1, all cores, or None, the default) in the same rounds; "
+    "'against' names the faster of the two at that batch size\n"
     "speed-up: that scikit-learn time / the onnxruntime time, the median of the rounds' paired ratios, "
     "with its 95% interval\n"
     "verdict: 'use ONNX Runtime' or 'keep scikit-learn' only when the whole interval is more than 5% "

@@ -6,7 +6,6 @@ timing, and scikit-learn timed with both of its ``n_jobs`` settings.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,64 +20,22 @@ from sklearn.preprocessing import StandardScaler
 from helpers.benchmark import benchmark
 from helpers.cli.common import CliError
 from helpers.cli.diagnose import diagnose
+from helpers.cli.n_jobs import other_jobs
 from helpers.conversion import convert
 from helpers.predictor import OnnxPredictor
 from helpers.session import PRESETS, preset_for
 from helpers.validate import compare
 
 __all__ = [
-    "ALL_CORES",
-    "DEFAULT_JOBS",
     "MIN_TIMING_BUDGET",
     "ModelRun",
     "demo_models",
-    "other_jobs",
     "run_onnx_model",
     "run_sklearn_model",
 ]
 
 #: Seconds of timing per model, at least, even when the budget is spent.
 MIN_TIMING_BUDGET = 0.2
-
-#: The names of scikit-learn's second candidate: the model with every ``n_jobs`` at -1 (all
-#: cores) or, for a model saved with every ``n_jobs`` at -1 already, at None (the default).
-ALL_CORES, DEFAULT_JOBS = "scikit-learn n_jobs=-1", "scikit-learn n_jobs=None"
-
-
-def other_jobs(model: Any) -> tuple[str, Any] | None:
-    """The model's other ``n_jobs`` setting: a name and a fitted copy, or None without ``n_jobs``.
-
-    The copy has every ``n_jobs`` (its own and its steps') at -1, all cores;
-    or at None, scikit-learn's default, when the model has them all at -1
-    already. Neither setting is faster everywhere (threads cost a start-up
-    that one row does not repay), so the tool times both and compares ONNX
-    Runtime with the faster. A model without ``n_jobs`` (histogram gradient
-    boosting, which uses OpenMP threads anyway) gives None. The copy is
-    fitted: ``clone`` would forget the fit.
-
-    Examples
-    --------
-    >>> from sklearn.ensemble import RandomForestClassifier
-    >>> name, copied = other_jobs(RandomForestClassifier())
-    >>> name, copied.n_jobs
-    ('scikit-learn n_jobs=-1', -1)
-    >>> other_jobs(RandomForestClassifier(n_jobs=-1))[1].n_jobs is None
-    True
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> other_jobs(StandardScaler()) is None
-    True
-    """
-    get_params = getattr(model, "get_params", None)
-    if get_params is None:
-        return None
-    params = get_params(deep=True)
-    names = [name for name in params if name == "n_jobs" or name.endswith("__n_jobs")]
-    if not names:
-        return None
-    all_cores = all(params[name] == -1 for name in names)
-    copied = copy.deepcopy(model)
-    copied.set_params(**dict.fromkeys(names, None if all_cores else -1))
-    return (DEFAULT_JOBS if all_cores else ALL_CORES), copied
 
 
 def _prediction_method(model: Any, predictor: Any) -> str:
@@ -191,7 +148,7 @@ def run_sklearn_model(
     """Convert a fitted model, compare it with the original on ``X``, time both.
 
     scikit-learn is timed as it is and, when the model has ``n_jobs``, also
-    with its other setting (:func:`other_jobs`), in the same rounds. On a
+    with its other setting (:func:`helpers.cli.n_jobs.other_jobs`), in the same rounds. On a
     mismatch, :func:`helpers.cli.diagnose.diagnose` looks for the cause.
     ``budget`` is the seconds of timing, or a function that gives them when
     the timing starts (the time the conversion and the check left).
