@@ -34,7 +34,7 @@ __all__ = [
 #: How the times were taken and how the verdicts are read, printed above the table and in the HTML.
 TIMING_NOTE = (
     "times: medians of interleaved repeats, in µs per call\n"
-    "a model whose n_jobs acts on prediction (a forest's, not a logistic regression's) is timed as saved "
+    "a model whose n_jobs acts on prediction (a forest's, not LogisticRegression's) is timed as saved "
     "and with its other n_jobs setting (-1, all cores, or None, the default) in the same rounds; "
     "'against' names the faster of the two at that batch size\n"
     "speed-up: that scikit-learn time / the onnxruntime time, the median of the rounds' paired ratios, "
