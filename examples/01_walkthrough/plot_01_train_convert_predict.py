@@ -37,11 +37,13 @@ print(f"test accuracy {model.score(X_test, y_test):.3f} on {len(X_test)} rows")
 # Convert
 # -------
 # :func:`skl2onnx.to_onnx` reads the input type from one row of data: float32
-# (the type ONNX's tree operators compute in) and 4 columns, with the number
-# of rows left free. ``zipmap: False`` makes the probabilities a plain
-# ``(rows, classes)`` array, like ``predict_proba``, instead of one dict per
-# row (:ref:`output_options` shows the default, :ref:`opsets_versions` what
-# else a converted model declares).
+# (what scikit-learn's trees read: a forest casts X to float32 before it
+# walks them, and skl2onnx stores thresholds that split float32 values as
+# scikit-learn's do) and 4 columns, with the number of rows left free.
+# ``zipmap: False`` makes the probabilities a plain ``(rows, classes)``
+# array, like ``predict_proba``, instead of one dict per row
+# (:ref:`output_options` shows the default, :ref:`opsets_versions` what else
+# a converted model declares).
 from skl2onnx import to_onnx
 
 onnx_model = to_onnx(
@@ -72,9 +74,10 @@ onnx_proba[:3]
 # Check that ONNX Runtime agrees with scikit-learn
 # ------------------------------------------------
 # The labels must be the same, and the probabilities the same up to float32
-# rounding: scikit-learn computes in float64, the ONNX model in float32, which
-# keeps about seven significant digits. For probabilities between 0 and 1, an
-# absolute tolerance of ``1e-5`` leaves room for that rounding and nothing else.
+# rounding: scikit-learn averages the trees' probabilities in float64, the
+# ONNX model returns float32, which keeps about seven significant digits.
+# For probabilities between 0 and 1, an absolute tolerance of ``1e-5`` leaves
+# room for that rounding and nothing else.
 sklearn_proba = model.predict_proba(X_test)
 np.testing.assert_array_equal(onnx_labels, model.predict(X_test))
 np.testing.assert_allclose(onnx_proba, sklearn_proba, atol=1e-5, rtol=0)

@@ -53,16 +53,39 @@ onnx_model = helpers.convert(model, X_train[:1])
 # %%
 # Load and predict: :class:`helpers.OnnxPredictor`
 # ------------------------------------------------
-# Hides ``onnxruntime.InferenceSession(..., providers=["CPUExecutionProvider"])``
-# and ``session.run(["probabilities"], {"X": X.astype(np.float32)})``. It
-# accepts what the scikit-learn model accepted (here a float64 array, cast to
-# the model's float32), checks the shape, and has ``predict`` and
-# ``predict_proba``. The session itself stays available as ``.session``.
+# Hides ``onnxruntime.InferenceSession(..., options,
+# providers=["CPUExecutionProvider"])`` and ``session.run(["probabilities"],
+# {"X": X.astype(np.float32)})``. It accepts what the scikit-learn model
+# accepted (here a float64 array, cast to the model's float32), checks the
+# shape, and has ``predict`` and ``predict_proba``. The session itself stays
+# available as ``.session``. ``preset="latency"`` (the default) makes
+# ``options`` for one request at a time (:data:`helpers.PRESETS` lists each
+# preset's settings): ``intra_op_num_threads=1``, ``inter_op_num_threads=1``,
+# ``execution_mode=ORT_SEQUENTIAL``, and thread spinning off.
 predictor = helpers.OnnxPredictor(onnx_model, preset="latency")
 predictor
 
 # %%
 predictor.predict_proba(X_test[:3])
+
+# %%
+# Without the package, the same session is this; its probabilities are the
+# predictor's, bit for bit. (``predict_proba`` calls the session through a
+# private fast path that skips ``session.run``'s Python checks, falling back
+# to ``session.run``; the section *Measure* times both.)
+import onnxruntime
+
+options = onnxruntime.SessionOptions()
+options.intra_op_num_threads = 1
+options.inter_op_num_threads = 1
+options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+session = onnxruntime.InferenceSession(
+    onnx_model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+)
+(raw_proba,) = session.run(["probabilities"], {"X": X_test[:3].astype(np.float32)})
+np.testing.assert_array_equal(raw_proba, predictor.predict_proba(X_test[:3]))
 
 # %%
 # Check agreement: :func:`helpers.assert_agrees`
@@ -117,7 +140,8 @@ helpers.assert_agrees(model, predictor, X_missing).ok
 # is idle again, so that no candidate pays for the one before. It hands
 # every candidate the same rows (here the float64 ones); the ``session.run``
 # candidates look up the float32 copy of the same rows instead, made once
-# with :func:`helpers.benchmark.take_rows`, which is how the benchmark makes its
+# with :func:`~helpers.benchmark.take_rows` (imported above: ``from
+# helpers.benchmark import take_rows``), which is how the benchmark makes its
 # batches.
 X_test32 = X_test.astype(np.float32)
 # row_workers=1: the session alone, without the predictor's row split
@@ -321,8 +345,10 @@ for size in batch_sizes:
 # ==============================  ==================================================
 # :func:`helpers.convert`         ``skl2onnx.to_onnx(model, X[:1].astype(np.float32),
 #                                 options={"zipmap": False})``
-# :class:`helpers.OnnxPredictor`  ``onnxruntime.InferenceSession(...)`` and
-#                                 ``session.run(...)``
+# :class:`helpers.OnnxPredictor`  ``onnxruntime.InferenceSession(..., options)``,
+#                                 the preset's ``options`` spelled out above,
+#                                 and ``session.run(...)`` (through a private
+#                                 fast path)
 # :func:`helpers.assert_agrees`   ``np.testing.assert_array_equal`` and
 #                                 ``assert_allclose``
 # :func:`helpers.benchmark`       the walkthrough's paired rounds, speed-up

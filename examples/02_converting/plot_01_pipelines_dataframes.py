@@ -219,6 +219,52 @@ except helpers.InputError as error:
     print(f"InputError: {error}")
 
 # %%
+# Missing strings
+# ---------------
+# The imputer fills missing numbers, but nothing in this pipeline fills a
+# missing *string*, and an ONNX string tensor holds only text. onnxruntime
+# does not refuse one either: it turns each element of the object array into
+# text, so ``np.nan`` runs as the string ``"nan"`` and ``None`` as ``"None"``.
+# Here they are cities the encoder never learned, so they encode as all zeros
+# (``handle_unknown="ignore"``), like an unknown city, and scikit-learn, which
+# reads them as missing rather than as text, happens to answer the same. A
+# category that was really spelled ``"nan"`` or ``"None"`` would be picked
+# instead, without a word. The checks, on the raw session:
+missing_city = frame_test[:3].copy()
+missing_city["city"] = pd.Series(
+    [np.nan, None, "marseille"], index=missing_city.index, dtype=object
+)
+
+
+def raw_proba_of(rows):
+    """The raw session's probabilities, fed one column at a time as above."""
+    feed = {
+        name: rows[name].to_numpy().astype(dtype).reshape(-1, 1)
+        for name, dtype in column_dtypes.items()
+    }
+    return session.run(["probabilities"], feed)[0]
+
+
+as_text = missing_city.assign(city=["nan", "None", "marseille"])
+unknown_city = missing_city.assign(city="marseille")
+np.testing.assert_array_equal(raw_proba_of(missing_city), raw_proba_of(as_text))
+np.testing.assert_array_equal(raw_proba_of(missing_city), raw_proba_of(unknown_city))
+print(f"onnxruntime {onnxruntime.__version__}: NaN ran as 'nan', None as 'None'")
+
+# %%
+# :class:`helpers.OnnxPredictor` refuses them with an ``InputError`` instead.
+# The fix is to fill them, for example with ``"missing"``, in the training
+# data too, so that the model learns what a missing city means and both
+# libraries see the same text (this model was trained without it, so here
+# ``"missing"`` is one more unknown city):
+try:
+    predictor.predict(missing_city)
+except helpers.InputError as error:
+    print(f"InputError: {error}")
+filled = missing_city.fillna({"city": "missing"})
+helpers.assert_agrees(model, predictor, filled).ok
+
+# %%
 # What to remember
 # ----------------
 # * A ``ColumnTransformer`` pipeline converts to an ONNX model with one input
@@ -228,7 +274,7 @@ except helpers.InputError as error:
 # * Missing values are imputed inside the graph, and unknown categories are
 #   ignored inside the graph, exactly as in scikit-learn: check it on rows
 #   that contain them, as above.
-# * A missing *string* cannot be sent: an ONNX string tensor has no NaN.
-#   Fill it (for example with ``"missing"``, in training too) before
-#   predicting; :class:`helpers.OnnxPredictor` raises an ``InputError`` that
-#   says so.
+# * A missing *string* is not refused by onnxruntime: ``np.nan`` and
+#   ``None`` run as the texts ``"nan"`` and ``"None"``. Fill it (for example
+#   with ``"missing"``, in training too) before predicting;
+#   :class:`helpers.OnnxPredictor` raises an ``InputError`` that says so.

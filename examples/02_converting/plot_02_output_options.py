@@ -86,10 +86,14 @@ describe({"zipmap": False})
 # %%
 # One tensor per class: ``{"zipmap": "columns"}``
 # -----------------------------------------------
-# One output per class, each a 1-D float array named after its label. It
-# suits a consumer that wants named columns (a table, a feature store)
-# rather than positions.
-describe({"zipmap": "columns"})
+# One output per class, each a 1-D float array named after its label with a
+# prefix: skl2onnx writes ``s`` before a string label (``ssetosa`` here) and
+# ``i`` before an integer or boolean one (``i0``, ``i1``). It suits a
+# consumer that wants named columns (a table, a feature store) rather than
+# positions; strip the first letter to get the label back.
+per_class = describe({"zipmap": "columns"})
+assert list(per_class["output"][1:]) == ["s" + label for label in model.classes_]
+per_class
 
 # %%
 # The class labels: ``output_class_labels``

@@ -64,7 +64,13 @@ boosting_report
 # casts a value of order 1, while ONNX casts the raw reading to float32
 # *first* and subtracts after. The subtraction cancels the leading digits,
 # and the rounding of the reading, a few thousandths of a spread, becomes a
-# few thousandths of the scaled value: enough to cross a threshold.
+# few thousandths of the scaled value: enough to cross a threshold. The
+# conversion already warns (below): :func:`helpers.convert` checks the ONNX
+# model against scikit-learn on the rows it is given, here one, and warns
+# when a probability differs beyond float32 rounding but no label does (it
+# raises when a label differs or a probability moves by more than 1%): on
+# that row, the amplified rounding already sends the row down another branch
+# in at least one of the forest's trees.
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler

@@ -68,7 +68,11 @@ print(f"onnxruntime {onnxruntime.__version__}, opset {newest_defined}: {newest_l
 # it finds the boundary with a binary search over such probe models
 # (:func:`~helpers.lessons.versions.runtime_max_opset`), for both domains and for the IR
 # version, the version of the file format itself. Nothing in it is typed by hand: run it
-# on your deployment machine.
+# on your deployment machine. It is one of this package's lesson utilities
+# (:mod:`helpers.lessons`): installed with the package, no extra needed, but not part of
+# its core API (``helpers.__all__``). So install the package on that machine too
+# (:ref:`use_in_your_project` says how), or copy the probe above, which needs only onnx
+# and onnxruntime.
 import helpers
 from helpers.lessons.versions import onnx_model_opsets, runtime_max_opset, version_table
 
@@ -359,5 +363,6 @@ release_table[release_table["ai.onnx"] >= min(target_opsets)].drop_duplicates("a
 #   is the target, even when the nodes' definitions are older.
 # * Pin ``target_opset`` to what your oldest runtime loads, and check the
 #   result against scikit-learn, as the sweep above does.
-# * :func:`~helpers.lessons.versions.version_table` tells you what an
-#   installation supports; run it where the model will run.
+# * :func:`~helpers.lessons.versions.version_table` (a lesson utility of this
+#   package, in :mod:`helpers.lessons`) tells you what an installation
+#   supports; install the package where the model will run and run it there.

@@ -104,10 +104,12 @@ options.intra_op_num_threads = 1
 cpu = ["CPUExecutionProvider"]
 session = onnxruntime.InferenceSession(model_path, options, providers=cpu)
 name, width = session.get_inputs()[0].name, session.get_inputs()[0].shape[1]
-rows = np.random.default_rng(0).normal(size=(1_000, width)).astype(np.float32)
+sizes = np.load(sizes_path)  # the rows of each request, in order
+largest = int(sizes.max())  # rows for the largest request: none cut short
+rows = np.random.default_rng(0).normal(size=(largest, width)).astype(np.float32)
 session.run(None, {name: rows[:1]})  # warm-up, as the web app
 memory = [resident_bytes()]
-for count, size in enumerate(np.load(sizes_path), start=1):
+for count, size in enumerate(sizes, start=1):
     session.run(None, {name: rows[:size]})
     if count % 1_000 == 0:
         memory.append(resident_bytes())
@@ -382,14 +384,42 @@ pd.DataFrame(layout_rows, columns=[*columns, "verdict"]).style.hide(axis="index"
 # %%
 # What to do
 # ----------
-# Measure your model and request sizes (``python memory_run.py model.onnx on
-# off sizes.npy``) before changing the memory options; turn off a setting that
-# grows (``create_app(..., session_options=...)``, ``OnnxPredictor``'s
-# keywords), watch ``GET /status``, keep a safety net restarting a worker
-# every N requests (uvicorn's ``--limit-max-requests``, gunicorn's
-# ``--max-requests``). Set ``intra_op_num_threads = max(1, helpers.usable_cpus()
-# // workers)``; ``ORT_INTRA_OP_NUM_THREADS`` reaches a library's sessions (in
-# versions that read it). :ref:`deployment` lists the rest.
+# Measure your model and request sizes before changing the memory options.
+# This page's files went with its temporary folder; to make yours, in the
+# Python session that ran this page (it defines ``MEMORY_RUN``), save the
+# script as ``memory_run.py`` and the rows of each of your requests (one
+# integer per request, in order, from your logs: ``sizes`` stands in for them
+# here) with ``np.save``:
+#
+# .. code-block:: python
+#
+#    from pathlib import Path
+#
+#    import numpy as np
+#
+#    Path("memory_run.py").write_text(MEMORY_RUN)
+#    np.save("sizes.npy", np.asarray(sizes, dtype=np.int64))
+#
+# Then run it on your model (one float32 input of fixed width) once per
+# setting, each in a fresh process: ``on`` or ``off`` for the arena, then for
+# the memory pattern. A run prints the resident memory in bytes, at the start
+# and after every 1,000 requests, as a JSON list; compare the settings'
+# growth after the first 10,000 requests, as the table above does:
+#
+# .. code-block:: shell
+#
+#    python memory_run.py model.onnx on on sizes.npy > on-on.json
+#    python memory_run.py model.onnx on off sizes.npy > on-off.json
+#    python memory_run.py model.onnx off on sizes.npy > off-on.json
+#    python memory_run.py model.onnx off off sizes.npy > off-off.json
+#
+# Turn off a setting that grows (``create_app(..., session_options=...)``,
+# ``OnnxPredictor``'s keywords), watch ``GET /status``, keep a safety net
+# restarting a worker every N requests (uvicorn's ``--limit-max-requests``,
+# gunicorn's ``--max-requests``). Set
+# ``intra_op_num_threads = max(1, helpers.usable_cpus() // workers)``;
+# ``ORT_INTRA_OP_NUM_THREADS`` reaches a library's sessions (in versions that
+# read it). :ref:`deployment` lists the rest.
 import shutil
 
 shutil.rmtree(workdir)

@@ -14,7 +14,7 @@ local mode, and the lesson prints how long it takes to start, which the
 timings leave out. It follows :ref:`dask_batch_scoring`, which does the same
 with Dask.
 
-It runs in about 25 seconds on the machine that builds these pages.
+It runs in about 30 seconds on the machine that builds these pages.
 """
 
 # %%
