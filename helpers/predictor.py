@@ -41,7 +41,7 @@ class OnnxPredictor:
     by the next call** with as many rows on that thread: ``.copy()`` what you
     keep); ``row_workers`` splits a large batch into chunks of rows run at once
     on a one-thread session (:mod:`helpers.parallel`; the throughput preset does
-    it for a tree ensemble, see :data:`helpers.PRESETS`). ``close()`` or a
+    it for a tree ensemble, see :data:`helpers.session.PRESETS`). ``close()`` or a
     ``with`` block stops the row split's threads.
 
     Parameters
@@ -49,7 +49,7 @@ class OnnxPredictor:
     model : onnx.ModelProto, bytes, str or path
         The model, or the path of a ``.onnx`` file; pickles are refused, never loaded.
     preset : {"latency", "default", "throughput"} or None, default "latency"
-        Session settings, see :data:`helpers.PRESETS`; None: onnxruntime's defaults.
+        Session settings, see :data:`helpers.session.PRESETS`; None: onnxruntime's defaults.
     providers : list of str, default ``["CPUExecutionProvider"]``
     reuse_buffers : bool, default False
     row_workers : int, optional

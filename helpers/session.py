@@ -42,7 +42,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "throughput": {"intra_op_num_threads": 0, "execution_mode": ort.ExecutionMode.ORT_SEQUENTIAL},
 }
 
-#: Rows per call from which :func:`preset_for` leaves ``"latency"`` (onnxruntime's pool starts
+#: Rows per call from which :func:`helpers.session.preset_for` leaves ``"latency"`` (onnxruntime's pool starts
 #: to pay), and from which it takes ``"throughput"`` (the row split has two chunks or more).
 SMALL_BATCH, AUTO_BATCH = 16, 1_000
 

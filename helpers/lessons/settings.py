@@ -94,7 +94,7 @@ class Setting:
         return f"{threads}, {self.mode}, opt {self.optimization}, {spinning}"
 
 
-#: The presets of :data:`helpers.PRESETS`, as settings (read from them, so the two cannot drift
+#: The presets of :data:`helpers.session.PRESETS`, as settings (read from them, so the two cannot drift
 #: apart), for a graph without a tree ensemble; :func:`preset_setting` gives a model's own.
 PRESET_SETTINGS = {
     name: Setting(threads=preset.get("intra_op_num_threads", 0), spinning=preset.get("allow_spinning", True))
@@ -104,7 +104,7 @@ PRESET_SETTINGS = {
 
 def preset_setting(preset: str, *, row_split: bool, cpus: int) -> Setting:
     """A preset as a :class:`Setting` for one model: the throughput preset of a tree
-    ensemble splits rows over ``cpus`` workers (see :data:`helpers.PRESETS`).
+    ensemble splits rows over ``cpus`` workers (see :data:`helpers.session.PRESETS`).
 
     Examples
     --------

@@ -28,7 +28,7 @@ fastapi is in the ``lessons`` extra, not a core dependency, so
     that many rows).
 ``GET /status``
     What the operator of a long-running service needs
-    (:class:`~helpers.serving.status.StatusResponse`): ``cpus`` (the
+    (``StatusResponse`` in the OpenAPI schema): ``cpus`` (the
     machine's, the affinity mask's, the cgroup quota, the usable count),
     ``threads`` (the session's intra-op and inter-op threads as configured, 0
     meaning onnxruntime's default; spinning; the row split; the thread

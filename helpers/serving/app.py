@@ -83,7 +83,7 @@ def create_app(
         read. Default: :data:`~helpers.serving.schemas.BODY_BYTES_PER_VALUE` per value of a full batch,
         plus 4 KiB.
     preset : {"latency", "default", "throughput"}, default "latency"
-        Session settings (see :data:`helpers.PRESETS`); "latency"
+        Session settings (see :data:`helpers.session.PRESETS`); "latency"
         uses one intra-op thread, so that several worker processes share
         the cores instead of fighting over them.
     session_options : onnxruntime.SessionOptions or dict, optional

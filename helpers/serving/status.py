@@ -115,7 +115,7 @@ class Counters:
 
 
 def status(session: ort.InferenceSession, row_workers: int, counters: Counters) -> dict[str, Any]:
-    """The status of a process serving ``session``, as :class:`StatusResponse` declares it."""
+    """The status of a process serving ``session``, as ``StatusResponse`` declares it."""
     options = session.get_session_options()
     try:
         spinning = options.get_session_config_entry("session.intra_op.allow_spinning") != "0"
@@ -166,7 +166,7 @@ def add_status(app: FastAPI, served: Callable[[], Any], counters: Counters) -> N
 
 
 def _cgroup_quota() -> float | None:
-    """The cgroup's CPU quota in CPUs, from the files :func:`helpers.machine.usable_cpus` reads."""
+    """The cgroup's CPU quota in CPUs, from the files :func:`helpers.usable_cpus` reads."""
     quota_period = read_system_file(CGROUP + "cpu.max").split()  # v2: "quota period", or "max period"
     if len(quota_period) != 2:  # v1: two files, -1 for no quota
         quota_period = [read_system_file(f"{CGROUP}cpu/cpu.cfs_{name}_us") for name in ("quota", "period")]
