@@ -289,11 +289,13 @@ slowdowns = pd.DataFrame(work_ratios, index=["slowdown", "low", "high"]).T
 slowdowns.style.format("{:.2f}x")
 
 # %%
-# The trade in this run's numbers: what turning spinning off cost the
-# logistic regression itself, and what spinning cost the work after it.
-for batch_size in (100, 10_000):
-    cost = with_interval(thread_results["logistic"], NO_SPIN, batch_size)
-    print(f"spinning off, logistic regression at {batch_size:,} rows: {cost}")
+# The trade in this run's numbers, both halves on the forest: what turning
+# spinning off cost the forest itself (its "pool, no spinning" session against
+# ``InferenceSession(model)``), and what spinning cost the work after a
+# forest call.
+for batch_size in batch_sizes:
+    cost = with_interval(thread_results["forest"], NO_SPIN, batch_size)
+    print(f"spinning off, forest at {batch_size:,} rows: {cost}")
 for (work_name, label), (ratio, low, high) in work_ratios.items():
     print(f"{work_name} right after {label}: {ratio:.2f}x [{low:.2f}x, {high:.2f}x]")
 
@@ -306,14 +308,14 @@ slowed = [key for key, (_, low, _) in work_ratios.items() if low > 1.05]
 costs_model = [
     f"{batch_size:,} rows"
     for batch_size in batch_sizes
-    if thread_results["logistic"].verdict(NO_SPIN, batch_size) == "slower"
+    if thread_results["forest"].verdict(NO_SPIN, batch_size) == "slower"
 ]
 print(
     "work slowed right after a call: "
     + ("; ".join(f"{work} after {session}" for work, session in slowed) or "none")
 )
 print(
-    "spinning off slowed the logistic regression at: "
+    "spinning off slowed the forest at: "
     + (", ".join(costs_model) or "no batch size measured")
 )
 
