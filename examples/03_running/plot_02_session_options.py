@@ -148,10 +148,10 @@ helpers.machine_summary()
 # "slower" only when the whole interval is beyond a 5% margin, "no clear
 # difference" otherwise. The control times the default session twice: if it
 # is not "no clear difference", the machine drifted during the run. A batch
-# larger than the data repeats its rows (``helpers.benchmark.take_rows``;
-# the first line below says how often), so at 10,000 rows the forest walks
-# the same paths again, which may flatter its large-batch times, for every
-# session alike.
+# larger than the data repeats its rows (``take_rows``, imported with
+# ``from helpers.benchmark import take_rows``; the first line below says how
+# often), so at 10,000 rows the forest walks the same paths again, which may
+# flatter its large-batch times, for every session alike.
 batch_sizes = (1, 16, 100, 1_000, 10_000)
 thread_results = {
     name: helpers.benchmark(

@@ -281,9 +281,9 @@ placements
 # leaves to the CPU run with the same threads as in the CPU session, and only
 # the provider differs. Each comparison is its own benchmark, with the CPU
 # session as the baseline. The 10,000-row batch is the data's rows repeated
-# (``helpers.benchmark.take_rows``; the cell prints how many are distinct),
-# so the trees walk the same paths again, which may flatter both sessions'
-# times.
+# (``take_rows``, imported with ``from helpers.benchmark import take_rows``;
+# the cell prints how many are distinct), so the trees walk the same paths
+# again, which may flatter both sessions' times.
 # The CUDA provider runs with ``use_tf32 = 0``: by default, NVIDIA GPUs since
 # the Ampere generation may compute float32 matrix products in TF32, with
 # 10 bits of mantissa (`use_tf32
