@@ -343,7 +343,9 @@ plt.show()
 # these adds: the memory one session of that forest holds. Three processes
 # give nine readings per forest; the table shows their median and its 95%
 # interval (order statistics, as for timings: :func:`helpers.timing.median_interval`).
-# The models go to the process as files in a temporary directory.
+# The sessions there have the settings of those timed above, the latency
+# preset's (one thread, spinning off), set by hand in the script. The models
+# go to the process as files in a temporary directory.
 import json
 import subprocess
 import sys
@@ -355,7 +357,10 @@ import json, sys
 import onnxruntime, psutil
 
 process = psutil.Process()
-options = onnxruntime.SessionOptions()
+options = onnxruntime.SessionOptions()  # the latency preset's settings:
+options.intra_op_num_threads = 1  # one thread, no pool
+options.inter_op_num_threads = 1
+options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 cpu = ["CPUExecutionProvider"]
 sessions, readings = [], []

@@ -202,7 +202,8 @@ tree_node.op_type, tree_node.domain
 # Creating a session is timed with :func:`helpers.benchmark`, one candidate
 # per model file, in interleaved rounds (the batch it hands each candidate
 # is not used). Sessions have one thread and spinning off
-# (:func:`helpers.session_options` ``("latency")``). The memory a session
+# (:func:`helpers.session_options` ``("latency")``; the process that measures
+# memory sets the same options by hand). The memory a session
 # holds is the growth of resident memory (RSS) when it is created, read as
 # in :ref:`running_large_forests`: in a fresh Python process that keeps
 # every session alive, creating one session per model first (the first
@@ -242,7 +243,10 @@ import json, sys
 import onnxruntime, psutil
 
 process = psutil.Process()
-options = onnxruntime.SessionOptions()
+options = onnxruntime.SessionOptions()  # the latency preset's settings:
+options.intra_op_num_threads = 1  # one thread, no pool
+options.inter_op_num_threads = 1
+options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 cpu = ["CPUExecutionProvider"]
 sessions, readings = [], []
