@@ -435,8 +435,10 @@ print(
 # ONNX lets a model keep large tensors in a separate file:
 # ``onnx.save_model(model, path, save_as_external_data=True)`` writes the
 # tensors at least ``size_threshold`` bytes large (1 kB by default) into a
-# ``.data`` file beside the ``.onnx``, which then only points to them. The
-# protobuf limit then applies to the ``.onnx`` file alone. Try it on a
+# ``.data`` file beside the ``.onnx``, which then only points to them.
+# ``onnxruntime.InferenceSession(path)`` reads the tensors from the ``.data``
+# file itself, so for it the protobuf limit applies to the ``.onnx`` file
+# alone (:class:`helpers.OnnxPredictor` does not, below). Try it on a
 # neural network, whose weights are tensors (initializers), and on the
 # forest. This function counts the tensors that point to an external file,
 # with :func:`onnx.external_data_helper.uses_external_data`, in the
@@ -525,7 +527,12 @@ assert (mlp_proba.argmax(axis=1) == mlp.predict(X_test)).all()
 # %%
 # :class:`helpers.OnnxPredictor`, given the path, reads the ``.data`` file
 # beside the model itself, whatever the working directory, and refuses a
-# location outside the model's folder:
+# location outside the model's folder. It reads the tensors back into the
+# one protobuf message it hands to onnxruntime, so it does not get around
+# the limit: a model whose ``.onnx`` and ``.data`` files make 2 GB or more
+# is refused with a :class:`helpers.ModelFileError` that says to use
+# ``onnxruntime.InferenceSession`` on the path, which reads the tensors from
+# their files itself.
 helpers.assert_agrees(mlp, helpers.OnnxPredictor(workdir / "mlp_raw.onnx"), X_test)
 
 # %%
