@@ -288,14 +288,20 @@ for work_name, (work, data) in works.items():
 slowdowns = pd.DataFrame(work_ratios, index=["slowdown", "low", "high"]).T
 slowdowns.style.format("{:.2f}x")
 
+
 # %%
 # The trade in this run's numbers, both halves on the forest: what turning
 # spinning off cost the forest itself (its "pool, no spinning" session against
 # ``InferenceSession(model)``), and what spinning cost the work after a
 # forest call.
+def rows_text(batch_size):
+    """'1 row', '100 rows'."""
+    return "1 row" if batch_size == 1 else f"{batch_size:,} rows"
+
+
 for batch_size in batch_sizes:
     cost = with_interval(thread_results["forest"], NO_SPIN, batch_size)
-    print(f"spinning off, forest at {batch_size:,} rows: {cost}")
+    print(f"spinning off, forest at {rows_text(batch_size)}: {cost}")
 for (work_name, label), (ratio, low, high) in work_ratios.items():
     print(f"{work_name} right after {label}: {ratio:.2f}x [{low:.2f}x, {high:.2f}x]")
 
@@ -306,7 +312,7 @@ for (work_name, label), (ratio, low, high) in work_ratios.items():
 # beside the model paying for it.
 slowed = [key for key, (_, low, _) in work_ratios.items() if low > 1.05]
 costs_model = [
-    f"{batch_size:,} rows"
+    rows_text(batch_size)
     for batch_size in batch_sizes
     if thread_results["forest"].verdict(NO_SPIN, batch_size) == "slower"
 ]
