@@ -57,9 +57,15 @@ model = make_pipeline(
 print(f"training accuracy {model.score(frame, target):.3f}")
 
 # %%
-# :func:`helpers.convert` calls ``skl2onnx.to_onnx(model, frame[:1])`` with
-# one input per DataFrame column, typed from the column's dtype (float, int64
-# or string), and asks for a plain probability array (``zipmap=False``).
+# :func:`helpers.convert` first reads the input types from ``frame[:1]``
+# (:func:`helpers.conversion.initial_types`): one input of shape ``[None, 1]``
+# per column of a DataFrame with text, a float column as ``FloatTensorType``
+# (float32, though ``age`` holds float64), an integer column as
+# ``Int64TensorType``, a text column as ``StringTensorType``. It then calls
+# ``skl2onnx.to_onnx(model, initial_types=...)`` with those types, asking for
+# a plain probability array (``zipmap=False``). The shorter
+# ``skl2onnx.to_onnx(model, frame[:1])`` would type the float64 ``age``
+# column as DOUBLE.
 import helpers
 from helpers.lessons.inspection import describe, plot_graph
 

@@ -148,10 +148,10 @@ helpers.machine_summary()
 # "slower" only when the whole interval is beyond a 5% margin, "no clear
 # difference" otherwise. The control times the default session twice: if it
 # is not "no clear difference", the machine drifted during the run. A batch
-# larger than the data repeats its rows (``helpers.benchmark.take_rows``;
-# the first line below says how often), so at 10,000 rows the forest walks
-# the same paths again, which may flatter its large-batch times, for every
-# session alike.
+# larger than the data repeats its rows (``take_rows``, imported with
+# ``from helpers.benchmark import take_rows``; the first line below says how
+# often), so at 10,000 rows the forest walks the same paths again, which may
+# flatter its large-batch times, for every session alike.
 batch_sizes = (1, 16, 100, 1_000, 10_000)
 thread_results = {
     name: helpers.benchmark(
@@ -288,12 +288,20 @@ for work_name, (work, data) in works.items():
 slowdowns = pd.DataFrame(work_ratios, index=["slowdown", "low", "high"]).T
 slowdowns.style.format("{:.2f}x")
 
+
 # %%
-# The trade in this run's numbers: what turning spinning off cost the
-# logistic regression itself, and what spinning cost the work after it.
-for batch_size in (100, 10_000):
-    cost = with_interval(thread_results["logistic"], NO_SPIN, batch_size)
-    print(f"spinning off, logistic regression at {batch_size:,} rows: {cost}")
+# The trade in this run's numbers, both halves on the forest: what turning
+# spinning off cost the forest itself (its "pool, no spinning" session against
+# ``InferenceSession(model)``), and what spinning cost the work after a
+# forest call.
+def rows_text(batch_size):
+    """'1 row', '100 rows'."""
+    return "1 row" if batch_size == 1 else f"{batch_size:,} rows"
+
+
+for batch_size in batch_sizes:
+    cost = with_interval(thread_results["forest"], NO_SPIN, batch_size)
+    print(f"spinning off, forest at {rows_text(batch_size)}: {cost}")
 for (work_name, label), (ratio, low, high) in work_ratios.items():
     print(f"{work_name} right after {label}: {ratio:.2f}x [{low:.2f}x, {high:.2f}x]")
 
@@ -304,16 +312,16 @@ for (work_name, label), (ratio, low, high) in work_ratios.items():
 # beside the model paying for it.
 slowed = [key for key, (_, low, _) in work_ratios.items() if low > 1.05]
 costs_model = [
-    f"{batch_size:,} rows"
+    rows_text(batch_size)
     for batch_size in batch_sizes
-    if thread_results["logistic"].verdict(NO_SPIN, batch_size) == "slower"
+    if thread_results["forest"].verdict(NO_SPIN, batch_size) == "slower"
 ]
 print(
     "work slowed right after a call: "
     + ("; ".join(f"{work} after {session}" for work, session in slowed) or "none")
 )
 print(
-    "spinning off slowed the logistic regression at: "
+    "spinning off slowed the forest at: "
     + (", ".join(costs_model) or "no batch size measured")
 )
 

@@ -194,9 +194,9 @@ pd.DataFrame(fused)
 # turns with the public ``session.run`` at 1, 100 and 10,000 rows; the
 # baseline is the unoptimised graph. Each session is first checked against
 # scikit-learn: probabilities within ``1e-5``, the room float32 rounding
-# needs. The 10,000-row batch is the test rows repeated
-# (``helpers.benchmark.take_rows``), as the line printed after the
-# benchmark says.
+# needs. The 10,000-row batch is the test rows repeated (``take_rows``,
+# imported with ``from helpers.benchmark import take_rows``), as the line
+# printed after the benchmark says.
 mlp_bytes = onnx_models["mlp"].SerializeToString()
 sessions = {
     level: onnxruntime.InferenceSession(

@@ -199,20 +199,45 @@ else:
     print(f"{available}: no CUDA provider, so this registry cannot show what it lacks")
 
 # %%
-# onnxruntime's operator table shows it for every provider: `OperatorKernels.md
+# onnxruntime's operator table shows the kernels of providers a build may
+# lack: `OperatorKernels.md
 # <https://github.com/microsoft/onnxruntime/blob/main/docs/OperatorKernels.md>`_
-# is generated from the same registry on a build with every provider. Its
-# *CUDAExecutionProvider* section lists kernels in the ``ai.onnx``,
+# is generated from the same registry (``get_all_opkernel_def()``) on a build
+# with three providers, and has a section for each: *CPUExecutionProvider*,
+# *CUDAExecutionProvider* and *DmlExecutionProvider* (DirectML, on Windows).
+# Its *CUDAExecutionProvider* section lists kernels in the ``ai.onnx``,
 # ``com.microsoft`` and ``com.ms.internal.nhwc`` domains and none in
 # ``ai.onnx.ml``: no ``TreeEnsembleClassifier``, ``TreeEnsembleRegressor``,
 # ``LinearClassifier``, ``LinearRegressor``, ``Scaler``, ``Normalizer`` or
 # ``ArrayFeatureExtractor``. It does list ``MatMul``, ``Gemm``, ``Add``,
-# ``Relu``, ``Sigmoid``, ``Softmax``, ``Concat``, ``ArgMax``, ``Reshape`` and
-# ``Cast``, every standard operator of this perceptron, and
-# ``MemcpyFromHost`` / ``MemcpyToHost``, the copies onnxruntime inserts where
-# data crosses between the CPU's memory and the GPU's. (On a GPU build, the
-# cell above checks the first half of this against the build itself.)
-#
+# ``Sub``, ``Relu``, ``Sigmoid``, ``Softmax``, ``Concat``, ``ArgMax``,
+# ``Reshape`` and ``Cast`` (the set below), and ``MemcpyFromHost`` /
+# ``MemcpyToHost``, the copies onnxruntime inserts where data crosses between
+# the CPU's memory and the GPU's. (On a GPU build, the cell above checks the
+# ``ai.onnx.ml`` half of this against the build itself.) The perceptron's
+# standard operators, read from its graph, are all in that set:
+CUDA_DOCUMENTED = {
+    "MatMul",
+    "Gemm",
+    "Add",
+    "Sub",
+    "Relu",
+    "Sigmoid",
+    "Softmax",
+    "Concat",
+    "ArgMax",
+    "Reshape",
+    "Cast",
+}
+mlp_standard = {
+    node.op_type
+    for node in onnx_models["mlp"].graph.node
+    if domain_of(node) == "ai.onnx"
+}
+assert mlp_standard <= CUDA_DOCUMENTED, mlp_standard - CUDA_DOCUMENTED
+sorted(mlp_standard)
+
+# %%
 # What a CUDA session would do with each model
 # --------------------------------------------
 # From the domains and the documented kernels, for a session created with
@@ -281,9 +306,9 @@ placements
 # leaves to the CPU run with the same threads as in the CPU session, and only
 # the provider differs. Each comparison is its own benchmark, with the CPU
 # session as the baseline. The 10,000-row batch is the data's rows repeated
-# (``helpers.benchmark.take_rows``; the cell prints how many are distinct),
-# so the trees walk the same paths again, which may flatter both sessions'
-# times.
+# (``take_rows``, imported with ``from helpers.benchmark import take_rows``;
+# the cell prints how many are distinct), so the trees walk the same paths
+# again, which may flatter both sessions' times.
 # The CUDA provider runs with ``use_tf32 = 0``: by default, NVIDIA GPUs since
 # the Ampere generation may compute float32 matrix products in TF32, with
 # 10 bits of mantissa (`use_tf32

@@ -202,7 +202,8 @@ tree_node.op_type, tree_node.domain
 # Creating a session is timed with :func:`helpers.benchmark`, one candidate
 # per model file, in interleaved rounds (the batch it hands each candidate
 # is not used). Sessions have one thread and spinning off
-# (:func:`helpers.session_options` ``("latency")``). The memory a session
+# (:func:`helpers.session_options` ``("latency")``; the process that measures
+# memory sets the same options by hand). The memory a session
 # holds is the growth of resident memory (RSS) when it is created, read as
 # in :ref:`running_large_forests`: in a fresh Python process that keeps
 # every session alive, creating one session per model first (the first
@@ -242,7 +243,10 @@ import json, sys
 import onnxruntime, psutil
 
 process = psutil.Process()
-options = onnxruntime.SessionOptions()
+options = onnxruntime.SessionOptions()  # the latency preset's settings:
+options.intra_op_num_threads = 1  # one thread, no pool
+options.inter_op_num_threads = 1
+options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 cpu = ["CPUExecutionProvider"]
 sessions, readings = [], []
@@ -404,10 +408,26 @@ print(f"{rows_for_one_tree:,.0f} training rows")
 
 # %%
 # What happens past the limit is not always an error at the moment you
-# save: the Python protobuf library may write the oversized file, and the
-# failure comes when something reads it (``onnx.load`` raises a
-# ``DecodeError``; ``InferenceSession`` reports ``INVALID_PROTOBUF``;
-# ``onnx.checker.check_model`` refuses an in-memory model over 2 GiB).
+# save. ``onnx.save_model`` serializes the model with protobuf's
+# ``SerializeToString``; where protobuf raises a ``ValueError`` for a
+# message over the limit, onnx raises its own ``ValueError``, "The proto
+# size is larger than the 2 GB limit", advising ``save_as_external_data``,
+# which cannot shrink a forest (the next section shows why). Where protobuf
+# raises nothing, the file is written. In a check made apart from this page
+# (a 2 GB tensor takes a minute to write), onnx 1.23, protobuf 6.33 (its
+# default ``upb`` backend) and onnxruntime 1.32 did just that: the model,
+# just over 2 GiB, was written without a word, then ``onnx.load`` raised a
+# ``DecodeError`` on it and ``InferenceSession`` an ``INVALID_PROTOBUF``
+# error. (``onnx.checker.check_model`` refuses an in-memory model over the
+# limit, and asks for its path.) The versions of this build:
+import google.protobuf
+
+print(
+    f"onnx {onnx.__version__}, protobuf {google.protobuf.__version__}, "
+    f"onnxruntime {onnxruntime.__version__}"
+)
+
+# %%
 # Compute the size before you convert.
 #
 # External data: what can move out of the file
@@ -415,8 +435,10 @@ print(f"{rows_for_one_tree:,.0f} training rows")
 # ONNX lets a model keep large tensors in a separate file:
 # ``onnx.save_model(model, path, save_as_external_data=True)`` writes the
 # tensors at least ``size_threshold`` bytes large (1 kB by default) into a
-# ``.data`` file beside the ``.onnx``, which then only points to them. The
-# protobuf limit then applies to the ``.onnx`` file alone. Try it on a
+# ``.data`` file beside the ``.onnx``, which then only points to them.
+# ``onnxruntime.InferenceSession(path)`` reads the tensors from the ``.data``
+# file itself, so for it the protobuf limit applies to the ``.onnx`` file
+# alone (:class:`helpers.OnnxPredictor` does not, below). Try it on a
 # neural network, whose weights are tensors (initializers), and on the
 # forest. This function counts the tensors that point to an external file,
 # with :func:`onnx.external_data_helper.uses_external_data`, in the
@@ -505,7 +527,12 @@ assert (mlp_proba.argmax(axis=1) == mlp.predict(X_test)).all()
 # %%
 # :class:`helpers.OnnxPredictor`, given the path, reads the ``.data`` file
 # beside the model itself, whatever the working directory, and refuses a
-# location outside the model's folder:
+# location outside the model's folder. It reads the tensors back into the
+# one protobuf message it hands to onnxruntime, so it does not get around
+# the limit: a model whose ``.onnx`` and ``.data`` files make 2 GB or more
+# is refused with a :class:`helpers.ModelFileError` that says to use
+# ``onnxruntime.InferenceSession`` on the path, which reads the tensors from
+# their files itself.
 helpers.assert_agrees(mlp, helpers.OnnxPredictor(workdir / "mlp_raw.onnx"), X_test)
 
 # %%
