@@ -20,7 +20,8 @@ __all__ = ["AUTO_BATCH", "PRESETS", "SMALL_BATCH", "create_session", "preset_for
 #: ``benchmarks/throughput.py`` and :ref:`running_session_options` on the machine that runs them.
 #:
 #: * ``"latency"``, one row at a time: one intra-op thread (no pool, so nothing spins);
-#:   a row has too little work to share, and the other cores stay free for other requests.
+#:   a row's trees or products could be shared, but too little to repay waking other threads,
+#:   and the other cores stay free for other requests.
 #: * ``"default"``: onnxruntime's own defaults, nothing changed (a pool of one thread per
 #:   physical core whose idle threads spin, that is busy-wait, for the next call).
 #: * ``"throughput"``, large batches: the defaults, except that a tree ensemble takes the
