@@ -329,8 +329,9 @@ causes.style.set_properties(**{"white-space": "pre-wrap", "font-size": "85%"})
 # * the default pattern loses the bigrams around "a" and "x", and the words
 #   with "é" and the Greek letters;
 # * ``separators`` keeps "Fréchet" whole, but "a" is still a token, and so
-#   are "f(x)," and "g(x);" (a punctuation mark not in the list stays
-#   inside its word): the bigrams around them are lost;
+#   are "f(x)" and "g(x)" (the comma and the semicolon are separators, the
+#   parentheses are not and stay inside the word): the bigrams around them
+#   are lost;
 # * ``tokenexp`` with the Unicode pattern finds what scikit-learn finds, except
 #   in the last row: "ΟΔΟΣ" lowercases to "οδος" in Python, whose final
 #   sigma is "ς", and to "οδοσ" in onnxruntime, which lowercases one character
@@ -338,6 +339,27 @@ causes.style.set_properties(**{"white-space": "pre-wrap", "font-size": "85%"})
 expected = causes["scikit-learn"]
 assert (causes["ONNX, tokenexp"] == expected).tolist() == [True, True, True, False]
 assert (causes["ONNX, default"] != expected).iloc[:2].all()
+
+# %%
+# The tokens themselves, for the third sentence: the ``Tokenizer`` node's
+# output, made an output of the ``separators`` model. "f(x)" and "g(x)" are
+# not in the vocabulary (scikit-learn drops the one-letter words between the
+# parentheses), so they count nothing, but they break the bigrams "call then"
+# and "then stop" that scikit-learn counts.
+import onnx
+
+separators_onnx = convert(small_vectorizer, **tokenizations["separators"])
+tokenizer = next(n for n in separators_onnx.graph.node if n.op_type == "Tokenizer")
+tokens_name = tokenizer.output[0]
+strings = onnx.TensorProto.STRING
+tokens_output = onnx.helper.make_tensor_value_info(tokens_name, strings, None)
+separators_onnx.graph.output.append(tokens_output)
+third = sentences[2:3, None]
+tokens = load(separators_onnx).run([tokens_name], {"text": third})[0]
+assert tokens[0].tolist() == ["call", "f(x)", "then", "g(x)", "stop"], tokens
+for column, has_bigram in {"scikit-learn": True, "ONNX, separators": False}.items():
+    assert ("call then" in causes[column].iloc[2]) == has_bigram
+tokens
 
 # %%
 # The fix, measured
