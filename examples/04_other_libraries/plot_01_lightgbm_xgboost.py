@@ -240,42 +240,62 @@ xgb_pipeline_report
 # values seen in training, and it sends a row left when its value is strictly
 # below the threshold. A feature with few distinct values, like our four
 # whole-number ones, has most rows exactly on a threshold, and a last digit
-# rounded the other way sends them down the other branch. (On the training
-# rows themselves every feature is affected, for the same reason.) LightGBM
-# puts its thresholds between the values it saw, which is why it agrees.
+# rounded the other way sends them down the other branch. On the training
+# rows themselves every feature is affected, for the same reason: the
+# thresholds are values of those rows. LightGBM puts its thresholds between
+# the values it saw, which is why it agrees.
 #
-# The check below confirms the diagnosis. It computes each test row's scaled
+# The check below confirms the diagnosis. It computes each row's scaled
 # features both ways: float64 then rounded to float32, as scikit-learn and
 # XGBoost do, and ``(x - mean) * (1 / scale)`` in float32, as ONNX's
 # ``Scaler`` operator does. Then it reads XGBoost's thresholds
 # (``trees_to_dataframe``) and finds the rows where the two values fall on
-# either side of a threshold of their feature.
+# either side of a threshold of their feature, in the test rows and in the
+# training rows.
 scaler, booster = xgb_pipeline[0], xgb_pipeline[-1].get_booster()
-scaled_like_xgboost = scaler.transform(X_test).astype(np.float32)
-scaled_like_onnx = (X_test32 - scaler.mean_.astype(np.float32)) * (
-    1 / scaler.scale_
-).astype(np.float32)
 splits = booster.trees_to_dataframe().dropna(subset=["Split"])
-crossing = np.zeros(X_test.shape, dtype=bool)
-for feature in range(X_test.shape[1]):
-    thresholds = np.sort(
-        splits.loc[splits.Feature == f"f{feature}", "Split"].to_numpy(np.float32)
-    )
-    crossing[:, feature] = np.searchsorted(
-        thresholds, scaled_like_xgboost[:, feature], side="right"
-    ) != np.searchsorted(thresholds, scaled_like_onnx[:, feature], side="right")
-rows_crossing = np.flatnonzero(crossing.any(axis=1))
-features_crossing = np.flatnonzero(crossing.any(axis=0))
+thresholds = [
+    np.sort(splits.loc[splits.Feature == f"f{feature}", "Split"].to_numpy(np.float32))
+    for feature in range(X.shape[1])
+]
+
+
+def crossing(rows):
+    """Per row and feature: do the two ways of scaling fall on either side of
+    a threshold of the feature?"""
+    scaled_like_xgboost = scaler.transform(rows).astype(np.float32)
+    mean32 = scaler.mean_.astype(np.float32)
+    inverse_scale32 = (1 / scaler.scale_).astype(np.float32)
+    scaled_like_onnx = (rows.astype(np.float32) - mean32) * inverse_scale32
+    crossed = np.zeros(rows.shape, dtype=bool)
+    for feature, feature_thresholds in enumerate(thresholds):
+        xgboost_side, onnx_side = (
+            np.searchsorted(feature_thresholds, scaled[:, feature], side="right")
+            for scaled in (scaled_like_xgboost, scaled_like_onnx)
+        )
+        crossed[:, feature] = xgboost_side != onnx_side
+    return crossed
+
+
+test_crossing, train_crossing = crossing(X_test), crossing(X_train)
+rows_crossing = np.flatnonzero(test_crossing.any(axis=1))
+features_crossing = np.flatnonzero(test_crossing.any(axis=0))
+train_features_crossing = np.flatnonzero(train_crossing.any(axis=0))
 assert not xgb_pipeline_report.ok
 assert set(xgb_pipeline_report.worst_rows) <= set(rows_crossing)
 assert set(features_crossing) <= {0, 1, 2, 3}, (
     "a threshold was crossed in a continuous feature"
 )
+assert len(train_features_crossing) == X.shape[1]  # every feature, in training
 print(
     f"{len(xgb_pipeline_report.worst_rows)} of {len(X_test)} rows disagree, "
     "all among the "
     f"{len(rows_crossing)} rows where a scaled value crosses a threshold; "
     f"features where that happens: {features_crossing.tolist()}"
+)
+print(
+    f"training rows: {train_crossing.any(axis=1).sum():,} of {len(X_train):,} "
+    f"cross a threshold, in {len(train_features_crossing)} of {X.shape[1]} features"
 )
 
 # %%
