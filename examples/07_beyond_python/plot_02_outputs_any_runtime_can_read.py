@@ -51,6 +51,7 @@ default_onnx = to_onnx(forest, X_rows[:1])
 # problems, for a test to assert on.
 import onnxruntime
 
+CPU = ["CPUExecutionProvider"]
 NOTES = {
     "tensor(int64)": "int64: a BigInt64Array in JavaScript",
     "tensor(string)": "strings: check that your runtime reads them",
@@ -59,7 +60,7 @@ NOTES = {
 
 def session_of(onnx_model, options=None):
     model_bytes = onnx_model.SerializeToString()
-    return onnxruntime.InferenceSession(model_bytes, options, ["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(model_bytes, options, CPU)
 
 
 def check_portable(onnx_model, required=("classes", "feature_names")):
@@ -347,10 +348,12 @@ if node:
 # ------------------------------------------
 # Python's onnxruntime, on one thread too (``intra_op_num_threads = 1``, the
 # one change from the default), loads and runs the same model on the same
-# rows in 30 rounds (:func:`helpers.timing.paired_rounds`). Each figure is a
-# median and its 95% interval (:func:`helpers.timing.median_interval`). The
-# two processes' rounds cannot be paired: the ratio's interval joins each
-# side's 97.5% interval, so that it holds with at least 95% probability.
+# rows in 30 rounds (:func:`helpers.timing.paired_rounds`). As in Node, a load
+# is ``InferenceSession`` on the model's bytes, serialized once before timing.
+# Each figure is a median and its 95% interval
+# (:func:`helpers.timing.median_interval`). The two processes' rounds cannot
+# be paired: the ratio's interval joins each side's 97.5% interval, so that it
+# holds with at least 95% probability.
 import pandas as pd
 from helpers.timing import calibrate, median_interval, paired_rounds, verdict
 
@@ -359,7 +362,10 @@ one_thread.intra_op_num_threads = 1
 session = session_of(plain_onnx, one_thread)
 calls = [lambda _, n=n: session.run(None, {"X": rows[:n]}) for n in SIZES]
 numbers = [calibrate(call, None, min_time=0.005) for call in calls]
-calls += [lambda _: session_of(plain_onnx, one_thread)]  # loads: in their own rounds
+plain_bytes = plain_onnx.SerializeToString()  # as Node gets the file's bytes
+calls += [  # loads: in their own rounds
+    lambda _: onnxruntime.InferenceSession(plain_bytes, one_thread, CPU)
+]
 seconds = np.column_stack(
     [
         paired_rounds(calls[:2], None, numbers, min_rounds=ROUNDS, max_rounds=ROUNDS),
