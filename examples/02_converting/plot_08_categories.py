@@ -12,7 +12,7 @@ categories (``min_frequency``), ``OrdinalEncoder``'s ``unknown_value`` and
 values: where one fails, you see the failure, what agrees instead, and how
 fast that runs.
 
-It runs in about 10 seconds on the machine that builds these pages.
+It runs in about 15 seconds on the machine that builds these pages.
 """
 
 # %%
