@@ -54,9 +54,11 @@ def onnx_outputs(model, X_train, X_test, options=NO_ZIPMAP, dtype=np.float32):
 # ``LinearSVC`` is calibrated from its ``decision_function``, a random forest
 # from its probabilities, two pipelines (a ``StandardScaler`` before
 # ``LogisticRegression`` or ``LinearSVC``) from their ``decision_function``;
-# each on 3 folds. ``ensemble=True`` (the default) keeps a model and a
-# calibrator per fold and averages them; ``ensemble=False`` one model fitted
-# on all rows. ``measure`` compares any way of predicting with scikit-learn.
+# each on 5 folds (``cv=None``, the default). ``ensemble=True`` (what the
+# default ``"auto"`` picks for any estimator but a ``FrozenEstimator``) keeps
+# a model and a calibrator per fold and averages them; ``ensemble=False`` one
+# model fitted on all rows. ``measure`` compares any way of predicting with
+# scikit-learn.
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -87,6 +89,7 @@ for method, base, n_classes, ensemble in cases:
     X_train, y_train, _ = data[n_classes]
     model = CalibratedClassifierCV(bases[base](), method=method, ensemble=ensemble)
     models[method, base, n_classes, ensemble] = model.fit(X_train, y_train)
+assert len(models[cases[0]].calibrated_classifiers_) == 5  # a pair per fold
 
 
 def measure(cases, predict):

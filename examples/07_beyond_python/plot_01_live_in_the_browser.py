@@ -46,10 +46,11 @@ onnx_bytes = onnx_model.SerializeToString()
 # trees compare features in float32 as well, so every row takes the same path
 # through every tree, and the labels must be equal. A probability is the
 # average of 30 leaf values, which the ONNX file stores and ONNX Runtime adds
-# in float32, each step rounding by at most 6e-8 (half a float32 step below
-# 1): the result may drift from scikit-learn's float64 average by about 30
-# times that, 2e-6. A tolerance of 1e-5 allows the drift and still catches a
-# real difference (one tree's vote moves a probability by 1/30).
+# in float32, each step rounding by less than 6e-8 (a float32 step below 1,
+# ``2**-24``; a rounding is at most half a step): the result may drift from
+# scikit-learn's float64 average by up to about 30 times that, 2e-6. A
+# tolerance of 1e-5 allows the drift and still catches a real difference (one
+# tree's vote moves a probability by 1/30).
 X_rows = X_test.astype(np.float32)
 sklearn_labels = sklearn_model.predict(X_rows)
 sklearn_proba = sklearn_model.predict_proba(X_rows)
