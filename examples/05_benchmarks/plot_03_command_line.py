@@ -229,15 +229,16 @@ assert onnx_code == 0
 # change in what else the machine does goes straight into the times. The
 # 100-row preset is onnxruntime's defaults, a pool of one thread per
 # physical core that spins between calls: it needs the cores free, so it
-# moves most with other work. The two medians side by side, and their ratio
-# (no interval: the runs are not paired):
+# moves most with other work. The two medians side by side, and the first
+# over the second (no interval: the runs are not paired):
 onnx_only = json.loads((onnx_dir / "report.json").read_text())["models"][0]
 onnx_medians = pd.DataFrame(onnx_only["timings"]).set_index("batch_size")
 for batch_size, first_us in medians["onnxruntime"].items():
     second_us = onnx_medians.loc[batch_size, "median_us"]
     print(
         f"{batch_size:>6,} rows per call: {first_us:,.1f} µs in the first run, "
-        f"{second_us:,.1f} µs in the ONNX-only run ({first_us / second_us:.2f}x)"
+        f"{second_us:,.1f} µs in the ONNX-only run (first / second: "
+        f"{first_us / second_us:.2f})"
     )
 
 # %%
