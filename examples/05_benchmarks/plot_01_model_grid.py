@@ -341,9 +341,10 @@ print(
 # At 10,000 rows scikit-learn's per-call cost is spread over many rows, and
 # where the prediction uses ``n_jobs``, it can use every core too, or lose to
 # the cost of dispatching work to them (nearest neighbours and histogram
-# boosting use every core as they come, on OpenMP threads). So the baseline for a large batch is
-# the faster of scikit-learn as it comes and ``n_jobs=-1``, both timed in the
-# same rounds as the ONNX routes: for each family, the one with the lower
+# boosting use every core as they come, on OpenMP threads). So the baseline
+# for a large batch is the faster of scikit-learn as it comes and
+# ``n_jobs=-1``, both timed in the same rounds as the ONNX routes: for each
+# family, the one with the lower
 # median, so each ratio comes with its own interval, no second benchmark
 # needed. The first lines say, for each family whose prediction uses
 # ``n_jobs`` (here the forest alone), which setting had the lower median,
