@@ -279,10 +279,13 @@ def with_interval(row):
 
 def against_start(tuning, preset, final):
     """A preset's speed-up against the start in the final round, or: same settings."""
-    if tuning.presets[preset] == tuning.presets[tuning.start]:
+    settings = tuning.presets
+    same = [p for p in settings if p != preset and settings[p] == settings[preset]]
+    if tuning.start in same:
         return f"{preset} (same settings as {tuning.start})"
     row = final.loc[f"preset {preset}"]
-    return f"{preset} {row.speedup:.2f}x ({row.verdict})"
+    twin = f"; same settings as {same[0]}" if same else ""
+    return f"{preset} {row.speedup:.2f}x ({row.verdict}{twin})"
 
 
 decisions = []
