@@ -119,8 +119,52 @@ def test_a_control_that_disagrees_with_itself_is_reported_as_drift(logistic_onnx
     result = helpers.tune(logistic_onnx, X, budget=0.3)
     assert seen and seen[0][-1] == "preset latency (control)"
     assert "(control)" not in " ".join(result.final.setting)
-    assert len(result.notes) == 1 and "drifted" in result.notes[0] and "0.50x [0.40, 0.60]" in result.notes[0]
-    assert "WARNING: the machine drifted" in repr(result)
+    (note,) = [note for note in result.notes if "against itself" in note]
+    assert "same rounds" in note and "0.50x [0.40, 0.60]" in note
+    assert "WARNING: the latency preset against itself" in repr(result)
+
+
+def _start_times(frame, times):
+    """Set the first row's (the start's) median time per call and its interval, in µs."""
+    frame.loc[frame.index[0], ["median_us", "median_low_us", "median_high_us"]] = times
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("final", "drifted"),
+    [((10.0, 9.0, 11.0), True), ((19.0, 17.0, 20.5), False)],
+)
+def test_a_start_whose_time_moved_between_round_1_and_the_final_is_reported(
+    logistic_onnx, iris, monkeypatch, final, drifted
+):
+    """The control is paired with the start, so it cannot see drift; the start's median times in
+    round 1 and in the final round, each with its interval, can: disjoint intervals are drift."""
+    X, _ = iris
+    real = helpers.lessons.tuning._Timer.compare
+
+    def compare(self, labels, settings, seconds):
+        frame = real(self, labels, settings, seconds)
+        return _start_times(frame, final if labels[-1].endswith("(control)") else (20.0, 18.0, 22.0))
+
+    monkeypatch.setattr(helpers.lessons.tuning._Timer, "compare", compare)
+    result = helpers.tune(logistic_onnx, X, budget=0.3)
+    notes = [note for note in result.notes if "round 1" in note]
+    if drifted:
+        assert notes == [
+            "the latency preset took 20.0 µs [18.0, 22.0] in round 1, 10.0 µs [9.0, 11.0] "
+            "in the final: the machine drifted"
+        ]
+    else:
+        assert notes == []
+
+
+def test_every_measurement_has_its_median_interval(logistic_onnx, iris):
+    X, _ = iris
+    result = helpers.tune(logistic_onnx, X, budget=0.3)
+    for frame in (result.measurements, result.final):
+        assert (frame.median_low_us <= frame.median_us).all()
+        assert (frame.median_us <= frame.median_high_us).all()
+        assert (frame.median_low_us > 0).all()
 
 
 def test_medium_batches_start_from_onnxruntime_defaults(logistic_onnx, iris):

@@ -6,7 +6,7 @@ The model grid: where ONNX Runtime wins, and where it loses
 
 Six model families, three batch sizes, and for each family one benchmark
 that times every way to predict side by side: scikit-learn as it comes,
-scikit-learn with ``n_jobs=-1`` where the estimator has it, ONNX Runtime's
+scikit-learn with ``n_jobs=-1`` where its prediction uses it, ONNX Runtime's
 public ``session.run``, and ``helpers``' :class:`~helpers.OnnxPredictor`. You
 will learn to read speed-ups with their intervals and verdicts, and where
 ONNX Runtime is faster or slower than scikit-learn on this machine. It
@@ -94,10 +94,15 @@ pd.Series(accuracy, name="test accuracy").to_frame().style.format("{:.3f}")
 # * **scikit-learn**, the fitted model as it comes, on float64 rows, the
 #   type it was trained on;
 # * **scikit-learn, n_jobs=-1**, the same model set to use every core, for
-#   the families whose prediction has an ``n_jobs`` setting (the forest and
-#   nearest neighbours; the logistic regression's ``n_jobs`` is used for
-#   fitting only, and histogram boosting has no ``n_jobs``: it predicts on
-#   OpenMP threads, every core by default);
+#   the one family whose prediction uses its ``n_jobs`` setting, the forest
+#   (its trees are shared between joblib threads). The logistic regression's
+#   ``n_jobs`` is used for fitting only. Nearest neighbours has ``n_jobs``,
+#   but this model's ``predict_proba`` (uniform weights, euclidean distance,
+#   brute force: scikit-learn picks it for more than 15 features) never reads
+#   it: it finds the neighbours with scikit-learn's ``ArgKmin`` reduction,
+#   which runs on OpenMP threads, every core by default, whatever ``n_jobs``
+#   is. Histogram boosting has no ``n_jobs`` and predicts on OpenMP threads
+#   too;
 # * **ONNX Runtime session.run**, the call you would copy: the model
 #   converted with ``skl2onnx.to_onnx(..., options={"zipmap": False})``
 #   (:func:`helpers.convert`, which also picks the ``CDist`` operator for
@@ -127,7 +132,7 @@ SKLEARN = "scikit-learn"
 SKLEARN_ALL_CORES = "scikit-learn, n_jobs=-1"
 SESSION_RUN = "ONNX Runtime session.run"
 PREDICTOR = "OnnxPredictor (helpers)"
-HAS_N_JOBS = {"k-nearest neighbours", "random forest"}  # used when predicting
+HAS_N_JOBS = {"random forest"}  # the families whose prediction uses n_jobs
 
 onnx_models, sessions, all_cores = {}, {}, {}
 for name, model in families.items():
@@ -334,14 +339,16 @@ print(
 # Large batches, against scikit-learn's faster setting
 # ----------------------------------------------------
 # At 10,000 rows scikit-learn's per-call cost is spread over many rows, and
-# where the estimator has ``n_jobs``, it can use every core too, or lose to
-# the cost of dispatching work to them. So the baseline for a large batch is
-# the faster of scikit-learn as it comes and ``n_jobs=-1``, both timed in the
-# same rounds as the ONNX routes: for each family, the one with the lower
+# where the prediction uses ``n_jobs``, it can use every core too, or lose to
+# the cost of dispatching work to them (nearest neighbours and histogram
+# boosting use every core as they come, on OpenMP threads). So the baseline
+# for a large batch is the faster of scikit-learn as it comes and
+# ``n_jobs=-1``, both timed in the same rounds as the ONNX routes: for each
+# family, the one with the lower
 # median, so each ratio comes with its own interval, no second benchmark
-# needed. The first lines say, for each family with ``n_jobs``, which
-# setting had the lower median, with its interval and verdict against the
-# other:
+# needed. The first lines say, for each family whose prediction uses
+# ``n_jobs`` (here the forest alone), which setting had the lower median,
+# with its interval and verdict against the other:
 LARGE = BATCH_SIZES[-1]
 
 
@@ -469,7 +476,8 @@ counts
 # %%
 # * For large batches, compare with the faster of scikit-learn as it comes
 #   and ``n_jobs=-1``, both timed in the same benchmark, and read the verdict
-#   of your family.
+#   of your family; check first that its prediction uses ``n_jobs`` at all
+#   (this nearest neighbours model's does not: it runs on OpenMP threads).
 # * Converting with ``zipmap=False`` (and ``optim="cdist"`` for nearest
 #   neighbours) is what :func:`helpers.convert` does;
 #   :ref:`output_options` measures what ZipMap costs, and

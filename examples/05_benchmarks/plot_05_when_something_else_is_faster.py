@@ -152,7 +152,10 @@ else:
 #   ``helpers.session.preset_for`` picks for the batch size (the throughput
 #   preset, from 1,000 rows, splits a tree ensemble's rows over every usable
 #   core, see :ref:`cores_and_batch_size`), as the command-line tool's
-#   ``--preset auto`` does;
+#   ``--preset auto`` does. It is labelled so, "ONNX Runtime (OnnxPredictor,
+#   auto preset)": neither ``InferenceSession(model)``'s defaults nor the
+#   bare ``session.run``, but the predictor's settings per batch size and,
+#   from 1,000 rows, its row split;
 # * the compiled model, one thread below 1,000 rows and every usable core
 #   from there on, building its ``DMatrix`` inside the timing, as a caller
 #   would for each batch.
@@ -184,6 +187,7 @@ def onnx_auto(name):
     return lambda rows: by_preset[preset_for(len(rows))].predict_proba(rows)
 
 
+ONNX_RUNTIME = "ONNX Runtime (OnnxPredictor, auto preset)"
 SIZES = (1, 100, 10_000)
 results = {}
 for name, model in models.items():
@@ -191,7 +195,7 @@ for name, model in models.items():
     if "n_jobs" in model.get_params():
         all_cores = copy.deepcopy(model).set_params(n_jobs=-1)
         timed["scikit-learn n_jobs=-1"] = all_cores.predict_proba
-    timed["ONNX Runtime"] = float32_once(onnx_auto(name))
+    timed[ONNX_RUNTIME] = float32_once(onnx_auto(name))
     if skip_reason is None:
         timed["tl2cgen"] = float32_once(tl2cgen_proba(name))
     results[name] = helpers.benchmark(
@@ -275,10 +279,10 @@ if skip_reason is None:
     rows = []
     for name, result in results.items():
         for size in SIZES:
-            speedup, low, high = result.interval("tl2cgen", size, "ONNX Runtime")
-            saved = result.median("ONNX Runtime", size) - result.median("tl2cgen", size)
+            speedup, low, high = result.interval("tl2cgen", size, ONNX_RUNTIME)
+            saved = result.median(ONNX_RUNTIME, size) - result.median("tl2cgen", size)
             saved_per_row = saved / size
-            verdict = result.verdict("tl2cgen", size, "ONNX Runtime")
+            verdict = result.verdict("tl2cgen", size, ONNX_RUNTIME)
             payback = (
                 f"{compile_seconds[name] / saved_per_row:,.0f} rows"
                 if verdict == "faster" and saved_per_row > 0

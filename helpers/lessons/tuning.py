@@ -29,13 +29,12 @@ from helpers.modelfile import ModelSource, model_bytes
 from helpers.outputs import OutputSpec
 from helpers.parallel import MIN_CHUNK_ROWS, RowSplitter, prefers_row_split
 from helpers.session import create_session, preset_for, session_options
-from helpers.timing import MIN_ROUNDS, calibrate, paired_rounds, ratio_interval, verdict
+from helpers.timing import MIN_ROUNDS, calibrate, median_interval, paired_rounds, ratio_interval, verdict
 
 __all__ = ["TuningResult", "tune"]
 
 _COLUMNS = ["setting", "rounds", "median_us", "speedup", "speedup_low", "speedup_high", "verdict"]
-_FORMATS = {"median_us": "{:,.1f}", "speedup": format_ratio, "speedup_low": format_ratio}
-_FORMATS["speedup_high"] = format_ratio
+_FORMATS = {"median_us": "{:,.1f}", **dict.fromkeys(["speedup", "speedup_low", "speedup_high"], format_ratio)}
 
 
 @dataclass
@@ -44,9 +43,9 @@ class TuningResult:
 
     ``best`` is the starting preset's setting (``start``, from :func:`helpers.session.preset_for`)
     unless another was faster beyond the margin; ``presets`` are the presets as they apply to
-    this model. ``measurements``: one row per setting and round (timings, speed-up against the
-    round's first setting, the setting's fields); ``final``: the choice and every preset in one
-    run, against the start; ``notes``: warnings (drift); ``seconds``: the whole tuning's time.
+    this model. ``measurements``: one row per setting and round (median time per call and its 95%
+    interval, speed-up against the round's first setting, the setting's fields); ``final``: the
+    choice and every preset in one run, against the start; ``notes``: warnings; ``seconds``: all.
     """
 
     best: Setting
@@ -156,16 +155,12 @@ class _Timer:
         rows = []
         for index, label in enumerate(labels):
             speedup, low, high = ratio_interval(times[:, 0], times[:, index])
+            median, median_low, median_high = median_interval(times[:, index] * 1e6)
+            judged = "baseline" if index == 0 else verdict(low, high, self.margin)
             rows.append(
-                {
-                    "setting": label,
-                    "rounds": len(times),
-                    "median_us": float(pd.Series(times[:, index]).median() * 1e6),
-                    "speedup": speedup,
-                    "speedup_low": low,
-                    "speedup_high": high,
-                    "verdict": "baseline" if index == 0 else verdict(low, high, self.margin),
-                }
+                {"setting": label, "rounds": len(times), "median_us": median, "median_low_us": median_low}
+                | {"median_high_us": median_high, "speedup": speedup, "speedup_low": low}
+                | {"speedup_high": high, "verdict": judged}
             )
         return pd.concat([pd.DataFrame(rows), pd.DataFrame([vars(s) for s in settings])], axis=1)
 
@@ -190,9 +185,11 @@ def tune(
     round times the best so far and its challengers in interleaved paired rounds
     (:mod:`helpers.timing`); a challenger wins only when its whole 95% interval is above
     ``1 + margin``. A final round times the choice, every preset, and the starting preset a
-    second time as a control; a preset faster beyond the margin than a kept start is chosen;
-    a control that is not "no clear difference" adds a warning to ``notes`` (the machine
-    drifted). When nothing cleared the margin the result says "no clear winner".
+    second time as a control; a preset faster beyond the margin than a kept start is chosen.
+    ``notes`` warns when the control (the same session twice a round: a drift hits both) is not
+    "no clear difference", or when the start's median times in the first and the final round have
+    disjoint 95% intervals (the machine drifted: paired speed-ups hold, times do not compare).
+    When nothing cleared the margin the result says "no clear winner".
 
     Only the public ``session.run`` is timed (split over threads for a row
     split), on a batch converted to the model's input type before timing.
@@ -273,7 +270,11 @@ def tune(
     drift = final.set_index("setting").loc[control]
     if drift.verdict != "no clear difference":
         interval = f"{drift.speedup:.2f}x [{drift.speedup_low:.2f}, {drift.speedup_high:.2f}]"
-        notes.append(f"the machine drifted (the {first} preset against itself: {interval}): rerun it")
+        notes.append(f"the {first} preset against itself in the same rounds: {interval}: unsteady, rerun it")
+    ends = measurements.iloc[0], final.iloc[0]  # the start, in the first and the final round
+    if max(e.median_low_us for e in ends) > min(e.median_high_us for e in ends):  # disjoint intervals
+        a, b = (f"{e.median_us:,.1f} µs [{e.median_low_us:,.1f}, {e.median_high_us:,.1f}]" for e in ends)
+        notes.append(f"the {first} preset took {a} in round 1, {b} in the final: the machine drifted")
     final = final[final.setting != control]
     if best == presets[first]:  # the search kept the start: the other preset may still be faster
         faster = final[final.verdict == "faster"]
