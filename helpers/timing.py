@@ -70,12 +70,13 @@ def _time_calls(function: Function, X: Any, number: int, clock: Clock) -> float:
 
 
 def calibrate(function: Function, X: Any, min_time: float, clock: Clock = time.perf_counter) -> int:
-    """Calls per timing so that one lasts at least ``min_time`` seconds, after one warm-up call;
-    from the fastest of three calls, so that one slow call (the machine busy for a moment) does not
-    leave a short call timed alone, without the warm-up that :func:`paired_rounds` gives short calls."""
+    """Calls per timing so that one lasts ``min_time`` s, after a warm-up call; one that seems to fill it
+    alone is timed twice more, the fastest counting (a short call timed alone gets no warm-up)."""
     function(X)  # first calls allocate and fill caches
-    fastest = min(_time_calls(function, X, 1, clock) for _ in range(3))
-    return max(1, math.ceil(min_time / max(fastest, 1e-9)))
+    seconds = _time_calls(function, X, 1, clock)
+    if 0 < min_time <= seconds:
+        seconds = min(seconds, _time_calls(function, X, 1, clock), _time_calls(function, X, 1, clock))
+    return max(1, math.ceil(min_time / max(seconds, 1e-9)))
 
 
 def paired_rounds(

@@ -188,7 +188,7 @@ def test_the_control_repeats_the_baselines_calls_per_timing():
         clock=machine,
     )
     assert result.candidates == ["base", "base (control)"]
-    assert len(calls) == 4 + 6 * (10 + 10)  # calibrated once, then 10 calls per timing for both
+    assert len(calls) == 2 + 6 * (10 + 10)  # calibrated once, then 10 calls per timing for both
 
 
 def test_calls_are_looped_to_fill_min_time():
@@ -203,7 +203,7 @@ def test_calls_are_looped_to_fill_min_time():
     helpers.benchmark(
         {"f": function}, np.ones((1, 1)), batch_sizes=(1,), repeat=10, min_time=0.01, clock=machine
     )
-    assert len(calls) == 4 + 10 * 10  # warm-up and three calibration calls, then 10 rounds of 10 calls
+    assert len(calls) == 2 + 10 * 10  # warm-up and a calibration call, then 10 rounds of 10 calls
 
 
 def test_rounds_shuffle_the_order_and_batches_are_prepared_once():
@@ -220,7 +220,7 @@ def test_rounds_shuffle_the_order_and_batches_are_prepared_once():
     helpers.benchmark(
         {"a": make("a"), "b": make("b")}, np.ones((3, 2)), batch_sizes=(4,), repeat=10, min_time=0.0
     )
-    rounds = [tuple(calls[i : i + 2]) for i in range(8, len(calls), 2)]  # after warm-ups and calibrations
+    rounds = [tuple(calls[i : i + 2]) for i in range(4, len(calls), 2)]  # after warm-ups and calibrations
     assert set(rounds) == {("a", "b"), ("b", "a")}  # both orders occur
     assert len(seen_batches) == 1
 
