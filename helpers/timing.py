@@ -71,10 +71,10 @@ def _time_calls(function: Function, X: Any, number: int, clock: Clock) -> float:
 
 def calibrate(function: Function, X: Any, min_time: float, clock: Clock = time.perf_counter) -> int:
     """Calls per timing so that one lasts ``min_time`` s, after a warm-up call; one that seems to fill it
-    alone is timed twice more, the fastest counting (a short call timed alone gets no warm-up)."""
+    alone (under 10x over) is timed twice more, the fastest counting: else it would get no warm-up."""
     function(X)  # first calls allocate and fill caches
     seconds = _time_calls(function, X, 1, clock)
-    if 0 < min_time <= seconds:
+    if 0 < min_time <= seconds < 10 * min_time:  # a long call costs little to trust, much to confirm
         seconds = min(seconds, _time_calls(function, X, 1, clock), _time_calls(function, X, 1, clock))
     return max(1, math.ceil(min_time / max(seconds, 1e-9)))
 

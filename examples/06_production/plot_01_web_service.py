@@ -12,7 +12,7 @@ what a client sees, ONNX Runtime against scikit-learn behind the same
 endpoint, and how much of a request is the model and how much is HTTP and
 JSON. It follows :ref:`something_else_faster` and builds on :ref:`with_helpers`.
 
-It runs in about 15 seconds on the machine that builds these pages.
+It runs in about 20 seconds on the machine that builds these pages.
 """
 
 # %%

@@ -13,7 +13,7 @@ rows per second scikit-learn and ONNX Runtime score in the same engine.
 The previous lesson, :ref:`web_service`, served one request at a time; this
 one scores whole tables.
 
-It runs in about 20 seconds on the machine that builds these pages.
+It runs in about 25 seconds on the machine that builds these pages.
 """
 
 # %%

@@ -11,7 +11,7 @@ its threads fight over the container's cores. You will measure memory over
 /status``; count the threads a session starts; and share the cores between
 worker processes and threads. It follows :ref:`web_service`.
 
-It runs in about 15 seconds on the machine that builds these pages.
+It runs in about 25 seconds on the machine that builds these pages.
 """
 
 # %%
