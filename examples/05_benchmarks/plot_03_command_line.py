@@ -185,10 +185,15 @@ def ratio(value):
     return f"{value:.3g}x" if value < 1_000 else f"{value:,.0f}x"
 
 
+def per_call(batch_size):
+    """'     1 row per call', '10,000 rows per call'."""
+    return f"{batch_size:>6,} row{'s' * (batch_size != 1)} per call"
+
+
 verdicts = pd.DataFrame(forest_run["verdicts"]).set_index("batch_size")
 for batch_size, row in verdicts.iterrows():
     print(
-        f"{batch_size:>6,} rows per call: {ratio(row.speedup)} "
+        f"{per_call(batch_size)}: {ratio(row.speedup)} "
         f"[{ratio(row.speedup_low)}, {ratio(row.speedup_high)}] "
         f"against {row.against}: {row.verdict}"
     )
@@ -236,7 +241,7 @@ onnx_medians = pd.DataFrame(onnx_only["timings"]).set_index("batch_size")
 for batch_size, first_us in medians["onnxruntime"].items():
     second_us = onnx_medians.loc[batch_size, "median_us"]
     print(
-        f"{batch_size:>6,} rows per call: {first_us:,.1f} µs in the first run, "
+        f"{per_call(batch_size)}: {first_us:,.1f} µs in the first run, "
         f"{second_us:,.1f} µs in the ONNX-only run (first / second: "
         f"{first_us / second_us:.2f})"
     )
