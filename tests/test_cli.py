@@ -139,6 +139,7 @@ def test_sklearn_model_is_converted_checked_and_reported(files, capsys):
     assert run["answer"].startswith("logistic: ") and "against" in printed and "verdict" in printed
     assert run["comparison"]["diagnosis"] is None
     assert all(t["median_us"] > 0 and t["rounds"] >= 6 for t in run["timings"])
+    assert all(0 < t["median_low_us"] <= t["median_us"] <= t["median_high_us"] for t in run["timings"])
 
     # the converted model written next to the report predicts what the original does
     assert run["onnx_file"] == str(out / "logistic.onnx")

@@ -234,21 +234,37 @@ assert onnx_code == 0
 # change in what else the machine does goes straight into the times. The
 # 100-row preset is onnxruntime's defaults, a pool of one thread per
 # physical core that spins between calls: it needs the cores free, so it
-# moves most with other work. The two medians side by side, and the first
-# over the second (no interval: the runs are not paired):
+# moves most with other work. The JSON gives each median its 95% interval
+# (``median_low_us``, ``median_high_us``). Unpaired runs have no interval
+# for their ratio, but two intervals that do not overlap say that the
+# machine timed the same call differently in the two runs:
 onnx_only = json.loads((onnx_dir / "report.json").read_text())["models"][0]
-onnx_medians = pd.DataFrame(onnx_only["timings"]).set_index("batch_size")
-for batch_size, first_us in medians["onnxruntime"].items():
-    second_us = onnx_medians.loc[batch_size, "median_us"]
+first_run = timings[timings.candidate == "onnxruntime"].set_index("batch_size")
+second_run = pd.DataFrame(onnx_only["timings"]).set_index("batch_size")
+
+
+def with_interval(row):
+    """'263.8 µs [250.1, 280.2]'."""
+    low, high = row.median_low_us, row.median_high_us
+    return f"{row.median_us:,.1f} µs [{low:,.1f}, {high:,.1f}]"
+
+
+for batch_size, first in first_run.iterrows():
+    second = second_run.loc[batch_size]
+    apart = (
+        first.median_low_us > second.median_high_us
+        or second.median_low_us > first.median_high_us
+    )
+    reading = "no overlap: the runs differ" if apart else "the intervals overlap"
     print(
-        f"{per_call(batch_size)}: {first_us:,.1f} µs in the first run, "
-        f"{second_us:,.1f} µs in the ONNX-only run (first / second: "
-        f"{first_us / second_us:.2f})"
+        f"{per_call(batch_size)}: {with_interval(first)} in the first run, "
+        f"{with_interval(second)} in the ONNX-only run: {reading}"
     )
 
 # %%
 # Read the speed-ups of one run, with their intervals, and compare times
-# across runs only when both ran on a quiet machine, or rerun them.
+# across runs only when their intervals overlap, or rerun them on a quiet
+# machine.
 
 # %%
 # Bad input, one line

@@ -19,6 +19,7 @@ from helpers.cli.runs import ModelRun
 from helpers.cli.verdicts import answer_line, verdicts
 from helpers.display import format_ratio
 from helpers.machine import machine_summary
+from helpers.timing import median_interval
 
 __all__ = [
     "TIMING_NOTE",
@@ -181,7 +182,11 @@ def run_dict(run: ModelRun) -> dict[str, Any]:
             # on a mismatch: the cause the tool found, the fix and the lessons (None when they agree)
             "diagnosis": run.diagnosis.to_dict() if run.diagnosis is not None else None,
         }
-    timings = run.result.to_frame().to_dict(orient="records")
+    frame = run.result.to_frame()
+    keys = zip(frame.candidate, frame.batch_size, strict=True)
+    intervals = np.array([median_interval(run.result.timings[key], run.result.confidence) for key in keys])
+    frame["median_low_us"], frame["median_high_us"] = intervals[:, 1] * 1e6, intervals[:, 2] * 1e6
+    timings = frame.to_dict(orient="records")  # each median with its 95% interval: runs compare by them
     speedups = []
     if "onnxruntime" in run.result.candidates:
         for against in [c for c in run.result.candidates if c != "onnxruntime"]:
