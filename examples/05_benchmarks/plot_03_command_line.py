@@ -236,8 +236,10 @@ assert onnx_code == 0
 # physical core that spins between calls: it needs the cores free, so it
 # moves most with other work. The JSON gives each median its 95% interval
 # (``median_low_us``, ``median_high_us``). Unpaired runs have no interval
-# for their ratio, but two intervals that do not overlap say that the
-# machine timed the same call differently in the two runs:
+# for their ratio, but two intervals that do not overlap say that the same
+# call was timed differently in the two runs: by other work on the machine,
+# or by what ran just before it (in the first run, scikit-learn's calls
+# take turns with it; in the second, nothing does):
 onnx_only = json.loads((onnx_dir / "report.json").read_text())["models"][0]
 first_run = timings[timings.candidate == "onnxruntime"].set_index("batch_size")
 second_run = pd.DataFrame(onnx_only["timings"]).set_index("batch_size")
