@@ -1,7 +1,8 @@
 """Convert, check and time one model for the tool: the work behind each row of its table.
 
 The docstrings say what makes each timing fair: rows converted outside the
-timing, and scikit-learn timed with both of its ``n_jobs`` settings.
+timing, and scikit-learn timed with both of its ``n_jobs`` settings where ``n_jobs`` acts on
+prediction.
 """
 
 from __future__ import annotations
@@ -147,8 +148,8 @@ def run_sklearn_model(
 ) -> tuple[ModelRun, Any]:
     """Convert a fitted model, compare it with the original on ``X``, time both.
 
-    scikit-learn is timed as it is and, when the model has ``n_jobs``, also
-    with its other setting (:func:`helpers.cli.n_jobs.other_jobs`), in the same rounds. On a
+    scikit-learn is timed as it is and, when an ``n_jobs`` of the model acts on prediction,
+    also with its other setting (:func:`helpers.cli.n_jobs.other_jobs`), in the same rounds. On a
     mismatch, :func:`helpers.cli.diagnose.diagnose` looks for the cause.
     ``budget`` is the seconds of timing, or a function that gives them when
     the timing starts (the time the conversion and the check left).
